@@ -1,0 +1,60 @@
+"""GridLink (网格通): the Flask API for urban grid governance."""
+import os
+
+from flask import Flask
+
+from app import config as settings
+from app.errors import register_errors
+from app.extensions import api, compress, csrf, db, login_manager, migrate
+
+
+def create_app(config=None, overrides=None):
+    """The app, configured by name ("dev", "test", "prod"; default $GRIDLINK_ENV or dev)."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(settings.load(config))
+    app.config.update(overrides or {})
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        os.makedirs(app.instance_path, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(
+            app.instance_path, "gridlink.db"
+        )
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY must be set in production.")
+    register_extensions(app)
+    register_blueprints(app)
+    register_errors(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app):
+    from app import security
+    from app.people.services import load_user
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    login_manager.init_app(app)
+    login_manager.user_loader(load_user)
+    # Phones roam between networks all day: tying a session to an address would log them out.
+    login_manager.session_protection = "basic"
+    csrf.init_app(app)
+    compress.init_app(app)
+    api.init_app(app)
+    security.init_app(app)
+
+
+def register_blueprints(app):
+    from app.people.routes import blp as people
+    from app.pwa import bp as pwa
+    from app.system.routes import blp as system
+    from app.units.routes import blp as units
+
+    for blueprint in (system, people, units):
+        api.register_blueprint(blueprint)
+    app.register_blueprint(pwa)
+
+
+def register_commands(app):
+    from app.cli import bp
+
+    app.register_blueprint(bp)

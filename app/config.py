@@ -1,0 +1,72 @@
+"""Settings: Base / Dev / Test / Prod, every one overridable from the environment."""
+import os
+from datetime import timedelta
+
+
+def _bool(name, default):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Base:
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 16 * 1024 * 1024))
+
+    # Field phones stay offline for days: the session outlives a browser restart and a
+    # "remember me" cookie keeps a member logged in for weeks.
+    PERMANENT_SESSION_LIFETIME = timedelta(days=int(os.environ.get("SESSION_DAYS", 7)))
+    REMEMBER_COOKIE_DURATION = timedelta(days=int(os.environ.get("REMEMBER_DAYS", 42)))
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("COOKIE_SECURE", True)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = _bool("COOKIE_SECURE", True)
+
+    # CSRF tokens live as long as the session: a token that expired while the phone was
+    # offline would reject the whole outbox for no gain.
+    WTF_CSRF_TIME_LIMIT = None
+    WTF_CSRF_HEADERS = ["X-CSRFToken", "X-CSRF-Token"]
+
+    LOGIN_MAX_FAILURES_PER_PHONE = int(os.environ.get("LOGIN_MAX_FAILURES_PER_PHONE", 5))
+    LOGIN_MAX_FAILURES_PER_IP = int(os.environ.get("LOGIN_MAX_FAILURES_PER_IP", 30))
+    LOGIN_FAILURE_WINDOW = timedelta(minutes=int(os.environ.get("LOGIN_WINDOW_MINUTES", 15)))
+
+    API_TITLE = "GridLink 网格通 API"
+    API_VERSION = "1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api"
+    OPENAPI_JSON_PATH = "openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "docs"
+    OPENAPI_SWAGGER_UI_URL = "/api/docs/assets/"
+
+    PWA_DIST = os.environ.get(
+        "PWA_DIST", os.path.join(os.path.dirname(os.path.dirname(__file__)), "pwa", "dist")
+    )
+
+
+class Dev(Base):
+    SECRET_KEY = Base.SECRET_KEY or "dev-only-not-secret"
+    # The demo is served over plain http on 127.0.0.1.
+    SESSION_COOKIE_SECURE = _bool("COOKIE_SECURE", False)
+    REMEMBER_COOKIE_SECURE = _bool("COOKIE_SECURE", False)
+
+
+class Test(Dev):
+    TESTING = True
+    SECRET_KEY = "test-only"
+
+
+class Prod(Base):
+    pass
+
+
+CONFIGS = {"dev": Dev, "test": Test, "prod": Prod}
+
+
+def load(name=None):
+    return CONFIGS[(name or os.environ.get("GRIDLINK_ENV", "dev")).lower()]

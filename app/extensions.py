@@ -1,0 +1,27 @@
+"""Flask extensions, created once here and bound to the app in create_app."""
+from flask_compress import Compress
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import MetaData
+
+from app.errors import JsonApi
+
+# Named constraints so that Alembic can alter them on SQLite and PostgreSQL alike.
+db = SQLAlchemy(
+    metadata=MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+)
+migrate = Migrate()
+login_manager = LoginManager()
+compress = Compress()
+csrf = CSRFProtect()
+api = JsonApi()

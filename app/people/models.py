@@ -1,0 +1,100 @@
+"""Users, their roles and scopes, responsibility (包保) links, departments, login attempts."""
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.units.models import utcnow
+
+GRID_MEMBER = "grid_member"  # 网格员
+TEAM_MEMBER = "team_member"  # 综合队员
+SECRETARY = "secretary"  # 社区书记
+STREET_ADMIN = "street_admin"  # 街道管理员
+DEPARTMENT = "department"  # 区直部门
+DISTRICT_ADMIN = "district_admin"  # 区级管理员 / 区领导
+ROLES = (GRID_MEMBER, TEAM_MEMBER, SECRETARY, STREET_ADMIN, DEPARTMENT, DISTRICT_ADMIN)
+
+# The four forces of the grid comprehensive teams (网格综合队).
+FORCES = (
+    "district_support",  # 区级支援力量
+    "street_backbone",  # 街道中坚力量
+    "community_main",  # 社区主体力量
+    "social_reserve",  # 社会后备力量
+)
+
+# The level at which each role's scope is naturally set; used to validate assignments.
+SCOPE_LEVEL = {
+    GRID_MEMBER: "grid",
+    TEAM_MEMBER: "grid",
+    SECRETARY: "community",
+    STREET_ADMIN: "street",
+    DEPARTMENT: "district",
+    DISTRICT_ADMIN: "district",
+}
+
+user_scope = Table(
+    "user_scope",
+    db.metadata,
+    Column("user_id", ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True),
+    Column("unit_id", ForeignKey("unit.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+responsibility = Table(
+    "responsibility",
+    db.metadata,
+    Column("user_id", ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True),
+    Column("unit_id", ForeignKey("unit.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Department(db.Model):
+    """区直部门: a district department that streets can call in (吹哨报到)."""
+
+    __tablename__ = "department"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    phone: Mapped[str] = mapped_column(String(11), unique=True)
+    name: Mapped[str] = mapped_column(String(50))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20), index=True)
+    force: Mapped[str | None] = mapped_column(String(20))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bumped on logout and password change: it is part of the login id, so every session and
+    # remember-me cookie issued before stops working.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    department = relationship(Department)
+    units = relationship("Unit", secondary=user_scope, order_by="Unit.code")
+    responsible_for = relationship("Unit", secondary=responsibility, order_by="Unit.code")
+
+    @property
+    def is_active(self):
+        return self.active
+
+    def get_id(self):
+        return f"{self.id}:{self.session_version}"
+
+
+class LoginAttempt(db.Model):
+    """Every login attempt, for rate limiting that holds across worker processes."""
+
+    __tablename__ = "login_attempt"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    phone: Mapped[str] = mapped_column(String(32), index=True)
+    ip: Mapped[str] = mapped_column(String(64), index=True)
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

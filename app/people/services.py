@@ -1,0 +1,117 @@
+"""Rules about people: logging in, rate limits, and who may see which unit."""
+import math
+import re
+from datetime import timedelta
+
+from flask import current_app, session
+from flask_login import login_user, logout_user
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.errors import ApiError, Forbidden
+from app.extensions import db
+from app.people.models import DEPARTMENT, DISTRICT_ADMIN, SECRETARY, STREET_ADMIN, LoginAttempt, User
+from app.units.models import utcnow
+
+PHONE = re.compile(r"^1[3-9]\d{9}$")
+
+# Compared against when the phone is unknown, so a wrong phone costs as much time as a
+# wrong password and timing does not reveal which phones have accounts.
+_DUMMY_HASH = generate_password_hash("not-a-password")
+
+
+def hash_password(password):
+    return generate_password_hash(password)
+
+
+def _throttled(column, value, limit, window):
+    since = utcnow() - window
+    failures = db.session.execute(
+        select(func.count(), func.min(LoginAttempt.at)).where(
+            column == value, LoginAttempt.succeeded.is_(False), LoginAttempt.at >= since
+        )
+    ).one()
+    if failures[0] < limit:
+        return None
+    oldest = failures[1]
+    if oldest.tzinfo is None:  # SQLite hands back naive datetimes
+        oldest = oldest.replace(tzinfo=since.tzinfo)
+    return max(1, math.ceil((oldest + window - utcnow()).total_seconds()))
+
+
+def log_in(phone, password, remember, ip):
+    """Check the password and start a session; rate-limited by phone and by address."""
+    config = current_app.config
+    window = config["LOGIN_FAILURE_WINDOW"]
+    for column, value, limit in (
+        (LoginAttempt.phone, phone, config["LOGIN_MAX_FAILURES_PER_PHONE"]),
+        (LoginAttempt.ip, ip, config["LOGIN_MAX_FAILURES_PER_IP"]),
+    ):
+        retry_after = _throttled(column, value, limit, window)
+        if retry_after:
+            raise ApiError(
+                f"Too many failed logins. Try again in {retry_after} seconds.",
+                status=429,
+                code="rate_limited",
+                headers={"Retry-After": str(retry_after)},
+                extra={"retry_after": retry_after},
+            )
+    user = db.session.execute(select(User).where(User.phone == phone)).scalar()
+    ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
+    ok = ok and user is not None and user.active
+    db.session.add(LoginAttempt(phone=phone, ip=ip, succeeded=ok))
+    if ok:
+        user.last_login_at = utcnow()
+    db.session.commit()
+    if not ok:
+        raise ApiError(
+            "Wrong phone number or password.", status=401, code="invalid_credentials"
+        )
+    session.clear()  # a fresh session for a fresh login: nothing carried over
+    session.permanent = True
+    login_user(user, remember=remember, duration=config["REMEMBER_COOKIE_DURATION"])
+    return user
+
+
+def log_out():
+    """End this device's session and its remember-me cookie; other devices stay logged in."""
+    session.clear()
+    logout_user()  # after the clear: it leaves the flag that deletes the remember-me cookie
+
+
+def load_user(login_id):
+    user_id, _, version = (login_id or "").partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_version != int(version) or not user.active:
+        return None
+    return user
+
+
+def prune_login_attempts(older_than=timedelta(days=30)):
+    db.session.execute(LoginAttempt.__table__.delete().where(LoginAttempt.at < utcnow() - older_than))
+    db.session.commit()
+
+
+def can_view(user, unit):
+    """A unit's details are for those whose scope or responsibility (包保) covers it."""
+    if user.role == DISTRICT_ADMIN:
+        return True
+    return any(own.contains(unit) for own in (*user.units, *user.responsible_for))
+
+
+def require_view(user, unit):
+    if not can_view(user, unit):
+        raise Forbidden(
+            f"{unit.code} is outside your area.", code="out_of_scope", extra={"unit": unit.code}
+        )
+
+
+def sees_contacts(user):
+    """Colleagues' phone numbers in full are for those who dispatch work."""
+    return user.role in (SECRETARY, STREET_ADMIN, DISTRICT_ADMIN, DEPARTMENT)
+
+
+def mask_phone(phone):
+    return phone[:3] + "****" + phone[-4:]

@@ -1,0 +1,176 @@
+"""Rules of the map: the unit tree, grid GeoJSON, locating a point, grid details."""
+import hashlib
+import json
+from collections import OrderedDict
+from threading import Lock
+
+import shapely
+from sqlalchemy import select
+from sqlalchemy.orm import aliased, undefer
+
+from app.errors import NotFound
+from app.extensions import db
+from app.people import services as people
+from app.people.models import User, responsibility, user_scope
+from app.units import spatial
+from app.units.models import Community, Grid, Street, Unit, current_revision
+from geo.simplify import round_coords, simplify_coverage
+
+
+def unit_tree():
+    """The district → street → community → grid tree, without geometry."""
+    rows = db.session.execute(
+        select(Unit.id, Unit.parent_id, Unit.code, Unit.name, Unit.level).order_by(Unit.code)
+    ).all()
+    nodes = {r.id: {"code": r.code, "name": r.name, "level": r.level, "children": []} for r in rows}
+    roots = []
+    for r in rows:
+        (nodes[r.parent_id]["children"] if r.parent_id in nodes else roots).append(nodes[r.id])
+    return roots
+
+
+def get_unit(code, model=Unit):
+    unit = db.session.execute(select(model).where(model.code == code)).scalar()
+    if unit is None:
+        raise NotFound(f"No {model.__name__.lower()} with code {code}.", fields={"code": [code]})
+    return unit
+
+
+class _Cache:
+    """A small LRU of rendered grid collections, keyed by database, map revision and query."""
+
+    def __init__(self, size=64):
+        self._size, self._items, self._lock = size, OrderedDict(), Lock()
+
+    def get_or_make(self, key, make):
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = make()
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return value
+
+
+_collections = _Cache()
+
+
+def grid_collection(community=None, street=None, bbox=None, simplify=None):
+    """The grids as a GeoJSON FeatureCollection: (body bytes, ETag).
+
+    Simplification runs over the whole selection at once so that neighbours keep one shared
+    edge: an overview map shows no slivers or gaps between grids.
+    """
+    key = (db.engine, current_revision(), community, street, bbox, simplify)
+    return _collections.get_or_make(key, lambda: _render_grids(community, street, bbox, simplify))
+
+
+def _render_grids(community, street, bbox, simplify):
+    community_unit, street_unit = aliased(Unit), aliased(Unit)
+    query = (
+        select(
+            Grid.id,
+            Grid.code,
+            Grid.name,
+            Grid.geom,
+            community_unit.code.label("community"),
+            street_unit.code.label("street"),
+        )
+        .join(community_unit, Grid.parent_id == community_unit.id)
+        .join(street_unit, community_unit.parent_id == street_unit.id)
+        .order_by(Grid.code)
+    )
+    if community:
+        query = query.where(community_unit.code == get_unit(community, Community).code)
+    if street:
+        query = query.where(Grid.code.startswith(get_unit(street, Street).code))
+    if bbox:
+        query = query.where(Grid.id.in_(spatial.grids_in_bbox(*bbox)))
+    rows = db.session.execute(query).all()
+    geoms = [r.geom for r in rows]
+    digits = 6
+    if simplify:
+        geoms = simplify_coverage(geoms, simplify)
+        digits = 5 if simplify >= 5 else 6
+    features = []
+    for row, geom in zip(rows, geoms):
+        properties = json.dumps(
+            {"code": row.code, "name": row.name, "community": row.community, "street": row.street},
+            ensure_ascii=False,
+        )
+        features.append(
+            f'{{"type":"Feature","id":"{row.code}","properties":{properties},'
+            f'"geometry":{shapely.to_geojson(round_coords(geom, digits))}}}'
+        )
+    body = ('{"type":"FeatureCollection","features":[' + ",".join(features) + "]}").encode()
+    etag = hashlib.sha256(body).hexdigest()[:32]
+    return body, etag
+
+
+def placement(lng, lat):
+    """The grid, community and street holding a WGS-84 point."""
+    grid_id = spatial.locate(lng, lat)
+    if grid_id is None:
+        raise NotFound(
+            "The point is outside the district's grids: pick the location on the map.",
+            code="outside_district",
+            fields={"lat": [lat], "lng": [lng]},
+        )
+    community, street = aliased(Unit), aliased(Unit)
+    row = db.session.execute(
+        select(Grid.code, Grid.name, community.code, community.name, street.code, street.name)
+        .join(community, Grid.parent_id == community.id)
+        .join(street, community.parent_id == street.id)
+        .where(Grid.id == grid_id)
+    ).one()
+    return {
+        "grid": {"code": row[0], "name": row[1]},
+        "community": {"code": row[2], "name": row[3]},
+        "street": {"code": row[4], "name": row[5]},
+    }
+
+
+def grid_detail(viewer, code):
+    grid = db.session.execute(
+        select(Grid).where(Grid.code == code).options(undefer(Grid.geom))
+    ).scalar()
+    if grid is None:
+        raise NotFound(f"No grid with code {code}.", fields={"code": [code]})
+    people.require_view(viewer, grid)
+    community = grid.parent
+    street = community.parent
+    members = db.session.execute(
+        select(User)
+        .join(user_scope, user_scope.c.user_id == User.id)
+        .where(user_scope.c.unit_id == grid.id, User.active.is_(True))
+        .order_by(User.role, User.name)
+    ).scalars()
+    leaders = db.session.execute(
+        select(User)
+        .join(responsibility, responsibility.c.user_id == User.id)
+        .where(responsibility.c.unit_id.in_([grid.id, community.id, street.id]))
+        .order_by(User.name)
+    ).scalars()
+    full = people.sees_contacts(viewer)
+
+    def person(user):
+        return {
+            "name": user.name,
+            "phone": user.phone if full else people.mask_phone(user.phone),
+            "role": user.role,
+            "force": user.force,
+        }
+
+    return {
+        "code": grid.code,
+        "name": grid.name,
+        "area_m2": grid.area_m2,
+        "community": {"code": community.code, "name": community.name},
+        "street": {"code": street.code, "name": street.name},
+        "geometry": json.loads(shapely.to_geojson(grid.geom)),
+        "members": [person(u) for u in members],
+        "responsible": [person(u) for u in leaders],
+    }

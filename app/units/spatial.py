@@ -1,0 +1,134 @@
+"""The one seam for space: geometry storage and every spatial question about grids.
+
+On PostgreSQL the questions are SQL on PostGIS, answered through GiST indexes; on the embedded
+SQLite default they are answered by shapely over an STRtree of the grids, rebuilt when the map's
+revision changes. Nothing outside this module knows which of the two it is talking to, and the
+same tests run on both.
+
+Rule for points on a shared edge: a grid holds a point if its closed polygon covers it (edges
+included); if several do, the grid with the smallest code holds it. So every point in the
+district belongs to exactly one grid, and both backends give the same answer.
+"""
+import threading
+
+import shapely
+from geoalchemy2 import Geometry
+from sqlalchemy import LargeBinary, func, literal, select
+from sqlalchemy.types import TypeDecorator
+
+from app.extensions import db
+
+SRID = 4326
+
+
+class MultiPolygonType(TypeDecorator):
+    """A WGS-84 MultiPolygon: PostGIS geometry on PostgreSQL, WKB bytes elsewhere.
+
+    Values in and out are shapely geometries.
+    """
+
+    impl = LargeBinary
+    cache_ok = True
+    spatial_index = False  # the GiST index is made by the migration, by name
+
+    def load_dialect_impl(self, dialect):
+        if dialect is not None and dialect.name == "postgresql":
+            return Geometry("MULTIPOLYGON", srid=SRID, spatial_index=False)
+        return LargeBinary()
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if dialect.name == "postgresql":
+            return shapely.to_wkb(shapely.set_srid(value, SRID), hex=True, include_srid=True)
+        return shapely.to_wkb(value)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return shapely.from_wkb(getattr(value, "data", value))
+
+
+def _is_postgis():
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _grid_table():
+    from app.units.models import Unit
+
+    return Unit.__table__
+
+
+class _GridIndex:
+    """An STRtree over all grids, for backends without spatial SQL; one per process."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._revision = None
+        self._tree = None
+        self._ids = self._codes = ()
+
+    def get(self, revision):
+        with self._lock:
+            if self._revision != revision:
+                unit = _grid_table()
+                rows = db.session.execute(
+                    select(unit.c.id, unit.c.code, unit.c.geom)
+                    .where(unit.c.level == "grid")
+                    .order_by(unit.c.code)
+                ).all()
+                self._ids = tuple(r.id for r in rows)
+                self._codes = tuple(r.code for r in rows)
+                self._tree = shapely.STRtree([r.geom for r in rows])
+                self._revision = revision
+            return self
+
+    def query(self, geom, predicate):
+        """Ids of grids for which `geom <predicate> grid`, in code order."""
+        hits = sorted(self._tree.query(geom, predicate=predicate).tolist())
+        return [self._ids[i] for i in hits]
+
+
+_indexes = {}  # one per database engine: tests run two backends in one process
+
+
+def _tree():
+    from app.units.models import current_revision
+
+    index = _indexes.get(db.engine) or _indexes.setdefault(db.engine, _GridIndex())
+    return index.get(current_revision())
+
+
+def locate(lng, lat):
+    """Id of the grid holding the WGS-84 point, or None outside every grid."""
+    if _is_postgis():
+        unit = _grid_table()
+        point = func.ST_SetSRID(func.ST_MakePoint(lng, lat), SRID)
+        return db.session.execute(
+            select(unit.c.id)
+            .where(unit.c.level == "grid", func.ST_Covers(unit.c.geom, point))
+            .order_by(unit.c.code)
+            .limit(1)
+        ).scalar()
+    ids = _tree().query(shapely.Point(lng, lat), "covered_by")
+    return ids[0] if ids else None
+
+
+def grids_touching(geom):
+    """Ids of grids that intersect a WGS-84 geometry (a box, a drawn polygon), in code order."""
+    if _is_postgis():
+        unit = _grid_table()
+        ewkb = shapely.to_wkb(shapely.set_srid(geom, SRID), include_srid=True)
+        shape = func.ST_GeomFromEWKB(literal(ewkb, LargeBinary))
+        return list(
+            db.session.execute(
+                select(unit.c.id)
+                .where(unit.c.level == "grid", func.ST_Intersects(unit.c.geom, shape))
+                .order_by(unit.c.code)
+            ).scalars()
+        )
+    return _tree().query(geom, "intersects")
+
+
+def grids_in_bbox(min_lng, min_lat, max_lng, max_lat):
+    return grids_touching(shapely.box(min_lng, min_lat, max_lng, max_lat))

@@ -1,0 +1,163 @@
+"""Fixtures: the app on each database backend, a client that speaks CSRF, a logged-in
+helper per role, and a small demo district imported through the real importer.
+
+Every database test runs on SQLite and, with TEST_DATABASE_URL set, on PostGIS. With
+GRIDLINK_REQUIRE_POSTGIS=1 (as in CI) a missing PostGIS is a failure, not a skip.
+"""
+import os
+
+import flask_migrate
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+from app import create_app
+from app.extensions import db as _db
+from app.people.models import User
+from app.people.services import hash_password
+from app.units.importer import import_units
+from app.units.models import Unit
+from geo import demo as geo_demo
+
+PASSWORD = "correct horse battery staple"
+MAP_LEVELS = ("district", "street", "community", "grid")
+TABLES = ("login_attempt", "responsibility", "user_scope", "user_account", "department", "unit")
+
+
+def _reset_postgis(url):
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgis"])
+def database_url(request, tmp_path_factory):
+    if request.param == "sqlite":
+        return "sqlite:///" + str(tmp_path_factory.mktemp("sqlite") / "gridlink.db")
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        if os.environ.get("GRIDLINK_REQUIRE_POSTGIS") == "1":
+            pytest.fail("GRIDLINK_REQUIRE_POSTGIS=1 but TEST_DATABASE_URL is not set")
+        pytest.skip("PostGIS leg: set TEST_DATABASE_URL=postgresql+psycopg://...")
+    _reset_postgis(url)
+    return url
+
+
+class CsrfClient(FlaskClient):
+    """A test client that sends the session's CSRF token with every unsafe request, as the
+    PWA does (pass csrf=False to send none), and runs each request in a fresh app context
+    with its own `g` and database session, as a server does."""
+
+    token = None
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return self._open(*args, **kwargs)
+
+    def _open(self, *args, csrf=True, **kwargs):
+        method = kwargs.get("method", "GET").upper()
+        if csrf and method not in ("GET", "HEAD", "OPTIONS"):
+            if self.token is None:
+                self.token = self._open("/api/auth/csrf", csrf=False).get_json()["csrf_token"]
+            headers = dict(kwargs.pop("headers", None) or {})
+            headers.setdefault("X-CSRFToken", self.token)
+            kwargs["headers"] = headers
+        response = super().open(*args, **kwargs)
+        if response.headers.get("X-CSRFToken"):
+            self.token = response.headers["X-CSRFToken"]
+        return response
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    app = create_app(
+        "test",
+        {"SQLALCHEMY_DATABASE_URI": database_url, "PWA_DIST": str(tmp_path_factory.mktemp("dist"))},
+    )
+    app.test_client_class = CsrfClient
+    with app.app_context():
+        flask_migrate.upgrade()
+    return app
+
+
+@pytest.fixture
+def db(app):
+    """The database, emptied after the test (tests may commit, and threads may too)."""
+    with app.app_context():
+        yield _db
+        _db.session.rollback()
+        _db.session.remove()
+        if _db.engine.dialect.name == "postgresql":
+            _db.session.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in TABLES:
+                _db.session.execute(text(f"DELETE FROM {table}"))
+        # Spatial indexes and caches rebuild on a new revision: an emptied map is a new map.
+        _db.session.execute(text("UPDATE map_revision SET revision = revision + 1"))
+        _db.session.commit()
+
+
+@pytest.fixture
+def client(app, db):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app, db):
+    return app.test_cli_runner()
+
+
+@pytest.fixture(scope="session")
+def demo_files(tmp_path_factory):
+    """A small generated district (7 streets, 7 communities, 35 grids), as GeoJSON files."""
+    out = tmp_path_factory.mktemp("demo")
+    return geo_demo.generate(out, seed=7, streets=7, communities=7, grids=35)
+
+
+@pytest.fixture
+def district(db, demo_files):
+    """The small district imported through the importer; returns {level: [Unit]}."""
+    for level in MAP_LEVELS:
+        import_units(str(demo_files[level]), level, crs="gcj02" if level == "district" else "wgs84")
+    units = _db.session.query(Unit).order_by(Unit.code).all()
+    return {level: [u for u in units if u.level == level] for level in MAP_LEVELS}
+
+
+def make_user(role, units=(), responsible_for=(), phone=None, **fields):
+    count = _db.session.query(User).count()
+    user = User(
+        phone=phone or f"138{count + 1:08d}",
+        name=fields.pop("name", f"{role}{count + 1}"),
+        password_hash=hash_password(PASSWORD),
+        role=role,
+        **fields,
+    )
+    user.units = list(units)
+    user.responsible_for = list(responsible_for)
+    _db.session.add(user)
+    _db.session.commit()
+    return user
+
+
+class Auth:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, user, password=PASSWORD, remember=False):
+        response = self.client.post(
+            "/api/auth/login", json={"phone": user.phone, "password": password, "remember": remember}
+        )
+        assert response.status_code == 200, response.get_json()
+        return response
+
+    def as_role(self, role, *units, **fields):
+        user = make_user(role, units, **fields)
+        self.login(user)
+        return user
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
