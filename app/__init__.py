@@ -10,7 +10,7 @@ from app.extensions import api, compress, csrf, db, login_manager, migrate
 
 def create_app(config=None, overrides=None):
     """The app, configured by name ("dev", "test", "prod"; default $GRIDLINK_ENV or dev)."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_path=os.environ.get("GRIDLINK_INSTANCE") or None)
     app.config.from_object(settings.load(config))
     app.config.update(overrides or {})
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):

@@ -36,6 +36,17 @@ class Base:
     LOGIN_MAX_FAILURES_PER_IP = int(os.environ.get("LOGIN_MAX_FAILURES_PER_IP", 30))
     LOGIN_FAILURE_WINDOW = timedelta(minutes=int(os.environ.get("LOGIN_WINDOW_MINUTES", 15)))
 
+    COMPRESS_MIMETYPES = [
+        "application/json",
+        "application/geo+json",
+        "text/html",
+        "text/css",
+        "text/javascript",
+        "application/javascript",
+        "image/svg+xml",
+    ]
+    COMPRESS_MIN_SIZE = 1024
+
     API_TITLE = "GridLink 网格通 API"
     API_VERSION = "1"
     OPENAPI_VERSION = "3.0.3"

@@ -115,6 +115,18 @@ def _array(geoms):
     return arr
 
 
+def _metric(frame, geoms):
+    """Geometries in the metric frame, repaired again where projecting broke validity.
+
+    Projection is not linear, so a nearly degenerate but valid ring (a spike, a near-touch)
+    can cross itself in metres; GEOS overlays then fail on it.
+    """
+    out = frame.to_metres(_array(geoms))
+    for i in np.flatnonzero(~shapely.is_valid(out)):
+        out[i] = repair(out[i])[0]
+    return out
+
+
 def _fmt(area):
     return f"{area:,.1f} m²"
 
@@ -203,11 +215,12 @@ def check_units(features, level, parents=None, *, tolerance_m=2.0, crs="wgs84"):
                 parent_geoms[code] = MultiPolygon()
 
     frame = LocalFrame.around([f.geometry for f in kept] + list(parent_geoms.values()))
-    geoms_m = frame.to_metres(_array([f.geometry for f in kept]))
+    geoms_m = _metric(frame, [f.geometry for f in kept])
     tol = float(tolerance_m)
 
     if parents is not None:
-        parents_m = {c: frame.to_metres(g) for c, g in parent_geoms.items()}
+        codes = list(parent_geoms)
+        parents_m = dict(zip(codes, _metric(frame, list(parent_geoms.values())), strict=True))
         _check_nesting(kept, geoms_m, parents_m, level, tol, issues)
     _check_overlaps(kept, geoms_m, tol, issues)
     if parents is not None:

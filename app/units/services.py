@@ -14,7 +14,7 @@ from app.people import services as people
 from app.people.models import User, responsibility, user_scope
 from app.units import spatial
 from app.units.models import Community, Grid, Street, Unit, current_revision
-from geo.simplify import round_coords, simplify_coverage
+from geo.simplify import simplify_coverage
 
 
 def unit_tree():
@@ -91,10 +91,11 @@ def _render_grids(community, street, bbox, simplify):
         query = query.where(Grid.id.in_(spatial.grids_in_bbox(*bbox)))
     rows = db.session.execute(query).all()
     geoms = [r.geom for r in rows]
-    digits = 6
     if simplify:
         geoms = simplify_coverage(geoms, simplify)
-        digits = 5 if simplify >= 5 else 6
+    # 1e-6 degree (about 0.1 m) is finer than any boundary survey; snapping rather than
+    # rounding keeps every polygon valid, and shared vertices snap alike on both sides.
+    geoms = shapely.set_precision(geoms, 1e-6)
     features = []
     for row, geom in zip(rows, geoms):
         properties = json.dumps(
@@ -103,7 +104,7 @@ def _render_grids(community, street, bbox, simplify):
         )
         features.append(
             f'{{"type":"Feature","id":"{row.code}","properties":{properties},'
-            f'"geometry":{shapely.to_geojson(round_coords(geom, digits))}}}'
+            f'"geometry":{shapely.to_geojson(geom)}}}'
         )
     body = ('{"type":"FeatureCollection","features":[' + ",".join(features) + "]}").encode()
     etag = hashlib.sha256(body).hexdigest()[:32]
