@@ -31,7 +31,7 @@ run: $(VENV)/.installed pwa demo
 	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
 # Every test; with TEST_DATABASE_URL set, every database test runs on PostGIS too.
-test: $(VENV)/.installed
+test: $(VENV)/.installed lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed

@@ -1,4 +1,5 @@
 """GridLink (网格通): the Flask API for urban grid governance."""
+
 import os
 
 from flask import Flask

@@ -1,4 +1,5 @@
 """`flask geo ...` and `flask demo ...` commands."""
+
 import json
 import sys
 
@@ -23,8 +24,13 @@ LEVELS = click.Choice(["district", "street", "community", "grid"])
 @geo_cli.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--level", type=LEVELS, required=True)
-@click.option("--crs", type=click.Choice(["wgs84", "gcj02"]), default="wgs84", show_default=True,
-              help="coordinates of the file; gcj02 is converted to WGS-84")
+@click.option(
+    "--crs",
+    type=click.Choice(["wgs84", "gcj02"]),
+    default="wgs84",
+    show_default=True,
+    help="coordinates of the file; gcj02 is converted to WGS-84",
+)
 @click.option("--dry-run", is_flag=True, help="check and report, write nothing")
 def geo_import(file, level, crs, dry_run):
     """Import a GeoJSON FeatureCollection of units: all or nothing."""
@@ -43,7 +49,9 @@ def geo_import(file, level, crs, dry_run):
 
 
 @demo_cli.command("generate")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="instance/demo", show_default=True)
+@click.option(
+    "--out", "out_dir", type=click.Path(file_okay=False), default="instance/demo", show_default=True
+)
 @click.option("--seed", type=int, default=42, show_default=True)
 @click.option("--grids", type=int, default=514, show_default=True)
 def demo_generate(out_dir, seed, grids):
@@ -54,8 +62,13 @@ def demo_generate(out_dir, seed, grids):
 
 @demo_cli.command("load")
 @click.option("--seed", type=int, default=42, show_default=True)
-@click.option("--members", type=int, default=13000, show_default=True,
-              help="size of the grid comprehensive team (grid members + team members)")
+@click.option(
+    "--members",
+    type=int,
+    default=13000,
+    show_default=True,
+    help="size of the grid comprehensive team (grid members + team members)",
+)
 @click.option("--grids", type=int, default=514, show_default=True)
 @click.option("--if-empty", is_flag=True, help="do nothing if the map already has units")
 def demo_load(seed, members, grids, if_empty):
@@ -83,4 +96,5 @@ def demo_logins(as_json):
         return
     click.echo("Demo logins (phone / password):")
     for login in logins:
-        click.echo(f"  {login['role']:<15} {login['phone']:<12} {login['password']:<14} {login['name']} {login['unit']}")
+        role, phone, password = login["role"], login["phone"], login["password"]
+        click.echo(f"  {role:<15} {phone:<12} {password:<14} {login['name']} {login['unit']}")

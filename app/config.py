@@ -1,4 +1,5 @@
 """Settings: Base / Dev / Test / Prod, every one overridable from the environment."""
+
 import os
 from datetime import timedelta
 

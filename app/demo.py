@@ -1,4 +1,5 @@
 """The demo district: generated GeoJSON through the real importer, then demo people."""
+
 import json
 import os
 
@@ -16,7 +17,9 @@ LOGINS_FILE = "demo-logins.json"
 def load(instance_path, *, seed=42, members=13000, streets=7, communities=36, grids=514):
     """Generate the demo map into instance/demo, import it level by level, add people."""
     out_dir = os.path.join(instance_path, "demo")
-    paths = geo_demo.generate(out_dir, seed=seed, streets=streets, communities=communities, grids=grids)
+    paths = geo_demo.generate(
+        out_dir, seed=seed, streets=streets, communities=communities, grids=grids
+    )
     results = {}
     for level in ("district", "street", "community", "grid"):
         # The real district outline is GCJ-02 and not valid as published: the importer

@@ -4,6 +4,7 @@ Every error under /api is ``{"error": {"code", "message", "fields"}}``: ``code``
 machine word, ``message`` a sentence a person can read, ``fields`` maps offending input fields
 to what is wrong with them (empty when no field is at fault).
 """
+
 from flask import jsonify, request
 from flask_smorest import Api
 from flask_wtf.csrf import CSRFError
@@ -112,7 +113,6 @@ def http_error_response(error):
     return error_response(status, code, message, fields, headers=headers)
 
 
-
 class JsonApi(Api):
     """flask-smorest's Api, answering every HTTP error under /api in our one shape."""
 
@@ -146,4 +146,3 @@ def register_errors(app):
         if not request.path.startswith("/api"):
             raise error
         return error_response(500, "internal_error", "Something went wrong on the server.")
-

@@ -1,4 +1,5 @@
 """Flask extensions, created once here and bound to the app in create_app."""
+
 from flask_compress import Compress
 from flask_login import LoginManager
 from flask_migrate import Migrate

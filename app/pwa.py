@@ -1,4 +1,5 @@
 """Serves the PWA's build at /, with history-mode fallback to index.html."""
+
 import os
 
 from flask import Blueprint, current_app, request, send_from_directory
@@ -18,6 +19,7 @@ class AppPath(PathConverter):
 @bp.record_once
 def _register_converter(state):
     state.app.url_map.converters["app_path"] = AppPath
+
 
 # Hashed assets never change; everything else (index.html, the service worker, the
 # manifest) must be revalidated so that an update reaches phones.

@@ -1,16 +1,26 @@
 """Security defaults: every /api endpoint needs a login unless listed here; headers on
 every response."""
+
 from flask import request
 from flask_login import current_user
 
 from app.errors import error_response
 
-PUBLIC_API = {"/api/health", "/api/auth/login", "/api/auth/logout", "/api/auth/csrf", "/api/openapi.json"}
+PUBLIC_API = {
+    "/api/health",
+    "/api/auth/login",
+    "/api/auth/logout",
+    "/api/auth/csrf",
+    "/api/openapi.json",
+}
 DOCS = "/api/docs"
 
 _API_CSP = "default-src 'none'; frame-ancestors 'none'"
 # The docs page (Swagger UI) runs one inline bootstrap script.
-_DOCS_CSP = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'"
+_DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; frame-ancestors 'none'"
+)
 # Vant sets inline styles; photos and map previews come from blob: and data: URLs.
 _APP_CSP = (
     "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "

@@ -1,4 +1,5 @@
 """Alembic environment: the Flask app's database, with geoalchemy2's helpers for autogenerate."""
+
 import logging
 from logging.config import fileConfig
 

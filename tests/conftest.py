@@ -4,6 +4,7 @@ helper per role, and a small demo district imported through the real importer.
 Every database test runs on SQLite and, with TEST_DATABASE_URL set, on PostGIS. With
 GRIDLINK_REQUIRE_POSTGIS=1 (as in CI) a missing PostGIS is a failure, not a skip.
 """
+
 import os
 
 import flask_migrate
@@ -147,7 +148,8 @@ class Auth:
 
     def login(self, user, password=PASSWORD, remember=False):
         response = self.client.post(
-            "/api/auth/login", json={"phone": user.phone, "password": password, "remember": remember}
+            "/api/auth/login",
+            json={"phone": user.phone, "password": password, "remember": remember},
         )
         assert response.status_code == 200, response.get_json()
         return response

@@ -4,6 +4,7 @@ Names are generated; phones are a reserved-looking sequence; passwords are rando
 printed, never stored in code. Bulk accounts share one random password hashed once: hashing
 13,000 passwords one by one would take minutes for a demo nobody logs into as each of them.
 """
+
 import random
 import secrets
 
@@ -43,8 +44,15 @@ FORCE_SHARES = {
     "community_main": 0.50,
     "social_reserve": 0.25,
 }
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华红玉梅兵辉鹏飞斌宇浩凯健俊帆帅旭宁婷雪琳晶欣悦诗颖露瑶怡佳"
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡"
+    "余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯"
+    "龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+GIVEN = (
+    "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华红玉梅兵辉鹏飞斌宇浩凯健俊"
+    "帆帅旭宁婷雪琳晶欣悦诗颖露瑶怡佳"
+)
 
 
 def _names(rng):
@@ -68,8 +76,13 @@ def seed_people(*, members=13000, seed=42, leaders=36):
     rng = random.Random(seed)
     names = _names(rng)
     phones = (f"139{n:08d}" for n in range(1, 10**8))
-    units = db.session.execute(select(Unit.id, Unit.code, Unit.name, Unit.level, Unit.parent_id).order_by(Unit.code)).all()
-    by_level = {level: [u for u in units if u.level == level] for level in ("district", "street", "community", "grid")}
+    units = db.session.execute(
+        select(Unit.id, Unit.code, Unit.name, Unit.level, Unit.parent_id).order_by(Unit.code)
+    ).all()
+    by_level = {
+        level: [u for u in units if u.level == level]
+        for level in ("district", "street", "community", "grid")
+    }
     grids, communities, streets = by_level["grid"], by_level["community"], by_level["street"]
     district = by_level["district"][0]
 
@@ -84,9 +97,16 @@ def seed_people(*, members=13000, seed=42, leaders=36):
 
     def person(role, unit_id=None, force=None, department_id=None):
         rows.append(
-            {"phone": next(phones), "name": next(names), "role": role, "force": force,
-             "department_id": department_id, "password_hash": bulk_hash,
-             "active": True, "session_version": 1}
+            {
+                "phone": next(phones),
+                "name": next(names),
+                "role": role,
+                "force": force,
+                "department_id": department_id,
+                "password_hash": bulk_hash,
+                "active": True,
+                "session_version": 1,
+            }
         )
         if unit_id is not None:
             scopes.append((len(rows) - 1, unit_id))
@@ -100,7 +120,7 @@ def seed_people(*, members=13000, seed=42, leaders=36):
     for street in streets:
         person(STREET_ADMIN, street.id)
         person(STREET_ADMIN, street.id)
-    for i, community in enumerate(communities):
+    for community in communities:
         person(SECRETARY, community.id)
     for i, department in enumerate(departments):
         member = person(DEPARTMENT, district.id, department_id=department.id)
@@ -112,19 +132,29 @@ def seed_people(*, members=13000, seed=42, leaders=36):
     for i, force in enumerate(forces):
         person(TEAM_MEMBER, grids[i % len(grids)].id, force=force)
 
-    ids = db.session.scalars(insert(User).returning(User.id, sort_by_parameter_order=True), rows).all()
+    ids = db.session.scalars(
+        insert(User).returning(User.id, sort_by_parameter_order=True), rows
+    ).all()
     if scopes:
-        db.session.execute(insert(user_scope), [{"user_id": ids[i], "unit_id": u} for i, u in scopes])
+        db.session.execute(
+            insert(user_scope), [{"user_id": ids[i], "unit_id": u} for i, u in scopes]
+        )
     if duties:
-        db.session.execute(insert(responsibility), [{"user_id": ids[i], "unit_id": u} for i, u in duties])
+        db.session.execute(
+            insert(responsibility), [{"user_id": ids[i], "unit_id": u} for i, u in duties]
+        )
 
     # One account of each kind gets its own password: these are the ones printed to log in with.
     first_grid = grids[0]
     first_community = next(c for c in communities if c.id == first_grid.parent_id)
     first_street = next(s for s in streets if s.id == first_community.parent_id)
     wanted = [
-        (GRID_MEMBER, first_grid), (TEAM_MEMBER, first_grid), (SECRETARY, first_community),
-        (STREET_ADMIN, first_street), (DEPARTMENT, district), (DISTRICT_ADMIN, district),
+        (GRID_MEMBER, first_grid),
+        (TEAM_MEMBER, first_grid),
+        (SECRETARY, first_community),
+        (STREET_ADMIN, first_street),
+        (DEPARTMENT, district),
+        (DISTRICT_ADMIN, district),
     ]
     logins = []
     for role, unit in wanted:
@@ -132,8 +162,22 @@ def seed_people(*, members=13000, seed=42, leaders=36):
         password = secrets.token_urlsafe(9)
         user = db.session.get(User, ids[index])
         user.password_hash = hash_password(password)
-        logins.append({"role": role, "name": user.name, "phone": user.phone,
-                       "password": password, "unit": f"{unit.name} {unit.code}"})
-    logins.append({"role": "everyone else", "name": "", "phone": "139xxxxxxxx",
-                   "password": bulk_password, "unit": f"{len(rows)} accounts"})
+        logins.append(
+            {
+                "role": role,
+                "name": user.name,
+                "phone": user.phone,
+                "password": password,
+                "unit": f"{unit.name} {unit.code}",
+            }
+        )
+    logins.append(
+        {
+            "role": "everyone else",
+            "name": "",
+            "phone": "139xxxxxxxx",
+            "password": bulk_password,
+            "unit": f"{len(rows)} accounts",
+        }
+    )
     return logins

@@ -1,4 +1,5 @@
 """Users, their roles and scopes, responsibility (包保) links, departments, login attempts."""
+
 from datetime import datetime
 
 from flask_login import UserMixin

@@ -1,4 +1,5 @@
 """Auth and the caller's own profile."""
+
 from flask import g, request
 from flask_login import current_user
 from flask_smorest import Blueprint

@@ -1,4 +1,5 @@
 """Request and response shapes for people and auth."""
+
 from marshmallow import Schema, fields, validate
 
 from app.people.services import PHONE
@@ -7,7 +8,9 @@ from app.people.services import PHONE
 class LoginSchema(Schema):
     phone = fields.String(
         required=True,
-        validate=validate.Regexp(PHONE, error="Not a mainland mobile number (11 digits, 1[3-9]...)."),
+        validate=validate.Regexp(
+            PHONE, error="Not a mainland mobile number (11 digits, 1[3-9]...)."
+        ),
     )
     password = fields.String(required=True, validate=validate.Length(min=1, max=200))
     remember = fields.Boolean(load_default=False)

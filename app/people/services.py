@@ -1,4 +1,5 @@
 """Rules about people: logging in, rate limits, and who may see which unit."""
+
 import math
 import re
 from datetime import timedelta
@@ -10,7 +11,14 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.errors import ApiError, Forbidden
 from app.extensions import db
-from app.people.models import DEPARTMENT, DISTRICT_ADMIN, SECRETARY, STREET_ADMIN, LoginAttempt, User
+from app.people.models import (
+    DEPARTMENT,
+    DISTRICT_ADMIN,
+    SECRETARY,
+    STREET_ADMIN,
+    LoginAttempt,
+    User,
+)
 from app.units.models import utcnow
 
 PHONE = re.compile(r"^1[3-9]\d{9}$")
@@ -64,9 +72,7 @@ def log_in(phone, password, remember, ip):
         user.last_login_at = utcnow()
     db.session.commit()
     if not ok:
-        raise ApiError(
-            "Wrong phone number or password.", status=401, code="invalid_credentials"
-        )
+        raise ApiError("Wrong phone number or password.", status=401, code="invalid_credentials")
     session.clear()  # a fresh session for a fresh login: nothing carried over
     session.permanent = True
     login_user(user, remember=remember, duration=config["REMEMBER_COOKIE_DURATION"])
@@ -90,15 +96,24 @@ def load_user(login_id):
 
 
 def prune_login_attempts(older_than=timedelta(days=30)):
-    db.session.execute(LoginAttempt.__table__.delete().where(LoginAttempt.at < utcnow() - older_than))
+    db.session.execute(
+        LoginAttempt.__table__.delete().where(LoginAttempt.at < utcnow() - older_than)
+    )
     db.session.commit()
 
 
 def can_view(user, unit):
-    """A unit's details are for those whose scope or responsibility (包保) covers it."""
+    """A unit's details are for those whose scope or responsibility (包保) covers it.
+
+    A department serves the whole district but sees details only where it answers for the
+    unit; what it is called to (吹哨) it sees through the incident, not the map.
+    """
     if user.role == DISTRICT_ADMIN:
         return True
-    return any(own.contains(unit) for own in (*user.units, *user.responsible_for))
+    areas = (
+        user.responsible_for if user.role == DEPARTMENT else (*user.units, *user.responsible_for)
+    )
+    return any(area.contains(unit) for area in areas)
 
 
 def require_view(user, unit):

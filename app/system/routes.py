@@ -1,4 +1,5 @@
 """Health, and the assets of the API docs page."""
+
 from functools import lru_cache
 
 from alembic.script import ScriptDirectory

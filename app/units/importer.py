@@ -1,4 +1,5 @@
 """Importing units from GeoJSON: all or nothing, re-import updates by code."""
+
 import re
 from dataclasses import dataclass
 
@@ -30,18 +31,17 @@ class ImportResult:
     dry_run: bool = False
 
     def as_text(self):
-        verb = "would create" if self.dry_run else "created"
-        return (
-            self.report.as_text()
-            + f"\n{verb} {self.created}, {'would update' if self.dry_run else 'updated'} {self.updated}"
+        created, updated = (
+            ("would create", "would update") if self.dry_run else ("created", "updated")
         )
+        return f"{self.report.as_text()}\n{created} {self.created}, {updated} {self.updated}"
 
 
 def _code_issues(feature, parent_code):
     """Codes nest: a child's code extends its parent's; a grid adds exactly 3 digits."""
     if parent_code is None:
         return []
-    suffix = feature.code[len(parent_code):]
+    suffix = feature.code[len(parent_code) :]
     if not feature.code.startswith(parent_code) or not suffix:
         message = f"code {feature.code} does not extend its parent's code {parent_code}"
     elif feature.level == "grid" and not GRID_CODE.match(suffix):
@@ -80,7 +80,10 @@ def import_units(source, level, *, crs="wgs84", dry_run=False):
     kept = [
         UnitFeature(u.code, u.name, level, u.parent.code, u.geom, index=None)
         for u in existing.values()
-        if u.level == level and u.code not in file_codes and u.parent and u.parent.code in touched_parents
+        if u.level == level
+        and u.code not in file_codes
+        and u.parent
+        and u.parent.code in touched_parents
     ]
     report = check_units(
         features + kept,
@@ -93,8 +96,13 @@ def import_units(source, level, *, crs="wgs84", dry_run=False):
         clash = existing.get(feature.code)
         if clash is not None and clash.level != level:
             report.issues.append(
-                Issue("error", feature.code, feature.index, "code",
-                      f"code {feature.code} is already a {clash.level}")
+                Issue(
+                    "error",
+                    feature.code,
+                    feature.index,
+                    "code",
+                    f"code {feature.code} is already a {clash.level}",
+                )
             )
         report.issues.extend(_code_issues(feature, feature.parent_code))
     if not report.ok:

@@ -1,5 +1,6 @@
 """The map's units: district → street → community → grid, in one table."""
-from datetime import datetime, timezone
+
+from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, Float, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
@@ -11,7 +12,7 @@ LEVELS = ("district", "street", "community", "grid")
 
 
 def utcnow():
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Unit(db.Model):

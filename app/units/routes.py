@@ -1,4 +1,5 @@
 """The map over HTTP: the unit tree, grid GeoJSON, locate, grid details."""
+
 from flask import Response, request
 from flask_login import current_user
 from flask_smorest import Blueprint

@@ -1,4 +1,5 @@
 """Request and response shapes for the map."""
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 
@@ -14,7 +15,9 @@ class BBox(fields.Field):
         try:
             parts = [float(p) for p in str(value).split(",")]
         except ValueError:
-            raise ValidationError("bbox must be four numbers: minLng,minLat,maxLng,maxLat.")
+            raise ValidationError(
+                "bbox must be four numbers: minLng,minLat,maxLng,maxLat."
+            ) from None
         if len(parts) != 4:
             raise ValidationError("bbox must be four numbers: minLng,minLat,maxLng,maxLat.")
         min_lng, min_lat, max_lng, max_lat = parts
@@ -70,5 +73,7 @@ class GridDetail(Schema):
     community = fields.Nested(UnitRef)
     street = fields.Nested(UnitRef)
     geometry = fields.Dict(metadata={"description": "GeoJSON MultiPolygon, WGS-84"})
-    members = fields.List(fields.Nested(Person), metadata={"description": "people serving the grid"})
+    members = fields.List(
+        fields.Nested(Person), metadata={"description": "people serving the grid"}
+    )
     responsible = fields.List(fields.Nested(Person), metadata={"description": "包保 leaders"})

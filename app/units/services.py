@@ -1,4 +1,5 @@
 """Rules of the map: the unit tree, grid GeoJSON, locating a point, grid details."""
+
 import hashlib
 import json
 from collections import OrderedDict
@@ -97,7 +98,7 @@ def _render_grids(community, street, bbox, simplify):
     # rounding keeps every polygon valid, and shared vertices snap alike on both sides.
     geoms = shapely.set_precision(geoms, 1e-6)
     features = []
-    for row, geom in zip(rows, geoms):
+    for row, geom in zip(rows, geoms, strict=True):
         properties = json.dumps(
             {"code": row.code, "name": row.name, "community": row.community, "street": row.street},
             ensure_ascii=False,

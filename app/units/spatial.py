@@ -9,6 +9,7 @@ Rule for points on a shared edge: a grid holds a point if its closed polygon cov
 included); if several do, the grid with the smallest code holds it. So every point in the
 district belongs to exactly one grid, and both backends give the same answer.
 """
+
 import threading
 
 import shapely

@@ -1,4 +1,5 @@
 """Logging in and out: passwords, sessions, CSRF, rate limits."""
+
 from datetime import timedelta
 
 import pytest
@@ -40,7 +41,9 @@ def test_password_is_hashed_with_a_current_algorithm(db):
         ("12345", PASSWORD, 422, "validation_error"),
     ],
 )
-def test_bad_logins_are_refused_without_saying_which_part_was_wrong(client, phone, password, status, code):
+def test_bad_logins_are_refused_without_saying_which_part_was_wrong(
+    client, phone, password, status, code
+):
     make_user(GRID_MEMBER, phone="13800000001")
     response = login(client, phone, password)
     assert response.status_code == status

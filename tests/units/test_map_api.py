@@ -1,4 +1,5 @@
 """The map over HTTP: tree, grid GeoJSON, locate, grid details, as a user sees them."""
+
 import gzip
 import json
 
@@ -83,7 +84,9 @@ def test_unknown_community_filter_is_a_404(client, auth, district):
     assert response.get_json()["error"]["code"] == "not_found"
 
 
-def test_grids_are_cached_with_an_etag_that_changes_with_the_map(client, auth, district, demo_files):
+def test_grids_are_cached_with_an_etag_that_changes_with_the_map(
+    client, auth, district, demo_files
+):
     auth.as_role(GRID_MEMBER, district["grid"][0])
     first = client.get("/api/grids")
     etag = first.headers["ETag"]
@@ -152,7 +155,9 @@ def test_locate_validates_coordinates(client, auth, district, query):
     assert response.get_json()["error"]["fields"]
 
 
-def test_a_point_on_a_shared_vertex_belongs_to_the_grid_with_the_smaller_code(client, auth, district):
+def test_a_point_on_a_shared_vertex_belongs_to_the_grid_with_the_smaller_code(
+    client, auth, district
+):
     auth.as_role(GRID_MEMBER, district["grid"][0])
     grids = district["grid"]
     shared = None

@@ -1,0 +1,1 @@
+"""Photos: content checks, metadata stripping, thumbnails and content-addressed storage."""

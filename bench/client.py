@@ -1,0 +1,70 @@
+"""A small HTTP client for the set-up and one-off requests: cookies, CSRF login, timings."""
+import gzip
+import http.client
+import json
+import time
+from dataclasses import dataclass
+from http.cookies import SimpleCookie
+
+from bench.common import HOST, BenchError
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: http.client.HTTPMessage
+    wire: bytes  # the body as sent, possibly compressed
+    seconds: float
+
+    @property
+    def body(self):
+        """The body, decompressed."""
+        if self.headers.get("Content-Encoding") == "gzip":
+            return gzip.decompress(self.wire)
+        return self.wire
+
+    def json(self):
+        return json.loads(self.body)
+
+
+class Client:
+    """One connection to the server, and the cookies it has set."""
+
+    def __init__(self, port, timeout=120):
+        self.port = port
+        self.cookies = SimpleCookie()
+        self._connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
+
+    def request(self, method, path, headers=None, body=None):
+        headers = {**(headers or {})}
+        if self.cookies:
+            headers["Cookie"] = self.cookie_header()
+        started = time.perf_counter()
+        self._connection.request(method, path, body=body, headers=headers)
+        response = self._connection.getresponse()
+        wire = response.read()
+        seconds = time.perf_counter() - started
+        for cookie in response.headers.get_all("Set-Cookie") or ():
+            self.cookies.load(cookie)
+        return Reply(response.status, response.headers, wire, seconds)
+
+    def get(self, path, headers=None):
+        return self.request("GET", path, headers)
+
+    def cookie_header(self):
+        return "; ".join(f"{name}={morsel.value}" for name, morsel in self.cookies.items())
+
+    def login(self, phone, password):
+        """Log in as the PWA does: a CSRF token first, then the login with it in a header."""
+        token = self.get("/api/auth/csrf").json()["csrf_token"]
+        reply = self.request(
+            "POST",
+            "/api/auth/login",
+            {"Content-Type": "application/json", "X-CSRFToken": token},
+            json.dumps({"phone": phone, "password": password}),
+        )
+        if reply.status != 200:
+            raise BenchError(f"login failed: {reply.status} {reply.body[:300]!r}")
+
+    def close(self):
+        self._connection.close()
