@@ -19,6 +19,8 @@ def create_app(config=None, overrides=None):
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(
             app.instance_path, "gridlink.db"
         )
+    if not app.config.get("PHOTO_ROOT"):
+        app.config["PHOTO_ROOT"] = os.path.join(app.instance_path, "photos")
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set in production.")
     register_extensions(app)
@@ -45,12 +47,16 @@ def register_extensions(app):
 
 
 def register_blueprints(app):
+    from app.catalogue.routes import blp as catalogue
+    from app.incidents.routes import blp as incidents
     from app.people.routes import blp as people
+    from app.photos.routes import blp as photos
     from app.pwa import bp as pwa
     from app.system.routes import blp as system
+    from app.tasks.routes import blp as tasks
     from app.units.routes import blp as units
 
-    for blueprint in (system, people, units):
+    for blueprint in (system, people, units, catalogue, incidents, tasks, photos):
         api.register_blueprint(blueprint)
     app.register_blueprint(pwa)
 

@@ -26,7 +26,8 @@ from bench.server import gunicorn
 def parse_args(argv):
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--backend", choices=[*BACKENDS, "both"], default="both")
-    parser.add_argument("--duration", type=float, default=5.0, help="timed seconds per load run")
+    parser.add_argument("--duration", type=float, default=5.0,
+                        help="timed seconds of load per endpoint (in two halves)")
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds before each timed run")
     parser.add_argument("--clients", type=int, default=4, help="load generator processes")
     parser.add_argument("--members", type=int, default=1000, help="demo grid team size")
@@ -39,7 +40,10 @@ def parse_args(argv):
 
 
 def _tolerances(text):
-    return tuple(float(part) for part in text.split(",") if part.strip())
+    tolerances = tuple(float(part) for part in text.split(",") if part.strip())
+    if not tolerances or min(tolerances) <= 0:
+        raise argparse.ArgumentTypeError("give positive metres, e.g. 5,10,20")
+    return tolerances
 
 
 def main(argv=None):
@@ -82,14 +86,14 @@ def run_backend(backend, args):
         result = {"database": describe(url), "members": args.members}
         result["setup_s"] = prepare(backend, env, args.members)
         phone, password = demo_login(env)
-        with gunicorn(env, os.path.join(instance, "gunicorn.log")) as port:
-            client = Client(port)
+        with gunicorn(env, os.path.join(instance, "gunicorn.log")) as server:
+            client = Client(server.port)
             client.login(phone, password)
             _progress(f"{backend}: grid collections")
             result["grids"], full = measure_grids(client, args.simplify)
             points = grids.sample_points(full, args.points, args.seed)
             _progress(f"{backend}: HTTP load")
-            result["http"] = measure_http(port, client.cookie_header(), points, args)
+            result["http"] = measure_http(server, client.cookie_header(), points, args)
             client.close()
         # After gunicorn has stopped, so that the server does not compete for the CPU.
         _progress(f"{backend}: in-process locate")
@@ -108,18 +112,37 @@ def measure_grids(client, tolerances):
     return rows, full
 
 
-def measure_http(port, cookie, points, args):
-    """Health (the baseline) and locate under the same load, from the same logged-in client."""
+def measure_http(server, cookie, points, args):
+    """Health (the baseline) and locate under the same load, from the same logged-in client.
+
+    Each gets two half-length runs in the order health, locate, locate, health: a drift in the
+    machine's other load over the run then weighs on both alike.
+    """
     headers = {"Cookie": cookie, "Accept-Encoding": "gzip"}
-    locate_paths = [f"/api/locate?lat={lat:.6f}&lng={lng:.6f}" for lng, lat in points]
-    options = {"clients": args.clients, "warmup": args.warmup, "duration": args.duration}
-    health = load.run(port, ["/api/health"], headers, **options)
-    locate = load.run(port, locate_paths, headers, **options)
-    return {**options, "health": health, "locate": locate, "ratio": _ratio(locate, health)}
+    paths = {
+        "health": ["/api/health"],
+        "locate": [f"/api/locate?lat={lat:.6f}&lng={lng:.6f}" for lng, lat in points],
+    }
+    parts, server_cpu = {"health": [], "locate": []}, {"health": 0.0, "locate": 0.0}
+    for name in ("health", "locate", "locate", "health"):
+        run_parts, run_cpu = load.run(server, paths[name], headers, clients=args.clients,
+                                      warmup=args.warmup, duration=args.duration / 2)
+        parts[name] += run_parts
+        server_cpu[name] += run_cpu
+    health, locate = (
+        load.summary(parts[name], server_cpu[name], args.duration) for name in ("health", "locate")
+    )
+    return {"clients": args.clients, "warmup": args.warmup, "duration": args.duration,
+            "health": health, "locate": locate,
+            "ratio": locate["rps"] / health["rps"] if health["rps"] else 0.0,
+            "cpu_ratio": _cpu_ratio(health, locate)}
 
 
-def _ratio(figures, baseline):
-    return figures["rps"] / baseline["rps"] if baseline["rps"] else 0.0
+def _cpu_ratio(health, locate):
+    """Worker CPU of a health request over that of a locate request: the ratio without noise
+    from other processes taking the CPU."""
+    per_request = health["server_cpu_ms_per_request"], locate["server_cpu_ms_per_request"]
+    return per_request[0] / per_request[1] if all(per_request) else None
 
 
 def measure_inprocess(env, points):
@@ -128,7 +151,7 @@ def measure_inprocess(env, points):
         cwd=ROOT, env=env, input=json.dumps({"points": points}), capture_output=True, text=True,
     )
     if done.returncode != 0:
-        raise BenchError(f"bench.inprocess failed:\n{done.stderr[-3000:]}")
+        raise BenchError.of_process("bench.inprocess", done)
     return json.loads(done.stdout)
 
 

@@ -10,3 +10,10 @@ HOST = "127.0.0.1"
 
 class BenchError(RuntimeError):
     """Something the bench needs did not work: the run is broken, not slow."""
+
+    @classmethod
+    def of_process(cls, what, done, lines=12):
+        """From a failed subprocess.run: the last line of its output (a traceback's exception)
+        as the cause, then the tail of the output."""
+        output = (done.stdout + done.stderr).strip().splitlines() or ["(no output)"]
+        return cls(f"{what} failed: {output[-1]}\n" + "\n".join(output[-lines:]))

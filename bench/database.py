@@ -5,6 +5,7 @@ import subprocess
 import time
 
 from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from bench.common import BIN, ROOT, BenchError
 
@@ -18,7 +19,7 @@ def postgis_url():
 def skip_reason(backend):
     """Why a backend cannot run here, or None."""
     if backend == "postgis" and not postgis_url():
-        return "neither BENCH_DATABASE_URL nor TEST_DATABASE_URL is set"
+        return "neither BENCH_DATABASE_URL nor TEST_DATABASE_URL is set (postgresql+psycopg://...)"
     return None
 
 
@@ -70,7 +71,7 @@ def flask(env, *args):
         [str(BIN / "flask"), *args], cwd=ROOT, env=env, capture_output=True, text=True
     )
     if done.returncode != 0:
-        raise BenchError(f"flask {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
+        raise BenchError.of_process(f"flask {' '.join(args)}", done)
     return done.stdout
 
 
@@ -81,7 +82,7 @@ def _reset_postgis(url):
         with engine.begin() as connection:
             connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
             connection.execute(text("CREATE SCHEMA public"))
-    except Exception as error:
+    except SQLAlchemyError as error:
         raise BenchError(f"cannot reset {describe(url)}: {error}") from error
     finally:
         engine.dispose()

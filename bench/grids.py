@@ -43,7 +43,6 @@ def measure(client, simplify=None):
         "cached_ms": _median_ms(cached),
         "revalidate_ms": _median_ms(revalidated),
         "revalidate_statuses": sorted({reply.status for reply in revalidated}),
-        "revalidate_wire_bytes": max(len(reply.wire) for reply in revalidated),
     }
     return figures, raw
 

@@ -1,5 +1,6 @@
 """HTTP load: client processes on one fixed time window, counting requests, errors and latency."""
 import http.client
+import math
 import multiprocessing
 import time
 from collections import Counter
@@ -7,9 +8,10 @@ from collections import Counter
 from bench.common import HOST
 
 
-def run(port, paths, headers, *, clients, warmup, duration):
-    """Hit `paths` from `clients` processes for warmup + duration seconds; figures of the window.
+def run(server, paths, headers, *, clients, warmup, duration):
+    """Hit `paths` from `clients` processes for warmup + duration seconds.
 
+    Returns one part per client and the CPU seconds the server's workers used in the window.
     Each process cycles through its own slice of the paths so that clients do not ask for the
     same point in lockstep. Only requests started inside the timed window are counted.
     """
@@ -18,12 +20,20 @@ def run(port, paths, headers, *, clients, warmup, duration):
     window_start = time.monotonic() + warmup
     window_end = window_start + duration
     jobs = [
-        (port, paths[i::clients] or paths, headers, window_start, window_end)
+        (server.port, paths[i::clients] or paths, headers, window_start, window_end)
         for i in range(clients)
     ]
     with multiprocessing.get_context("spawn").Pool(clients) as pool:
-        parts = pool.starmap(_client, jobs)
-    return _summary(parts, duration)
+        pending = pool.starmap_async(_client, jobs)
+        _sleep_until(window_start)
+        cpu_start = server.workers_cpu()
+        _sleep_until(window_end)
+        server_cpu = server.workers_cpu() - cpu_start
+        return pending.get(), server_cpu
+
+
+def _sleep_until(moment):
+    time.sleep(max(0.0, moment - time.monotonic()))
 
 
 def _client(port, paths, headers, window_start, window_end):
@@ -59,7 +69,8 @@ def _client(port, paths, headers, window_start, window_end):
     return ok, errors, latencies, cpu
 
 
-def _summary(parts, duration):
+def summary(parts, server_cpu, duration):
+    """Figures of client parts from runs that lasted `duration` timed seconds in all."""
     errors = sum((part[1] for part in parts), Counter())
     latencies = sorted(ms for part in parts for ms in part[2])
     ok = sum(part[0] for part in parts)
@@ -71,6 +82,9 @@ def _summary(parts, duration):
         "p50_ms": percentile(latencies, 50),
         "p99_ms": percentile(latencies, 99),
         "client_cpu_cores": sum(part[3] for part in parts) / duration,
+        "server_cpu_cores": server_cpu / duration,
+        # Less noisy than req/s: what one request costs the workers, whatever else runs.
+        "server_cpu_ms_per_request": server_cpu * 1000 / ok if ok else None,
     }
 
 
@@ -78,5 +92,4 @@ def percentile(ordered, q):
     """Nearest-rank percentile of an ascending list; None if it is empty."""
     if not ordered:
         return None
-    rank = max(1, -(-len(ordered) * q // 100))  # ceil(n * q / 100)
-    return ordered[int(rank) - 1]
+    return ordered[max(1, math.ceil(len(ordered) * q / 100)) - 1]

@@ -29,15 +29,18 @@ def backend_text(name, result):
 def _http_lines(http):
     rows = [
         [f"GET {path}", f"{f['rps']:.0f}", _ms(f["p50_ms"]), _ms(f["p99_ms"]), str(f["ok"]),
-         _errors(f["errors"]), f"{f['client_cpu_cores']:.2f}"]
+         _errors(f["errors"]), f"{f['server_cpu_cores']:.2f}", _ms(f["server_cpu_ms_per_request"]),
+         f"{f['client_cpu_cores']:.2f}"]
         for path, f in (("/api/health", http["health"]), ("/api/locate", http["locate"]))
     ]
     return [
         f"\nHTTP: {http['clients']} client processes, gunicorn 2 sync workers, "
-        f"{http['warmup']:g} s warm-up + {http['duration']:g} s timed",
-        *_table(["request", "req/s", "p50 ms", "p99 ms", "ok", "errors", "client CPU"], rows),
-        f"  locate / health = {http['ratio']:.2f}  "
-        f"(target >= {LOCATE_RATIO_TARGET}: {_verdict(http['ratio'] >= LOCATE_RATIO_TARGET)})",
+        f"{http['duration']:g} s timed each (2 runs, each after {http['warmup']:g} s warm-up)",
+        *_table(["request", "req/s", "p50 ms", "p99 ms", "ok", "errors", "workers cores",
+                 "worker ms/req", "clients cores"], rows),
+        f"  locate / health = {http['ratio']:.2f} by req/s "
+        f"(target >= {LOCATE_RATIO_TARGET}: {_verdict(http['ratio'] >= LOCATE_RATIO_TARGET)}); "
+        f"{_ratio(http['cpu_ratio'])} by worker CPU per request",
     ]
 
 
@@ -144,6 +147,10 @@ def _verdict(ok):
 
 def _errors(errors):
     return ", ".join(f"{count} x {kind}" for kind, count in sorted(errors.items())) or "0"
+
+
+def _ratio(ratio):
+    return "-" if ratio is None else f"{ratio:.2f}"
 
 
 def _ms(ms):

@@ -1,9 +1,11 @@
 """gunicorn as a subprocess: started on a free port, waited for, always stopped by its PID."""
 import contextlib
 import http.client
+import os
 import socket
 import subprocess
 import time
+from dataclasses import dataclass
 
 from bench.common import BIN, HOST, ROOT, BenchError
 
@@ -11,9 +13,34 @@ START_TIMEOUT = 60
 STOP_TIMEOUT = 15
 
 
+@dataclass
+class Server:
+    port: int
+    pid: int  # gunicorn's master
+
+    def workers_cpu(self):
+        """CPU seconds used so far by the master's worker processes (Linux /proc)."""
+        ticks = 0
+        for entry in os.scandir("/proc"):
+            if entry.name.isdigit():
+                ticks += _child_ticks(entry.name, self.pid)
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _child_ticks(pid, parent):
+    """utime + stime of process `pid` if its parent is `parent`, else 0."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            # The command name may hold spaces and parentheses: fields start after the last ')'.
+            fields = f.read().rpartition(")")[2].split()
+    except OSError:  # the process has gone meanwhile
+        return 0
+    return int(fields[11]) + int(fields[12]) if int(fields[1]) == parent else 0
+
+
 @contextlib.contextmanager
 def gunicorn(env, log_path, workers=2):
-    """Serve wsgi:app with `workers` sync workers; yields the port once /api/health answers."""
+    """Serve wsgi:app with `workers` sync workers; yields a Server once /api/health answers."""
     port = _free_port()
     command = [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"{HOST}:{port}",
                "wsgi:app"]
@@ -21,7 +48,7 @@ def gunicorn(env, log_path, workers=2):
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         _wait_healthy(port, process, log_path)
-        yield port
+        yield Server(port, process.pid)
     finally:
         _stop(process)
 

@@ -22,7 +22,23 @@ from geo import demo as geo_demo
 
 PASSWORD = "correct horse battery staple"
 MAP_LEVELS = ("district", "street", "community", "grid")
-TABLES = ("login_attempt", "responsibility", "user_scope", "user_account", "department", "unit")
+TABLES = (
+    "history",
+    "task_claim",
+    "task",
+    "whistle",
+    "incident_follower",
+    "attachment",
+    "photo",
+    "incident",
+    "reference_document",
+    "login_attempt",
+    "responsibility",
+    "user_scope",
+    "user_account",
+    "department",
+    "unit",
+)
 
 
 def _reset_postgis(url):
@@ -75,7 +91,11 @@ class CsrfClient(FlaskClient):
 def app(database_url, tmp_path_factory):
     app = create_app(
         "test",
-        {"SQLALCHEMY_DATABASE_URI": database_url, "PWA_DIST": str(tmp_path_factory.mktemp("dist"))},
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "PWA_DIST": str(tmp_path_factory.mktemp("dist")),
+            "PHOTO_ROOT": str(tmp_path_factory.mktemp("photos")),
+        },
     )
     app.test_client_class = CsrfClient
     with app.app_context():
@@ -93,8 +113,18 @@ def db(app):
         if _db.engine.dialect.name == "postgresql":
             _db.session.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
         else:
+            # The history refuses deletes; the test database may start afresh.
+            for event in ("update", "delete"):
+                _db.session.execute(text(f"DROP TRIGGER history_append_only_{event}"))
             for table in TABLES:
                 _db.session.execute(text(f"DELETE FROM {table}"))
+            for event in ("UPDATE", "DELETE"):
+                _db.session.execute(
+                    text(
+                        f"CREATE TRIGGER history_append_only_{event.lower()} BEFORE {event} "
+                        "ON history BEGIN SELECT RAISE(ABORT, 'history is append-only'); END"
+                    )
+                )
         # Spatial indexes and caches rebuild on a new revision: an emptied map is a new map.
         _db.session.execute(text("UPDATE map_revision SET revision = revision + 1"))
         _db.session.commit()

@@ -70,6 +70,7 @@ def test_health_reports_database_and_schema(client, db):
 def test_health_says_when_the_schema_is_behind(client, db):
     from sqlalchemy import text
 
+    head = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
     db.session.execute(text("UPDATE alembic_version SET version_num = 'old'"))
     db.session.commit()
     try:
@@ -77,7 +78,7 @@ def test_health_says_when_the_schema_is_behind(client, db):
         assert response.status_code == 503
         assert response.get_json()["schema"] == "behind"
     finally:
-        db.session.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+        db.session.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": head})
         db.session.commit()
 
 

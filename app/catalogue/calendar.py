@@ -109,7 +109,10 @@ class WorkCalendar:
             raise ValueError(f"dates both holiday and working day: {sorted(both)}")
         anchor = date(2000, 1, 3)
         self.day_length = sum(
-            (datetime.combine(anchor, end) - datetime.combine(anchor, start) for start, end in periods),
+            (
+                datetime.combine(anchor, end) - datetime.combine(anchor, start)
+                for start, end in periods
+            ),
             timedelta(0),
         )
 
@@ -226,7 +229,7 @@ def time_left(now, deadline, calendar, *, natural=False):
 
 
 def due_state(now, deadline, started, calendar, *, natural=False):
-    """"on_time", "due_soon" or "overdue" for a stage that started at `started`.
+    """The due state of a stage that started at `started`: "on_time", "due_soon" or "overdue".
 
     Rule: overdue once `now` is after `deadline`. Otherwise due soon when the time left is at
     most max(allowed / 5, min(1 h, allowed / 2)), where allowed = time from `started` to
@@ -262,14 +265,30 @@ def _parse_date(value, path, problems):
     return None
 
 
-def validate_holidays(data):
+def validate_holidays(data, prefix=""):
     """Problems in a holiday document; an empty list means it is valid.
+
+    `prefix` is put before every problem's path, for a document inside a larger one
+    (``validate_holidays(doc, "years[0]")`` reports ``years[0].holidays[1].end``).
 
     Shape: {"year": 2026, "source": "...", "note": "...", "holidays": [{"name": "春节",
     "start": "2026-02-15", "end": "2026-02-23"}, ...], "workdays": [{"name": "春节调休上班",
     "date": "2026-02-14"}, ...]}. Holiday ranges include both ends. A 调休 working day must be
     a Saturday or Sunday and must not fall in a holiday.
     """
+    problems = _holiday_problems(data)
+    if prefix:
+        problems = [Problem(_under(prefix, p.path), p.reason) for p in problems]
+    return problems
+
+
+def _under(prefix, path):
+    if not path:
+        return prefix
+    return f"{prefix}{path}" if path.startswith("[") else f"{prefix}.{path}"
+
+
+def _holiday_problems(data):
     problems = []
     if not isinstance(data, dict):
         return [Problem("", "must be a JSON object")]

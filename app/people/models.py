@@ -3,10 +3,11 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Table
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
+from app.types import UTCDateTime
 from app.units.models import utcnow
 
 GRID_MEMBER = "grid_member"  # 网格员
@@ -74,8 +75,8 @@ class User(UserMixin, db.Model):
     # Bumped on logout and password change: it is part of the login id, so every session and
     # remember-me cookie issued before stops working.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     department = relationship(Department)
     units = relationship("Unit", secondary=user_scope, order_by="Unit.code")
@@ -98,4 +99,4 @@ class LoginAttempt(db.Model):
     phone: Mapped[str] = mapped_column(String(32), index=True)
     ip: Mapped[str] = mapped_column(String(64), index=True)
     succeeded: Mapped[bool] = mapped_column(Boolean)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

@@ -14,8 +14,10 @@ from app.extensions import db
 from app.people.models import (
     DEPARTMENT,
     DISTRICT_ADMIN,
+    GRID_MEMBER,
     SECRETARY,
     STREET_ADMIN,
+    TEAM_MEMBER,
     LoginAttempt,
     User,
 )
@@ -41,10 +43,7 @@ def _throttled(column, value, limit, window):
     ).one()
     if failures[0] < limit:
         return None
-    oldest = failures[1]
-    if oldest.tzinfo is None:  # SQLite hands back naive datetimes
-        oldest = oldest.replace(tzinfo=since.tzinfo)
-    return max(1, math.ceil((oldest + window - utcnow()).total_seconds()))
+    return max(1, math.ceil((failures[1] + window - utcnow()).total_seconds()))
 
 
 def log_in(phone, password, remember, ip):
@@ -100,6 +99,21 @@ def prune_login_attempts(older_than=timedelta(days=30)):
         LoginAttempt.__table__.delete().where(LoginAttempt.at < utcnow() - older_than)
     )
     db.session.commit()
+
+
+MANAGERS = (SECRETARY, STREET_ADMIN, DISTRICT_ADMIN)
+FIELD = (GRID_MEMBER, TEAM_MEMBER)
+
+
+def areas(user):
+    """The units whose details a user may see: where they serve and what they answer for.
+
+    A department serves the whole district but sees details only where it answers for the
+    unit; what it is called to (吹哨) it sees through the incident, not the map.
+    """
+    if user.role == DEPARTMENT:
+        return list(user.responsible_for)
+    return [*user.units, *user.responsible_for]
 
 
 def can_view(user, unit):

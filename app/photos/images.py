@@ -1,5 +1,7 @@
 """Photo content checks, metadata stripping and thumbnails, with Pillow and nothing else."""
+
 import io
+import warnings
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -77,7 +79,7 @@ def sanitize(data: bytes, max_pixels: int = MAX_PIXELS) -> bytes:
         icc = im.info.get("icc_profile")
         transparency = im.info.get("transparency")
         try:
-            out = ImageOps.exif_transpose(im)
+            out = _upright(im)
             params = {}
             if fmt == "JPEG":
                 if out.mode not in ("RGB", "L"):
@@ -103,7 +105,7 @@ def thumbnail(data: bytes, size: int = THUMBNAIL_SIZE, max_pixels: int = MAX_PIX
         im.draft(None, (size, size))
         _decode(im)
         try:
-            out = ImageOps.exif_transpose(im)
+            out = _upright(im)
             out.thumbnail((size, size), Image.Resampling.LANCZOS)
             out = _flatten(out)
             return _save(out, "JPEG", icc, quality=80, optimize=True)
@@ -113,7 +115,7 @@ def thumbnail(data: bytes, size: int = THUMBNAIL_SIZE, max_pixels: int = MAX_PIX
 
 def _open(data: bytes, max_pixels: int) -> Image.Image:
     try:
-        im = Image.open(io.BytesIO(data), formats=_DECODERS)
+        im = _pillow_open(data)
     except UnidentifiedImageError:
         raise _unidentified(data) from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -131,6 +133,26 @@ def _open(data: bytes, max_pixels: int) -> Image.Image:
     return im
 
 
+def _pillow_open(data: bytes) -> Image.Image:
+    try:
+        return Image.open(io.BytesIO(data), formats=_DECODERS)
+    except UserWarning:
+        # Only reached when warnings are errors (as in the tests): Pillow warns about damaged
+        # EXIF, common on cheap phones, while reading the header. A server only logs that and
+        # goes on; do the same so both accept the same files. catch_warnings is not
+        # thread-safe, which is why it is used on this path alone.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            return Image.open(io.BytesIO(data), formats=_DECODERS)
+
+
+def _upright(im: Image.Image) -> Image.Image:
+    try:
+        return ImageOps.exif_transpose(im)
+    except Exception:  # damaged EXIF: better shown unturned than refused
+        return im.copy()
+
+
 def _unidentified(data: bytes) -> PhotoRejected:
     head = bytes(data[:16])
     if head.startswith(_SUPPORTED_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"):
@@ -142,7 +164,10 @@ def _unidentified(data: bytes) -> PhotoRejected:
             "(set the camera to 'most compatible', or let the app convert)",
         )
     for magic, name in (
-        (b"GIF8", "GIF"), (b"BM", "BMP"), (b"II*\x00", "TIFF"), (b"MM\x00*", "TIFF"),
+        (b"GIF8", "GIF"),
+        (b"BM", "BMP"),
+        (b"II*\x00", "TIFF"),
+        (b"MM\x00*", "TIFF"),
     ):
         if head.startswith(magic):
             return PhotoRejected("unsupported_type", f"{name} is not supported: {_SEND}")

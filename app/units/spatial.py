@@ -10,9 +10,11 @@ included); if several do, the grid with the smallest code holds it. So every poi
 district belongs to exactly one grid, and both backends give the same answer.
 """
 
+import math
 import threading
 
 import shapely
+import shapely.ops
 from geoalchemy2 import Geometry
 from sqlalchemy import LargeBinary, func, literal, select
 from sqlalchemy.types import TypeDecorator
@@ -133,3 +135,31 @@ def grids_touching(geom):
 
 def grids_in_bbox(min_lng, min_lat, max_lng, max_lat):
     return grids_touching(shapely.box(min_lng, min_lat, max_lng, max_lat))
+
+
+EARTH_RADIUS_M = 6_371_008.8
+
+
+def distance_m(lat1, lng1, lat2, lng2):
+    """Great-circle distance in metres (haversine): exact enough at the scale of a city."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+def metres_box(lat, lng, radius_m):
+    """(min_lng, min_lat, max_lng, max_lat) of a box holding the circle: a cheap index filter
+    before the exact distance."""
+    dlat = math.degrees(radius_m / EARTH_RADIUS_M)
+    dlng = dlat / max(math.cos(math.radians(lat)), 1e-6)
+    return lng - dlng, lat - dlat, lng + dlng, lat + dlat
+
+
+def distance_to_m(geom, lat, lng):
+    """Metres from a WGS-84 point to a geometry (0 inside it)."""
+    point = shapely.Point(lng, lat)
+    if geom.covers(point):
+        return 0.0
+    nearest = shapely.ops.nearest_points(geom, point)[0]
+    return distance_m(lat, lng, nearest.y, nearest.x)

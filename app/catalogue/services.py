@@ -1,0 +1,109 @@
+"""The catalogue and calendar in force, read from the database (seeded from the repo's data
+files on first use) and edited by district admins."""
+
+import json
+from threading import Lock
+
+from sqlalchemy import func, select
+
+from app.catalogue.calendar import DATA_DIR, WorkCalendar, holiday_dates, validate_holidays
+from app.catalogue.catalogue import Catalogue, validate_catalogue
+from app.catalogue.models import ReferenceDocument
+from app.errors import Invalid
+from app.extensions import db
+from app.people.models import Department
+
+SHIPPED = {
+    "catalogue": [DATA_DIR / "categories.json"],
+    "holidays": sorted(DATA_DIR.glob("holidays_*.json")),
+}
+
+_cache, _lock = {}, Lock()
+
+
+def _newest(kind):
+    return db.session.execute(
+        select(ReferenceDocument.version, ReferenceDocument.data)
+        .where(ReferenceDocument.kind == kind)
+        .order_by(ReferenceDocument.version.desc())
+        .limit(1)
+    ).first()
+
+
+def _shipped(kind):
+    documents = [json.loads(path.read_text(encoding="utf-8")) for path in SHIPPED[kind]]
+    if kind == "holidays":
+        return {"years": documents}
+    return documents[0]
+
+
+def document(kind):
+    """(version, data) of the document in force; version 0 is the shipped file."""
+    row = _newest(kind)
+    return (row.version, row.data) if row else (0, _shipped(kind))
+
+
+def _built(kind, build):
+    version, data = document(kind)
+    key = (db.engine, kind, version)
+    with _lock:
+        if key not in _cache:
+            _cache[key] = build(data)
+        return _cache[key]
+
+
+def department_codes():
+    return set(db.session.execute(select(Department.code)).scalars())
+
+
+def catalogue():
+    return _built("catalogue", lambda data: Catalogue(data))
+
+
+def calendar():
+    def build(data):
+        holidays, workdays = set(), set()
+        for year in data["years"]:
+            h, w = holiday_dates(year)
+            holidays |= h
+            workdays |= w
+        return WorkCalendar(holidays=holidays, workdays=workdays)
+
+    return _built("holidays", build)
+
+
+def _save(kind, data, user):
+    version = (
+        db.session.execute(
+            select(func.max(ReferenceDocument.version)).where(ReferenceDocument.kind == kind)
+        ).scalar()
+        or 0
+    )
+    db.session.add(
+        ReferenceDocument(kind=kind, version=version + 1, data=data, created_by_id=user.id)
+    )
+    db.session.commit()
+    return version + 1
+
+
+def _problems_as_fields(problems):
+    fields = {}
+    for problem in problems:
+        fields.setdefault(problem.path or "_document", []).append(problem.reason)
+    return fields
+
+
+def replace_catalogue(data, user):
+    problems = validate_catalogue(data, department_codes())
+    if problems:
+        raise Invalid("The catalogue has problems.", fields=_problems_as_fields(problems))
+    return _save("catalogue", data, user)
+
+
+def replace_holidays(data, user):
+    problems = [p for year in data.get("years", []) for p in validate_holidays(year)]
+    if not isinstance(data.get("years"), list) or not data["years"]:
+        raise Invalid('Send {"years": [holiday lists]}.', fields={"years": ["required"]})
+    if problems:
+        raise Invalid("The holiday list has problems.", fields=_problems_as_fields(problems))
+    return _save("holidays", data, user)

@@ -1,0 +1,34 @@
+"""Writing and reading the history."""
+from sqlalchemy import select
+
+from app.extensions import db
+from app.history.models import HistoryEntry
+
+
+def record(entity, entity_id, action, actor, *, from_state=None, to_state=None, note=None,
+           data=None, device_time=None, point=None):
+    """Append one entry in the caller's transaction. `actor` is a User or None (the system)."""
+    entry = HistoryEntry(
+        entity=entity,
+        entity_id=str(entity_id),
+        action=action,
+        actor_id=actor.id if actor else None,
+        actor_role=actor.role if actor else "system",
+        from_state=from_state,
+        to_state=to_state,
+        note=note,
+        data=data,
+        device_time=device_time,
+        lat=point[0] if point else None,
+        lng=point[1] if point else None,
+    )
+    db.session.add(entry)
+    return entry
+
+
+def timeline(entity, entity_id):
+    return db.session.execute(
+        select(HistoryEntry)
+        .where(HistoryEntry.entity == entity, HistoryEntry.entity_id == str(entity_id))
+        .order_by(HistoryEntry.id)
+    ).scalars().all()

@@ -1,0 +1,190 @@
+"""Request and response shapes for incidents."""
+from marshmallow import Schema, fields, validate
+
+from app.incidents.models import STATES
+from app.photos.schemas import AttachedPhoto, PhotoRef
+
+UUID = validate.Regexp(
+    r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+    error="Not a lowercase UUID.",
+)
+Text = lambda **kw: fields.String(validate=validate.Length(min=1, max=2000), **kw)  # noqa: E731
+
+
+class PointMixin(Schema):
+    lat = fields.Float(validate=validate.Range(-90, 90), load_default=None)
+    lng = fields.Float(validate=validate.Range(-180, 180), load_default=None)
+    device_time = fields.AwareDateTime(load_default=None)
+
+
+class ReportIn(Schema):
+    id = fields.String(validate=UUID, metadata={"description": "made by the phone, for retries"})
+    category = fields.String(required=True, metadata={"description": "a subcategory code"})
+    urgent = fields.Boolean(load_default=False)
+    description = Text(required=True)
+    lat = fields.Float(required=True, validate=validate.Range(-90, 90))
+    lng = fields.Float(required=True, validate=validate.Range(-180, 180))
+    accuracy_m = fields.Float(validate=validate.Range(0, 100_000), load_default=None)
+    address = fields.String(validate=validate.Length(max=200), load_default=None)
+    resident_name = fields.String(validate=validate.Length(max=50), load_default=None)
+    resident_phone = fields.String(validate=validate.Length(max=20), load_default=None)
+    handled_on_spot = fields.Boolean(load_default=False, metadata={"description": "自行处置"})
+    photos = fields.List(fields.Nested(PhotoRef), load_default=list, validate=validate.Length(max=9))
+    device_time = fields.AwareDateTime(load_default=None)
+
+
+class SimilarArgs(Schema):
+    category = fields.String(required=True)
+    lat = fields.Float(required=True, validate=validate.Range(-90, 90))
+    lng = fields.Float(required=True, validate=validate.Range(-180, 180))
+
+
+class IncidentQuery(Schema):
+    state = fields.List(fields.String(validate=validate.OneOf(STATES)))
+    category = fields.String()
+    grid = fields.String()
+    urgent = fields.Boolean()
+    overdue = fields.Boolean()
+    mine = fields.Boolean()
+    escalated = fields.Boolean()
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
+    offset = fields.Integer(load_default=0, validate=validate.Range(0))
+
+
+class NoteIn(Schema):
+    note = Text(load_default=None)
+
+
+class ReasonIn(Schema):
+    reason = Text(required=True)
+
+
+class MergeIn(Schema):
+    into = fields.String(required=True, validate=UUID)
+    note = Text(load_default=None)
+
+
+class DispatchIn(Schema):
+    assignee_id = fields.Integer(required=True)
+    deadline = fields.AwareDateTime(load_default=None)
+    note = Text(load_default=None)
+
+
+class StartIn(PointMixin):
+    pass
+
+
+class HandleIn(PointMixin):
+    note = Text(required=True)
+    photos = fields.List(fields.Nested(PhotoRef), required=True, validate=validate.Length(min=1, max=9))
+
+
+class CheckIn(PointMixin):
+    passed = fields.Boolean(required=True)
+    reason = Text(load_default=None)
+    photos = fields.List(fields.Nested(PhotoRef), load_default=list, validate=validate.Length(max=9))
+
+
+class ExtendIn(Schema):
+    deadline = fields.AwareDateTime(required=True)
+    reason = Text(required=True)
+
+
+class WhistleIn(Schema):
+    departments = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+    minutes = fields.Integer(load_default=30, validate=validate.Range(5, 24 * 60))
+    note = Text(load_default=None)
+
+
+class WhistleStepIn(PointMixin):
+    note = Text(load_default=None)
+
+
+class RateIn(Schema):
+    rating = fields.Integer(required=True, validate=validate.Range(1, 5))
+    note = Text(load_default=None)
+
+
+class Ref(Schema):
+    code = fields.String()
+    name = fields.String(allow_none=True)
+
+
+class CategoryRef(Ref):
+    parent = fields.String(allow_none=True)
+
+
+class PersonRef(Schema):
+    id = fields.Integer()
+    name = fields.String()
+
+
+class HistoryOut(Schema):
+    id = fields.Integer()
+    action = fields.String()
+    actor_id = fields.Integer(allow_none=True)
+    actor_name = fields.Function(lambda e: e.actor.name if e.actor else None)
+    actor_role = fields.String(allow_none=True)
+    from_state = fields.String(allow_none=True)
+    to_state = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    data = fields.Dict(allow_none=True)
+    at = fields.DateTime()
+    device_time = fields.DateTime(allow_none=True)
+    lat = fields.Float(allow_none=True)
+    lng = fields.Float(allow_none=True)
+
+
+class WhistleOut(Schema):
+    id = fields.Integer()
+    incident_id = fields.String()
+    department = fields.Function(lambda w: {"code": w.department.code, "name": w.department.name})
+    called_at = fields.DateTime()
+    report_deadline = fields.DateTime()
+    note = fields.String(allow_none=True)
+    reported_at = fields.DateTime(allow_none=True)
+    arrived_at = fields.DateTime(allow_none=True)
+    outcome = fields.String(allow_none=True)
+    done_at = fields.DateTime(allow_none=True)
+    rating = fields.Integer(allow_none=True)
+    rating_note = fields.String(allow_none=True)
+
+
+class IncidentOut(Schema):
+    id = fields.String()
+    category = fields.Nested(CategoryRef)
+    urgent = fields.Boolean()
+    description = fields.String()
+    lat = fields.Float()
+    lng = fields.Float()
+    accuracy_m = fields.Float(allow_none=True)
+    address = fields.String(allow_none=True)
+    grid = fields.Nested(Ref)
+    community = fields.Nested(Ref)
+    street = fields.Nested(Ref)
+    reporter = fields.Nested(PersonRef)
+    resident_name = fields.String(allow_none=True, metadata={"description": "masked below secretary"})
+    resident_phone = fields.String(allow_none=True, metadata={"description": "masked below secretary"})
+    state = fields.String()
+    self_handled = fields.Boolean()
+    assignee = fields.Nested(PersonRef, allow_none=True)
+    merged_into = fields.String(allow_none=True)
+    deadline = fields.DateTime(allow_none=True)
+    due = fields.String(allow_none=True, metadata={"description": "on_time, due_soon or overdue"})
+    escalation = fields.Integer(metadata={"description": "0 none, 1 secretary, 2 street, 3 leader"})
+    rework_count = fields.Integer()
+    supervised = fields.Boolean()
+    reason = fields.String(allow_none=True)
+    reported_at = fields.DateTime()
+    photos = fields.List(fields.Nested(AttachedPhoto))
+
+
+class IncidentDetail(IncidentOut):
+    history = fields.List(fields.Nested(HistoryOut))
+    whistles = fields.List(fields.Nested(WhistleOut))
+    followers = fields.List(fields.Integer())
+
+
+class SimilarOut(Schema):
+    distance_m = fields.Float()
+    incident = fields.Nested(IncidentOut)

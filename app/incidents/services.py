@@ -1,0 +1,638 @@
+"""Rules of incidents: reporting, the case flow with its deadlines, duplicates, whistles,
+escalation of overdue cases. Every change of state is one history entry."""
+from datetime import timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from app import clock
+from app.catalogue import services as catalogue
+from app.catalogue.calendar import due_state
+from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.extensions import db
+from app.history.services import record
+from app.incidents.models import (
+    ACCEPTED,
+    CLOSED,
+    DISPATCHED,
+    FINAL,
+    HANDLED,
+    IN_PROGRESS,
+    MERGED,
+    OPEN,
+    REJECTED,
+    REPORTED,
+    STAGE,
+    Follower,
+    Incident,
+    Whistle,
+)
+from app.people import services as people
+from app.people.models import DEPARTMENT, DISTRICT_ADMIN, STREET_ADMIN, Department, User
+from app.photos import services as photos
+from app.units import spatial
+from app.units.models import Unit
+
+DUPLICATE_RADIUS_M = 250
+DUPLICATE_DAYS = 7
+DUPLICATE_MAX = 5
+WHISTLE_DEFAULT_MINUTES = 30
+
+
+# -- who may do what ---------------------------------------------------------------------------
+
+
+def visible(user, incident):
+    """Whether the incident exists for this user at all (if not: 404, nothing leaks)."""
+    if user.role == DISTRICT_ADMIN or incident.reporter_id == user.id:
+        return True
+    if user.role == DEPARTMENT:
+        return _whistled(user, incident.id)
+    if incident.assignee_id == user.id or people.can_view(user, incident.grid):
+        return True
+    return db.session.get(Follower, (incident.id, user.id)) is not None
+
+
+def _whistled(user, incident_id):
+    return (
+        user.department_id is not None
+        and db.session.execute(
+            select(Whistle.id).where(
+                Whistle.incident_id == incident_id, Whistle.department_id == user.department_id
+            )
+        ).first()
+        is not None
+    )
+
+
+def get_visible(user, incident_id, *, lock=False):
+    query = select(Incident).where(Incident.id == incident_id)
+    if lock:
+        query = query.with_for_update()
+    incident = db.session.execute(query).scalar()
+    if incident is None or not visible(user, incident):
+        raise NotFound("No such incident.", fields={"id": [incident_id]})
+    return incident
+
+
+def _require(allowed, message):
+    if not allowed:
+        raise Forbidden(message, code="not_allowed")
+
+
+def _require_state(incident, states, action):
+    if incident.state not in states:
+        raise Conflict(
+            f"Cannot {action} an incident that is {incident.state}.",
+            code="wrong_state",
+            extra={"state": incident.state},
+        )
+
+
+# -- deadlines -----------------------------------------------------------------------------------
+
+
+def _limit(incident, stage):
+    return catalogue.catalogue().limit(incident.category_code, stage, incident.urgent)
+
+
+def _start_stage(incident, now):
+    """Set the deadline of the stage the incident's state is in, from the catalogue."""
+    stage = STAGE.get(incident.state)
+    incident.stage_started_at = now if stage else None
+    incident.deadline = catalogue.calendar().deadline(now, _limit(incident, stage)) if stage else None
+    incident.escalation = 0
+
+
+def due(incident, now=None):
+    """on_time, due_soon or overdue; None for a closed case."""
+    if incident.deadline is None or incident.state in FINAL:
+        return None
+    limit = _limit(incident, STAGE[incident.state])
+    return due_state(
+        now or clock.now(),
+        incident.deadline,
+        incident.stage_started_at,
+        catalogue.calendar(),
+        natural=limit.natural,
+    )
+
+
+# -- reporting -----------------------------------------------------------------------------------
+
+
+def _placement(lat, lng):
+    grid_id = spatial.locate(lng, lat)
+    if grid_id is None:
+        raise Invalid(
+            "The point is outside the district's grids: pick the location on the map.",
+            code="outside_district",
+            fields={"lat": [lat], "lng": [lng]},
+        )
+    grid = db.session.get(Unit, grid_id)
+    return grid, grid.parent, grid.parent.parent
+
+
+def report(user, body):
+    """A new incident, or the same one again if this reporter already sent this id."""
+    _require(user.role != DEPARTMENT, "Departments do not report incidents here.")
+    existing = db.session.get(Incident, body["id"]) if body.get("id") else None
+    if existing is not None:
+        if existing.reporter_id != user.id:
+            raise Conflict("That id is taken.", code="id_taken", fields={"id": [body["id"]]})
+        return existing, False
+    try:
+        catalogue.catalogue().subcategory(body["category"])
+    except KeyError:
+        raise Invalid("Unknown category.", fields={"category": [body["category"]]}) from None
+    kinds = {p["kind"] for p in body["photos"]}
+    if body["handled_on_spot"] and not {"before", "after"} <= kinds:
+        raise Invalid(
+            "Handling on the spot needs a before and an after photo.",
+            code="evidence_required",
+            fields={"photos": ["needs kinds before and after"]},
+        )
+    grid, community, street = _placement(body["lat"], body["lng"])
+    now = clock.now()
+    incident = Incident(
+        id=body.get("id") or _uuid(),
+        category_code=body["category"],
+        urgent=body["urgent"],
+        description=body["description"],
+        lat=body["lat"],
+        lng=body["lng"],
+        accuracy_m=body.get("accuracy_m"),
+        address=body.get("address"),
+        grid_id=grid.id,
+        community_id=community.id,
+        street_id=street.id,
+        reporter_id=user.id,
+        resident_name=body.get("resident_name"),
+        resident_phone=body.get("resident_phone"),
+        state=HANDLED if body["handled_on_spot"] else REPORTED,
+        self_handled=body["handled_on_spot"],
+        assignee_id=user.id if body["handled_on_spot"] else None,
+        reported_at=now,
+        updated_at=now,
+        device_time=body.get("device_time"),
+    )
+    incident.grid, incident.community, incident.street = grid, community, street
+    _start_stage(incident, now)
+    db.session.add(incident)
+    photos.attach("incident", incident.id, body["photos"], user)
+    record("incident", incident.id, "report", user, to_state=incident.state,
+           note=body["description"], device_time=body.get("device_time"),
+           point=(body["lat"], body["lng"]),
+           data={"grid": grid.code, "handled_on_spot": body["handled_on_spot"]})
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same id, sent twice at once: the other one won
+        db.session.rollback()
+        return report(user, body)
+    return incident, True
+
+
+def _uuid():
+    import uuid
+
+    return str(uuid.uuid4())
+
+
+def similar(user, category, lat, lng, now=None):
+    """Open incidents of the same category within 250 m in the last 7 days, nearest first."""
+    now = now or clock.now()
+    box = spatial.metres_box(lat, lng, DUPLICATE_RADIUS_M)
+    candidates = db.session.execute(
+        select(Incident).where(
+            Incident.category_code == category,
+            Incident.state.in_(OPEN),
+            Incident.reported_at >= now - timedelta(days=DUPLICATE_DAYS),
+            Incident.lat.between(box[1], box[3]),
+            Incident.lng.between(box[0], box[2]),
+        )
+    ).scalars()
+    near = []
+    for incident in candidates:
+        distance = spatial.distance_m(lat, lng, incident.lat, incident.lng)
+        if distance <= DUPLICATE_RADIUS_M and visible(user, incident):
+            near.append((distance, incident))
+    near.sort(key=lambda pair: (pair[0], pair[1].id))
+    return near[:DUPLICATE_MAX]
+
+
+def me_too(user, incident_id):
+    """Join an open incident instead of filing the same problem again."""
+    incident = get_visible_open_to(user, incident_id)
+    if db.session.get(Follower, (incident.id, user.id)) is None:
+        db.session.add(Follower(incident_id=incident.id, user_id=user.id))
+        record("incident", incident.id, "me_too", user)
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+    return incident
+
+
+def get_visible_open_to(user, incident_id):
+    """For "me too": any field member or manager who can see the incident's grid."""
+    incident = db.session.get(Incident, incident_id)
+    if incident is None or not (visible(user, incident) or people.can_view(user, incident.grid)
+                                or people.serves(user, incident.grid)):
+        raise NotFound("No such incident.", fields={"id": [incident_id]})
+    _require_state(incident, OPEN, "join")
+    return incident
+
+
+# -- the case flow -------------------------------------------------------------------------------
+
+
+def _transition(incident, user, action, to_state, *, note=None, data=None, device_time=None,
+                point=None, restart_stage=True):
+    from_state = incident.state
+    now = clock.now()
+    incident.state = to_state
+    incident.updated_at = now
+    if restart_stage:
+        _start_stage(incident, now)
+    record("incident", incident.id, action, user, from_state=from_state, to_state=to_state,
+           note=note, data=data, device_time=device_time, point=point)
+
+
+def _manager_action(user, incident_id, states, action):
+    incident = get_visible(user, incident_id, lock=True)
+    _require(people.manages(user, incident.grid),
+             "Only the community's secretary or the street and district may do that.")
+    _require_state(incident, states, action)
+    return incident
+
+
+def accept(user, incident_id, note=None):
+    """立案: the case is real and within the catalogue's filing conditions."""
+    incident = _manager_action(user, incident_id, (REPORTED,), "accept")
+    _transition(incident, user, "accept", ACCEPTED, note=note)
+    db.session.commit()
+    return incident
+
+
+def reject(user, incident_id, reason):
+    incident = _manager_action(user, incident_id, (REPORTED,), "reject")
+    incident.reason = reason
+    _transition(incident, user, "reject", REJECTED, note=reason)
+    db.session.commit()
+    return incident
+
+
+def merge(user, incident_id, into_id, note=None):
+    """A duplicate of another open incident: its reporter follows the original."""
+    incident = _manager_action(user, incident_id, (REPORTED,), "merge")
+    original = db.session.get(Incident, into_id)
+    if original is None or original.id == incident.id or not visible(user, original):
+        raise Invalid("Merge into an incident you can see.", fields={"into": [into_id]})
+    _require_state(original, OPEN, "merge into")
+    incident.merged_into_id = original.id
+    if db.session.get(Follower, (original.id, incident.reporter_id)) is None:
+        db.session.add(Follower(incident_id=original.id, user_id=incident.reporter_id))
+    _transition(incident, user, "merge", MERGED, note=note, data={"into": original.id})
+    db.session.commit()
+    return incident
+
+
+def dispatch(user, incident_id, assignee_id, deadline=None, note=None):
+    """派遣: send an accepted case to a member who serves its grid."""
+    incident = _manager_action(user, incident_id, (ACCEPTED,), "dispatch")
+    assignee = db.session.get(User, assignee_id)
+    if assignee is None or not assignee.active or not people.serves(assignee, incident.grid):
+        raise Invalid(
+            "Dispatch to an active member who serves the incident's grid.",
+            code="bad_assignee",
+            fields={"assignee_id": [assignee_id]},
+        )
+    incident.assignee_id = assignee.id
+    _transition(incident, user, "dispatch", DISPATCHED, note=note,
+                data={"assignee": assignee.id, "assignee_name": assignee.name})
+    if deadline is not None:
+        _set_deadline(incident, deadline)
+    db.session.commit()
+    return incident
+
+
+def _set_deadline(incident, deadline):
+    if deadline <= clock.now():
+        raise Invalid("The deadline must be in the future.", fields={"deadline": ["in the past"]})
+    incident.deadline = deadline
+
+
+def _assignee_action(user, incident_id, states, action):
+    incident = get_visible(user, incident_id, lock=True)
+    _require(incident.assignee_id == user.id, "Only the member it was dispatched to may do that.")
+    _require_state(incident, states, action)
+    return incident
+
+
+def start(user, incident_id, device_time=None, point=None):
+    incident = _assignee_action(user, incident_id, (DISPATCHED,), "start")
+    _transition(incident, user, "start", IN_PROGRESS, device_time=device_time, point=point,
+                restart_stage=False)
+    db.session.commit()
+    return incident
+
+
+def give_back(user, incident_id, reason):
+    """回退: the member cannot handle it; it goes back to be dispatched again."""
+    incident = _assignee_action(user, incident_id, (DISPATCHED, IN_PROGRESS), "return")
+    incident.reason = reason
+    incident.assignee_id = None
+    _transition(incident, user, "return", ACCEPTED, note=reason)
+    db.session.commit()
+    return incident
+
+
+def handle(user, incident_id, note, evidence, device_time=None, point=None):
+    """处置: done, with at least one "after" photo."""
+    incident = _assignee_action(user, incident_id, (DISPATCHED, IN_PROGRESS), "handle")
+    if not any(p["kind"] == "after" for p in evidence):
+        raise Invalid("Show the result: at least one photo of kind after.",
+                      code="evidence_required", fields={"photos": ["needs an after photo"]})
+    photos.attach("incident", incident.id, evidence, user)
+    _transition(incident, user, "handle", HANDLED, note=note, device_time=device_time,
+                point=point)
+    db.session.commit()
+    return incident
+
+
+def check(user, incident_id, passed, reason=None, evidence=(), point=None):
+    """核查: on-site check by a manager or a member of the grid other than the handler.
+    Passing closes the case; failing sends it back for rework (返工) to the same member."""
+    incident = get_visible(user, incident_id, lock=True)
+    may_check = people.manages(user, incident.grid) or people.serves(user, incident.grid)
+    _require(may_check and incident.assignee_id != user.id,
+             "The check is for someone other than the member who handled it.")
+    _require_state(incident, (HANDLED,), "check")
+    photos.attach("incident", incident.id, list(evidence), user)
+    if passed:
+        _transition(incident, user, "check", CLOSED, note=reason, point=point)
+    else:
+        if not reason:
+            raise Invalid("Say what must be redone.", fields={"reason": ["required"]})
+        incident.rework_count += 1
+        incident.reason = reason
+        _transition(incident, user, "rework", DISPATCHED, note=reason, point=point)
+    db.session.commit()
+    return incident
+
+
+def extend(user, incident_id, deadline, reason):
+    """延期: a later deadline for the current stage, asked before it runs out."""
+    incident = _manager_action(user, incident_id, OPEN, "extend")
+    if incident.deadline is None or incident.deadline <= clock.now():
+        raise Conflict("An overdue case cannot be extended.", code="overdue")
+    if deadline <= incident.deadline:
+        raise Invalid("The new deadline must be later.", fields={"deadline": ["not later"]})
+    old = incident.deadline
+    incident.deadline = deadline
+    record("incident", incident.id, "extend", user, note=reason,
+           data={"from": old.isoformat(), "to": deadline.isoformat()})
+    db.session.commit()
+    return incident
+
+
+def supervise(user, incident_id, note):
+    """督办: a street or district leader marks the case for supervision."""
+    incident = get_visible(user, incident_id, lock=True)
+    _require(user.role in (STREET_ADMIN, DISTRICT_ADMIN) and people.can_view(user, incident.grid),
+             "Supervision is for the street and the district.")
+    _require_state(incident, OPEN, "supervise")
+    incident.supervised = True
+    record("incident", incident.id, "supervise", user, note=note)
+    db.session.commit()
+    return incident
+
+
+def escalate(user, incident_id, note):
+    """A secretary raises a case the community cannot solve to the street."""
+    incident = _manager_action(user, incident_id, OPEN, "escalate")
+    incident.escalation = max(incident.escalation, 2)
+    record("incident", incident.id, "escalate", user, note=note, data={"level": "street"})
+    db.session.commit()
+    return incident
+
+
+def escalate_overdue(now=None):
+    """Raise overdue cases up the chain, one level per allowed span overdue: the secretary
+    when the deadline passes, the street after as long again, the 包保 leader after twice
+    as long. Idempotent; returns how many cases moved up."""
+    now = now or clock.now()
+    moved = 0
+    overdue = db.session.execute(
+        select(Incident).where(Incident.state.in_(OPEN), Incident.deadline < now)
+        .with_for_update(skip_locked=True)
+    ).scalars()
+    for incident in overdue:
+        allowed = max(incident.deadline - incident.stage_started_at, timedelta(minutes=1))
+        level = min(3, 1 + int((now - incident.deadline) / allowed))
+        if level > incident.escalation:
+            record("incident", incident.id, "escalate", None,
+                   data={"level": ("secretary", "street", "leader")[level - 1], "from": incident.escalation})
+            incident.escalation = level
+            moved += 1
+    db.session.commit()
+    return moved
+
+
+# -- whistles (吹哨报到) ---------------------------------------------------------------------------
+
+
+def whistle(user, incident_id, department_codes, minutes=WHISTLE_DEFAULT_MINUTES, note=None):
+    """A street calls departments to an open incident; each must report within `minutes`."""
+    incident = get_visible(user, incident_id, lock=True)
+    _require(user.role in (STREET_ADMIN, DISTRICT_ADMIN) and people.can_view(user, incident.street),
+             "Only the incident's street or the district may blow the whistle.")
+    _require_state(incident, OPEN, "call departments to")
+    departments = db.session.execute(
+        select(Department).where(Department.code.in_(department_codes))
+    ).scalars().all()
+    unknown = sorted(set(department_codes) - {d.code for d in departments})
+    if unknown:
+        raise Invalid("Unknown departments.", fields={"departments": unknown})
+    now = clock.now()
+    called = []
+    for department in departments:
+        already = db.session.execute(
+            select(Whistle).where(Whistle.incident_id == incident.id,
+                                  Whistle.department_id == department.id)
+        ).scalar()
+        if already is None:
+            already = Whistle(incident_id=incident.id, department_id=department.id,
+                              called_by_id=user.id, called_at=now,
+                              report_deadline=now + timedelta(minutes=minutes), note=note)
+            db.session.add(already)
+        called.append(already)
+    record("incident", incident.id, "whistle", user, note=note,
+           data={"departments": sorted(department_codes), "minutes": minutes})
+    db.session.commit()
+    return called
+
+
+def _department_whistle(user, whistle_id):
+    row = db.session.get(Whistle, whistle_id, with_for_update=True)
+    if row is None or user.role not in (DEPARTMENT, DISTRICT_ADMIN, STREET_ADMIN):
+        raise NotFound("No such call.")
+    if user.role == DEPARTMENT and row.department_id != user.department_id:
+        raise NotFound("No such call.")
+    incident = db.session.get(Incident, row.incident_id)
+    if not visible(user, incident):
+        raise NotFound("No such call.")
+    return row, incident
+
+
+def whistle_step(user, whistle_id, step, note=None, point=None):
+    """报到 (report in), arrive, done: a department's answer to a call."""
+    row, incident = _department_whistle(user, whistle_id)
+    _require(user.role == DEPARTMENT, "Only the called department answers the call.")
+    now = clock.now()
+    if step == "report":
+        row.reported_at = row.reported_at or now
+        row.reported_by_id = row.reported_by_id or user.id
+    elif step == "arrive":
+        row.reported_at = row.reported_at or now
+        row.arrived_at = row.arrived_at or now
+    elif step == "done":
+        if not note:
+            raise Invalid("Say what was done.", fields={"note": ["required"]})
+        row.arrived_at = row.arrived_at or now
+        row.outcome, row.done_at = note, now
+    record("whistle", row.id, step, user, note=note, point=point,
+           data={"incident": incident.id, "late": step == "report" and now > row.report_deadline})
+    db.session.commit()
+    return row
+
+
+def rate_whistle(user, whistle_id, rating, note=None):
+    row, incident = _department_whistle(user, whistle_id)
+    _require(user.role in (STREET_ADMIN, DISTRICT_ADMIN) and people.can_view(user, incident.street),
+             "The street that called rates the response.")
+    if row.done_at is None:
+        raise Conflict("Rate the response once the department has recorded its outcome.",
+                       code="wrong_state")
+    row.rating, row.rating_note = rating, note
+    record("whistle", row.id, "rate", user, note=note, data={"rating": rating})
+    db.session.commit()
+    return row
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+
+def listing(user, filters, now=None):
+    """The incidents a user may see, filtered, soonest deadline first."""
+    query = select(Incident)
+    if user.role == DEPARTMENT:
+        query = query.join(Whistle, Whistle.incident_id == Incident.id).where(
+            Whistle.department_id == user.department_id
+        )
+    elif user.role != DISTRICT_ADMIN:
+        own = [Incident.reporter_id == user.id, Incident.assignee_id == user.id]
+        for area in people.areas(user):
+            own.append(_within(area))
+        query = query.where(or_(*own))
+    if filters.get("state"):
+        query = query.where(Incident.state.in_(filters["state"]))
+    if filters.get("category"):
+        query = query.where(Incident.category_code == filters["category"])
+    if filters.get("grid"):
+        query = query.join(Unit, Unit.id == Incident.grid_id).where(Unit.code == filters["grid"])
+    if filters.get("urgent") is not None:
+        query = query.where(Incident.urgent.is_(filters["urgent"]))
+    if filters.get("mine"):
+        query = query.where(or_(Incident.reporter_id == user.id, Incident.assignee_id == user.id))
+    if filters.get("overdue"):
+        query = query.where(Incident.state.in_(OPEN), Incident.deadline < (now or clock.now()))
+    if filters.get("escalated"):
+        query = query.where(Incident.escalation > 0)
+    query = query.order_by(Incident.deadline.is_(None), Incident.deadline, Incident.reported_at)
+    return db.session.execute(query.limit(filters.get("limit", 100)).offset(filters.get("offset", 0))).scalars().all()
+
+
+def _within(area):
+    column = {"district": None, "street": Incident.street_id, "community": Incident.community_id,
+              "grid": Incident.grid_id}[area.level]
+    return Incident.id.is_not(None) if column is None else column == area.id
+
+
+def present(user, incidents, *, detail=False):
+    """Incidents as the API shows them to this user: personal data masked below secretary."""
+    from app.history.services import timeline
+
+    now = clock.now()
+    full = user.role in people.MANAGERS
+    cat = catalogue.catalogue()
+    photo_map = photos.attachments("incident", [i.id for i in incidents])
+    out = []
+    for incident in incidents:
+        item = {
+            "id": incident.id,
+            "category": _category(cat, incident.category_code),
+            "urgent": incident.urgent,
+            "description": incident.description,
+            "lat": incident.lat,
+            "lng": incident.lng,
+            "accuracy_m": incident.accuracy_m,
+            "address": incident.address,
+            "grid": {"code": incident.grid.code, "name": incident.grid.name},
+            "community": {"code": incident.community.code, "name": incident.community.name},
+            "street": {"code": incident.street.code, "name": incident.street.name},
+            "reporter": {"id": incident.reporter_id, "name": incident.reporter.name},
+            "resident_name": _mask_name(incident.resident_name, full),
+            "resident_phone": _mask_phone(incident.resident_phone, full),
+            "state": incident.state,
+            "self_handled": incident.self_handled,
+            "assignee": {"id": incident.assignee.id, "name": incident.assignee.name}
+            if incident.assignee else None,
+            "merged_into": incident.merged_into_id,
+            "deadline": incident.deadline,
+            "due": due(incident, now),
+            "escalation": incident.escalation,
+            "rework_count": incident.rework_count,
+            "supervised": incident.supervised,
+            "reason": incident.reason,
+            "reported_at": incident.reported_at,
+            "photos": photo_map.get(incident.id, []),
+        }
+        if detail:
+            item["history"] = timeline("incident", incident.id)
+            item["whistles"] = db.session.execute(
+                select(Whistle).where(Whistle.incident_id == incident.id).order_by(Whistle.id)
+            ).scalars().all()
+            item["followers"] = db.session.execute(
+                select(Follower.user_id).where(Follower.incident_id == incident.id)
+            ).scalars().all()
+        out.append(item)
+    return out
+
+
+def _category(cat, code):
+    try:
+        sub = cat.subcategory(code)
+    except KeyError:  # removed from the catalogue since: the case keeps its code
+        return {"code": code, "name": None, "parent": None}
+    return {"code": code, "name": sub.name, "parent": sub.category_code}
+
+
+def _mask_name(name, full):
+    if not name or full:
+        return name
+    return name[0] + "*" * (len(name) - 1)
+
+
+def _mask_phone(phone, full):
+    if not phone or full:
+        return phone
+    return people.mask_phone(phone) if len(phone) >= 7 else "****"
+
+
+photos.register_visibility(
+    "incident",
+    lambda user, incident_id: (lambda i: i is not None and visible(user, i))(
+        db.session.get(Incident, incident_id)
+    ),
+)

@@ -1,0 +1,145 @@
+"""Rules for photos: accept an upload by its content, store it once, attach it as evidence,
+and serve only metadata-free copies to those who may see what it is attached to."""
+import hashlib
+from functools import lru_cache
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.errors import ApiError, NotFound
+from app.extensions import db
+from app.photos.images import PhotoRejected, inspect, sanitize, thumbnail
+from app.photos.models import Attachment, Photo
+from app.photos.storage import LocalPhotoStore, check_sha
+
+DISPLAY, THUMB = "display", "thumb"
+_STATUS = {"too_large": 413, "not_an_image": 415, "unsupported_type": 415}
+
+# entity -> function(user, entity_id) -> bool, registered by the domains that attach photos.
+_visibility = {}
+
+
+def register_visibility(entity, can_see):
+    _visibility[entity] = can_see
+
+
+@lru_cache(maxsize=4)
+def _store_at(root):
+    return LocalPhotoStore(root)
+
+
+def store():
+    return _store_at(current_app.config["PHOTO_ROOT"])
+
+
+def upload(user, data):
+    """Store an uploaded image; (photo, created). The same bytes twice are stored once."""
+    digest = hashlib.sha256(data).hexdigest()
+    existing = db.session.get(Photo, digest)
+    if existing is not None:
+        return existing, False
+    try:
+        info = inspect(data, max_bytes=current_app.config["PHOTO_MAX_BYTES"])
+    except PhotoRejected as rejected:
+        raise ApiError(
+            rejected.message,
+            status=_STATUS.get(rejected.code, 422),
+            code=rejected.code,
+            fields={"file": [rejected.message]},
+        ) from None
+    photos = store()
+    photos.put(data)
+    photos.put_derived(digest, DISPLAY, sanitize(data))
+    photos.put_derived(digest, THUMB, thumbnail(data))
+    photo = Photo(
+        sha256=digest,
+        mime=info.mime,
+        size=len(data),
+        width=info.width,
+        height=info.height,
+        taken_at=info.taken_at if info.taken_at and info.taken_at.tzinfo else None,
+        exif_lat=info.gps[0] if info.gps else None,
+        exif_lng=info.gps[1] if info.gps else None,
+        uploaded_by_id=user.id,
+    )
+    db.session.add(photo)
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same photo from another request, a moment earlier
+        db.session.rollback()
+        return db.session.get(Photo, digest), False
+    return photo, True
+
+
+def attach(entity, entity_id, photos, user):
+    """Attach photo references ({sha256, kind, taken_at, lat, lng}) in the caller's transaction."""
+    for ref in photos:
+        db.session.add(
+            Attachment(
+                sha256=ref["sha256"],
+                entity=entity,
+                entity_id=entity_id,
+                kind=ref["kind"],
+                taken_at=ref.get("taken_at"),
+                lat=ref.get("lat"),
+                lng=ref.get("lng"),
+                added_by_id=user.id,
+            )
+        )
+
+
+def attachments(entity, entity_ids):
+    """{entity_id: [attachment dicts]} with whether each photo has arrived yet."""
+    if not entity_ids:
+        return {}
+    rows = db.session.execute(
+        select(Attachment, Photo.sha256.is_not(None).label("available"))
+        .outerjoin(Photo, Photo.sha256 == Attachment.sha256)
+        .where(Attachment.entity == entity, Attachment.entity_id.in_(list(entity_ids)))
+        .order_by(Attachment.id)
+    ).all()
+    found = {}
+    for attachment, available in rows:
+        found.setdefault(attachment.entity_id, []).append(
+            {
+                "sha256": attachment.sha256,
+                "kind": attachment.kind,
+                "taken_at": attachment.taken_at,
+                "lat": attachment.lat,
+                "lng": attachment.lng,
+                "available": bool(available),
+            }
+        )
+    return found
+
+
+def kinds_attached(entity, entity_id):
+    return set(
+        db.session.execute(
+            select(Attachment.kind).where(
+                Attachment.entity == entity, Attachment.entity_id == entity_id
+            )
+        ).scalars()
+    )
+
+
+def open_for(user, sha, variant):
+    """The served copy of a photo, if the user uploaded it or may see what it is attached to."""
+    try:
+        check_sha(sha)
+    except ValueError:
+        raise NotFound("No such photo.") from None
+    photo = db.session.get(Photo, sha)
+    if photo is None or not _may_see(user, photo):
+        raise NotFound("No such photo.")
+    return store().open_derived(sha, variant), "image/jpeg" if variant == THUMB else photo.mime
+
+
+def _may_see(user, photo):
+    if photo.uploaded_by_id == user.id:
+        return True
+    uses = db.session.execute(
+        select(Attachment.entity, Attachment.entity_id).where(Attachment.sha256 == photo.sha256)
+    ).all()
+    return any(_visibility[entity](user, entity_id) for entity, entity_id in uses)

@@ -1,0 +1,393 @@
+"""Rules of tasks: creation with the 五定, claims whose capacity the database enforces,
+progress, completion with evidence, verification. Every change is one history entry."""
+import uuid
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import undefer
+
+from app import clock
+from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.extensions import db
+from app.history.services import record, timeline
+from app.incidents.models import Incident
+from app.people import services as people
+from app.people.models import DISTRICT_ADMIN, User
+from app.photos import services as photos
+from app.tasks.models import CANCELLED, COMPLETED, OPEN, VERIFIED, Claim, Task
+from app.units import spatial
+from app.units.models import Unit
+
+# A completion point further than this outside the task's area is flagged for the
+# secretary: GPS on a cheap phone in a street canyon is often off by 30-50 m.
+OFF_SITE_TOLERANCE_M = 50
+
+
+def visible(user, task):
+    if user.role == DISTRICT_ADMIN:
+        return True
+    unit = task.grid or task.community
+    return people.can_view(user, unit) or people.serves(user, unit) or _holds(user, task)
+
+
+def _holds(user, task):
+    return _live_claim(task.id, user.id) is not None
+
+
+def _live_claim(task_id, user_id):
+    return db.session.execute(
+        select(Claim).where(Claim.task_id == task_id, Claim.user_id == user_id, Claim.live)
+    ).scalar()
+
+
+def get_visible(user, task_id):
+    task = db.session.get(Task, task_id)
+    if task is None or not visible(user, task):
+        raise NotFound("No such task.", fields={"id": [task_id]})
+    return task
+
+
+def _require(allowed, message):
+    if not allowed:
+        raise Forbidden(message, code="not_allowed")
+
+
+def _require_state(task, states, action):
+    if task.state not in states:
+        raise Conflict(f"Cannot {action} a task that is {task.state}.", code="wrong_state",
+                       extra={"state": task.state})
+
+
+def _unit(code, field):
+    unit = db.session.execute(select(Unit).where(Unit.code == code)).scalar() if code else None
+    if unit is None:
+        raise Invalid(f"No unit with code {code}.", fields={field: [code]})
+    return unit
+
+
+def create(user, body):
+    """A task for a grid or, given only a community, for the community's pool."""
+    if body.get("id"):
+        existing = db.session.get(Task, body["id"])
+        if existing is not None:
+            if existing.created_by_id != user.id:
+                raise Conflict("That id is taken.", code="id_taken", fields={"id": [body["id"]]})
+            return existing, False
+    if body.get("grid"):
+        grid = _unit(body["grid"], "grid")
+        if grid.level != "grid":
+            raise Invalid("Not a grid.", fields={"grid": [body["grid"]]})
+        community = grid.parent
+    else:
+        grid, community = None, _unit(body.get("community"), "community")
+        if community.level != "community":
+            raise Invalid("Not a community.", fields={"community": [body.get("community")]})
+    _require(people.manages(user, grid or community),
+             "Tasks are created by the community's secretary, the street or the district.")
+    responsible = db.session.get(User, body.get("responsible_id") or user.id)
+    if responsible is None or not responsible.active:
+        raise Invalid("No such person.", fields={"responsible_id": [body.get("responsible_id")]})
+    if body["deadline"] <= clock.now():
+        raise Invalid("The deadline must be in the future.", fields={"deadline": ["in the past"]})
+    incident_id = body.get("incident_id")
+    if incident_id and db.session.get(Incident, incident_id) is None:
+        raise Invalid("No such incident.", fields={"incident_id": [incident_id]})
+    now = clock.now()
+    task = Task(
+        id=body.get("id") or str(uuid.uuid4()),
+        title=body["title"],
+        kind=body["kind"],
+        incident_id=incident_id,
+        community_id=community.id,
+        grid_id=grid.id if grid else None,
+        target=body["target"],
+        capacity=body["capacity"],
+        claimed=0,
+        responsible_id=responsible.id,
+        deadline=body["deadline"],
+        measures=body.get("measures"),
+        state=OPEN,
+        created_by_id=user.id,
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(task)
+    record("task", task.id, "create", user, to_state=OPEN, note=body["title"],
+           data={"capacity": task.capacity, "grid": grid.code if grid else None,
+                 "community": community.code})
+    db.session.commit()
+    return task, True
+
+
+# -- claims -------------------------------------------------------------------------------------
+
+
+def _holders(task_id):
+    return [
+        {"user_id": claim.user_id, "name": claim.user.name, "claimed_at": claim.claimed_at}
+        for claim in db.session.execute(
+            select(Claim).where(Claim.task_id == task_id, Claim.live).order_by(Claim.claimed_at)
+        ).scalars()
+    ]
+
+
+def _take_place(task, member, assigned_by=None):
+    """Take one place on the task for `member`: (claim, created).
+
+    Capacity rests on the database: one conditional UPDATE raises `claimed` only while it is
+    below `capacity` (PostgreSQL re-checks the condition on the locked row, SQLite runs one
+    writer at a time), a CHECK refuses anything above, and a partial unique index allows one
+    live claim per member, so a double claim from two requests at once rolls back.
+    """
+    existing = _live_claim(task.id, member.id)
+    if existing is not None:
+        return existing, False
+    taken = db.session.execute(
+        update(Task)
+        .where(Task.id == task.id, Task.state == OPEN, Task.claimed < Task.capacity)
+        .values(claimed=Task.claimed + 1, updated_at=clock.now())
+        .returning(Task.claimed)
+    ).scalar()
+    if taken is None:
+        db.session.rollback()
+        fresh = db.session.get(Task, task.id)
+        if fresh.state != OPEN:
+            _require_state(fresh, (OPEN,), "claim")
+        holders = _holders(task.id)
+        names = ", ".join(f"{h['name']} at {h['claimed_at']:%H:%M}" for h in holders)
+        raise Conflict(f"Task full: claimed by {names}.", code="task_full",
+                       extra={"holders": holders, "capacity": fresh.capacity})
+    claim = Claim(task_id=task.id, user_id=member.id, claimed_at=clock.now(), live=True,
+                  assigned_by_id=assigned_by.id if assigned_by else None)
+    db.session.add(claim)
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same member's other request got there first
+        db.session.rollback()
+        return _live_claim(task.id, member.id), False
+    return claim, True
+
+
+def claim(user, task_id, device_time=None):
+    task = get_visible(user, task_id)
+    unit = task.grid or task.community
+    _require(people.serves(user, unit), "Only members serving the task's grid may claim it.")
+    held, created = _take_place(task, user)
+    if created:
+        record("task", task.id, "claim", user, device_time=device_time)
+        db.session.commit()
+    return held, created
+
+
+def _free_place(task, member, actor, action, note=None):
+    claim = _live_claim(task.id, member.id)
+    if claim is None:
+        return False
+    claim.live = False
+    claim.released_at = clock.now()
+    db.session.execute(
+        update(Task).where(Task.id == task.id).values(claimed=Task.claimed - 1, updated_at=clock.now())
+    )
+    record("task", task.id, action, actor, note=note, data={"member": member.id})
+    return True
+
+
+def release(user, task_id, note=None):
+    task = get_visible(user, task_id)
+    _require_state(task, (OPEN,), "release")
+    released = _free_place(task, user, user, "release", note)
+    db.session.commit()
+    return released
+
+
+def _manager(user, task):
+    _require(people.manages(user, task.grid or task.community),
+             "Only the community's secretary, the street or the district may do that.")
+
+
+def _member(user_id, task):
+    member = db.session.get(User, user_id)
+    if member is None or not member.active or not people.serves(member, task.grid or task.community):
+        raise Invalid("Assign to an active member who serves the task's grid.",
+                      code="bad_assignee", fields={"user_id": [user_id]})
+    return member
+
+
+def assign(user, task_id, member_id, replace_id=None):
+    """A secretary gives a place to a member directly, or moves one from `replace_id`."""
+    task = get_visible(user, task_id)
+    _manager(user, task)
+    _require_state(task, (OPEN,), "assign")
+    member = _member(member_id, task)
+    if replace_id is not None:
+        previous = db.session.get(User, replace_id)
+        if previous is None or not _free_place(task, previous, user, "unassign"):
+            raise Invalid("That member holds no place on the task.", fields={"replace": [replace_id]})
+        db.session.flush()
+    held, created = _take_place(task, member, assigned_by=user)
+    if created:
+        record("task", task.id, "assign", user, data={"member": member.id})
+    db.session.commit()
+    return held
+
+
+def unassign(user, task_id, member_id, note=None):
+    task = get_visible(user, task_id)
+    _manager(user, task)
+    member = db.session.get(User, member_id)
+    if member is None or not _free_place(task, member, user, "unassign", note):
+        raise Invalid("That member holds no place on the task.", fields={"user_id": [member_id]})
+    db.session.commit()
+
+
+# -- doing the work -----------------------------------------------------------------------------
+
+
+def _claimant(user, task_id, states, action):
+    task = get_visible(user, task_id)
+    _require(_holds(user, task), "Only a member holding the task may do that.")
+    _require_state(task, states, action)
+    return task
+
+
+def progress(user, task_id, note, evidence=(), device_time=None, point=None):
+    task = _claimant(user, task_id, (OPEN,), "report progress on")
+    photos.attach("task", task.id, list(evidence), user)
+    record("task", task.id, "progress", user, note=note, device_time=device_time, point=point)
+    db.session.commit()
+    return task
+
+
+def complete(user, task_id, note, lat, lng, evidence, device_time=None):
+    """Done, with at least one photo and the point where it was done."""
+    task = _claimant(user, task_id, (OPEN,), "complete")
+    if not evidence:
+        raise Invalid("Completion needs at least one photo.", code="evidence_required",
+                      fields={"photos": ["at least one"]})
+    area = db.session.execute(
+        select(Unit).where(Unit.id == (task.grid_id or task.community_id)).options(undefer(Unit.geom))
+    ).scalar()
+    off_by = spatial.distance_to_m(area.geom, lat, lng)
+    now = clock.now()
+    task.state = COMPLETED
+    task.completed_by_id = user.id
+    task.completed_at = now
+    task.completion_note = note
+    task.completion_lat, task.completion_lng = lat, lng
+    task.off_site_m = off_by if off_by > OFF_SITE_TOLERANCE_M else None
+    task.updated_at = now
+    photos.attach("task", task.id, evidence, user)
+    record("task", task.id, "complete", user, from_state=OPEN, to_state=COMPLETED, note=note,
+           device_time=device_time, point=(lat, lng),
+           data={"off_site_m": round(off_by)} if task.off_site_m else None)
+    db.session.commit()
+    return task
+
+
+def verify(user, task_id, passed, reason=None):
+    """The secretary checks completed work: it passes, or returns with a reason."""
+    task = get_visible(user, task_id)
+    _manager(user, task)
+    _require_state(task, (COMPLETED,), "verify")
+    if not passed and not reason:
+        raise Invalid("Say why the work goes back.", fields={"reason": ["required"]})
+    task.state = VERIFIED if passed else OPEN
+    task.reason = None if passed else reason
+    task.updated_at = clock.now()
+    record("task", task.id, "verify" if passed else "return", user, from_state=COMPLETED,
+           to_state=task.state, note=reason)
+    db.session.commit()
+    return task
+
+
+def cancel(user, task_id, reason):
+    task = get_visible(user, task_id)
+    _manager(user, task)
+    _require_state(task, (OPEN, COMPLETED), "cancel")
+    from_state = task.state
+    task.state, task.reason, task.updated_at = CANCELLED, reason, clock.now()
+    record("task", task.id, "cancel", user, from_state=from_state, to_state=CANCELLED, note=reason)
+    db.session.commit()
+    return task
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+
+def listing(user, filters):
+    query = select(Task)
+    if user.role != DISTRICT_ADMIN:
+        mine = select(Claim.task_id).where(Claim.user_id == user.id, Claim.live)
+        own = [Task.id.in_(mine)]
+        for area in people.areas(user):
+            own.append(_within(area))
+        if user.role in people.FIELD:
+            # Pool tasks of the communities around a member's grids.
+            parents = [area.parent_id for area in user.units if area.level == "grid"]
+            own.append(Task.grid_id.is_(None) & Task.community_id.in_(parents))
+        query = query.where(or_(*own))
+    if filters.get("state"):
+        query = query.where(Task.state.in_(filters["state"]))
+    if filters.get("grid"):
+        query = query.join(Unit, Unit.id == Task.grid_id).where(Unit.code == filters["grid"])
+    if filters.get("mine"):
+        query = query.where(Task.id.in_(select(Claim.task_id).where(Claim.user_id == user.id, Claim.live)))
+    if filters.get("claimable"):
+        query = query.where(Task.state == OPEN, Task.claimed < Task.capacity)
+    if filters.get("overdue"):
+        query = query.where(Task.state == OPEN, Task.deadline < clock.now())
+    query = query.order_by(Task.deadline, Task.created_at)
+    return db.session.execute(
+        query.limit(filters.get("limit", 100)).offset(filters.get("offset", 0))
+    ).scalars().all()
+
+
+def _within(area):
+    if area.level == "district":
+        return Task.id.is_not(None)
+    if area.level == "street":
+        return Task.community_id.in_(select(Unit.id).where(Unit.parent_id == area.id))
+    if area.level == "community":
+        return Task.community_id == area.id
+    return Task.grid_id == area.id
+
+
+def present(user, tasks, *, detail=False):
+    now = clock.now()
+    photo_map = photos.attachments("task", [t.id for t in tasks])
+    out = []
+    for task in tasks:
+        holders = _holders(task.id)
+        item = {
+            "id": task.id,
+            "title": task.title,
+            "kind": task.kind,
+            "incident_id": task.incident_id,
+            "community": {"code": task.community.code, "name": task.community.name},
+            "grid": {"code": task.grid.code, "name": task.grid.name} if task.grid else None,
+            "target": task.target,
+            "capacity": task.capacity,
+            "claimed": task.claimed,
+            "holders": holders,
+            "mine": any(h["user_id"] == user.id for h in holders),
+            "responsible": {"id": task.responsible.id, "name": task.responsible.name},
+            "deadline": task.deadline,
+            "overdue": task.state == OPEN and task.deadline < now,
+            "measures": task.measures,
+            "state": task.state,
+            "completed_at": task.completed_at,
+            "completion_note": task.completion_note,
+            "off_site_m": task.off_site_m,
+            "reason": task.reason,
+            "photos": photo_map.get(task.id, []),
+        }
+        if detail:
+            item["history"] = timeline("task", task.id)
+        out.append(item)
+    return out
+
+
+photos.register_visibility(
+    "task",
+    lambda user, task_id: (lambda t: t is not None and visible(user, t))(db.session.get(Task, task_id)),
+)
