@@ -1,4 +1,5 @@
 """Column types shared by the domains."""
+
 from datetime import UTC
 
 from sqlalchemy import DateTime

@@ -1,4 +1,5 @@
 """The category catalogue and the holiday list: read by everyone, edited by district admins."""
+
 from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields

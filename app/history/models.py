@@ -1,6 +1,7 @@
 """The one append-only history of every change of state: timeline, audit log and the
 memory that rankings and sync read. Rows are only ever inserted; the database refuses
 updates and deletes (see the migration's triggers)."""
+
 from datetime import datetime
 
 from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, String, Text

@@ -1,12 +1,24 @@
 """Writing and reading the history."""
+
 from sqlalchemy import select
 
 from app.extensions import db
 from app.history.models import HistoryEntry
 
 
-def record(entity, entity_id, action, actor, *, from_state=None, to_state=None, note=None,
-           data=None, device_time=None, point=None):
+def record(
+    entity,
+    entity_id,
+    action,
+    actor,
+    *,
+    from_state=None,
+    to_state=None,
+    note=None,
+    data=None,
+    device_time=None,
+    point=None,
+):
     """Append one entry in the caller's transaction. `actor` is a User or None (the system)."""
     entry = HistoryEntry(
         entity=entity,
@@ -27,8 +39,12 @@ def record(entity, entity_id, action, actor, *, from_state=None, to_state=None, 
 
 
 def timeline(entity, entity_id):
-    return db.session.execute(
-        select(HistoryEntry)
-        .where(HistoryEntry.entity == entity, HistoryEntry.entity_id == str(entity_id))
-        .order_by(HistoryEntry.id)
-    ).scalars().all()
+    return (
+        db.session.execute(
+            select(HistoryEntry)
+            .where(HistoryEntry.entity == entity, HistoryEntry.entity_id == str(entity_id))
+            .order_by(HistoryEntry.id)
+        )
+        .scalars()
+        .all()
+    )

@@ -1,4 +1,5 @@
 """Incidents (事件) and whistles (吹哨) that call departments to them."""
+
 from datetime import datetime
 
 from sqlalchemy import (
@@ -82,7 +83,7 @@ class Incident(db.Model):
 
 
 class Follower(db.Model):
-    """"Me too" (附议): a member who saw the same problem and joined it instead of filing anew."""
+    """ "Me too" (附议): a member who saw the same problem and joined it instead of filing anew."""
 
     __tablename__ = "incident_follower"
 
@@ -114,4 +115,6 @@ class Whistle(db.Model):
 
     department = relationship("Department")
 
-    __table_args__ = (UniqueConstraint("incident_id", "department_id", name="uq_whistle_incident_id"),)
+    __table_args__ = (
+        UniqueConstraint("incident_id", "department_id", name="uq_whistle_incident_id"),
+    )

@@ -1,4 +1,5 @@
 """Incidents over HTTP: thin wrappers around app.incidents.services."""
+
 from flask_login import current_user
 from flask_smorest import Blueprint
 
@@ -32,7 +33,11 @@ def _detail(incident):
 
 
 def _point(body):
-    return (body["lat"], body["lng"]) if body.get("lat") is not None and body.get("lng") is not None else None
+    return (
+        (body["lat"], body["lng"])
+        if body.get("lat") is not None and body.get("lng") is not None
+        else None
+    )
 
 
 @blp.post("/incidents")
@@ -60,7 +65,9 @@ def similar(args):
     """Likely duplicates: open, same category, within 250 m, last 7 days, nearest first."""
     found = services.similar(current_user, args["category"], args["lat"], args["lng"])
     shown = services.present(current_user, [incident for _, incident in found])
-    return [{"distance_m": round(d, 1), "incident": i} for (d, _), i in zip(found, shown, strict=True)]
+    return [
+        {"distance_m": round(d, 1), "incident": i} for (d, _), i in zip(found, shown, strict=True)
+    ]
 
 
 @blp.get("/incidents/<incident_id>")
@@ -104,8 +111,11 @@ def merge(body, incident_id):
 @blp.response(200, IncidentDetail)
 def dispatch(body, incident_id):
     """派遣 to a member serving the grid, optionally with a deadline other than the catalogue's."""
-    return _detail(services.dispatch(current_user, incident_id, body["assignee_id"],
-                                     body["deadline"], body["note"]))
+    return _detail(
+        services.dispatch(
+            current_user, incident_id, body["assignee_id"], body["deadline"], body["note"]
+        )
+    )
 
 
 @blp.post("/incidents/<incident_id>/start")
@@ -128,8 +138,16 @@ def give_back(body, incident_id):
 @blp.response(200, IncidentDetail)
 def handle(body, incident_id):
     """处置 done, with an after photo."""
-    return _detail(services.handle(current_user, incident_id, body["note"], body["photos"],
-                                   body["device_time"], _point(body)))
+    return _detail(
+        services.handle(
+            current_user,
+            incident_id,
+            body["note"],
+            body["photos"],
+            body["device_time"],
+            _point(body),
+        )
+    )
 
 
 @blp.post("/incidents/<incident_id>/check")
@@ -137,8 +155,11 @@ def handle(body, incident_id):
 @blp.response(200, IncidentDetail)
 def check(body, incident_id):
     """核查: pass closes the case; fail sends it back for rework with a reason."""
-    return _detail(services.check(current_user, incident_id, body["passed"], body["reason"],
-                                  body["photos"], _point(body)))
+    return _detail(
+        services.check(
+            current_user, incident_id, body["passed"], body["reason"], body["photos"], _point(body)
+        )
+    )
 
 
 @blp.post("/incidents/<incident_id>/extend")
@@ -170,8 +191,9 @@ def escalate(body, incident_id):
 @blp.response(201, WhistleOut(many=True))
 def whistle(body, incident_id):
     """吹哨: call departments, each to report within `minutes` (default 30)."""
-    return services.whistle(current_user, incident_id, body["departments"], body["minutes"],
-                            body["note"])
+    return services.whistle(
+        current_user, incident_id, body["departments"], body["minutes"], body["note"]
+    )
 
 
 @blp.post("/whistles/<int:whistle_id>/<any(report, arrive, done):step>")

@@ -1,4 +1,5 @@
 """Request and response shapes for incidents."""
+
 from marshmallow import Schema, fields, validate
 
 from app.incidents.models import STATES
@@ -29,7 +30,9 @@ class ReportIn(Schema):
     resident_name = fields.String(validate=validate.Length(max=50), load_default=None)
     resident_phone = fields.String(validate=validate.Length(max=20), load_default=None)
     handled_on_spot = fields.Boolean(load_default=False, metadata={"description": "自行处置"})
-    photos = fields.List(fields.Nested(PhotoRef), load_default=list, validate=validate.Length(max=9))
+    photos = fields.List(
+        fields.Nested(PhotoRef), load_default=list, validate=validate.Length(max=9)
+    )
     device_time = fields.AwareDateTime(load_default=None)
 
 
@@ -76,13 +79,17 @@ class StartIn(PointMixin):
 
 class HandleIn(PointMixin):
     note = Text(required=True)
-    photos = fields.List(fields.Nested(PhotoRef), required=True, validate=validate.Length(min=1, max=9))
+    photos = fields.List(
+        fields.Nested(PhotoRef), required=True, validate=validate.Length(min=1, max=9)
+    )
 
 
 class CheckIn(PointMixin):
     passed = fields.Boolean(required=True)
     reason = Text(load_default=None)
-    photos = fields.List(fields.Nested(PhotoRef), load_default=list, validate=validate.Length(max=9))
+    photos = fields.List(
+        fields.Nested(PhotoRef), load_default=list, validate=validate.Length(max=9)
+    )
 
 
 class ExtendIn(Schema):
@@ -163,8 +170,12 @@ class IncidentOut(Schema):
     community = fields.Nested(Ref)
     street = fields.Nested(Ref)
     reporter = fields.Nested(PersonRef)
-    resident_name = fields.String(allow_none=True, metadata={"description": "masked below secretary"})
-    resident_phone = fields.String(allow_none=True, metadata={"description": "masked below secretary"})
+    resident_name = fields.String(
+        allow_none=True, metadata={"description": "masked below secretary"}
+    )
+    resident_phone = fields.String(
+        allow_none=True, metadata={"description": "masked below secretary"}
+    )
     state = fields.String()
     self_handled = fields.Boolean()
     assignee = fields.Nested(PersonRef, allow_none=True)

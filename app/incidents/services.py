@@ -1,5 +1,6 @@
 """Rules of incidents: reporting, the case flow with its deadlines, duplicates, whistles,
 escalation of overdue cases. Every change of state is one history entry."""
+
 from datetime import timedelta
 
 from sqlalchemy import or_, select
@@ -30,6 +31,7 @@ from app.incidents.models import (
 from app.people import services as people
 from app.people.models import DEPARTMENT, DISTRICT_ADMIN, STREET_ADMIN, Department, User
 from app.photos import services as photos
+from app.units import services as units
 from app.units import spatial
 from app.units.models import Unit
 
@@ -100,7 +102,9 @@ def _start_stage(incident, now):
     """Set the deadline of the stage the incident's state is in, from the catalogue."""
     stage = STAGE.get(incident.state)
     incident.stage_started_at = now if stage else None
-    incident.deadline = catalogue.calendar().deadline(now, _limit(incident, stage)) if stage else None
+    incident.deadline = (
+        catalogue.calendar().deadline(now, _limit(incident, stage)) if stage else None
+    )
     incident.escalation = 0
 
 
@@ -122,15 +126,11 @@ def due(incident, now=None):
 
 
 def _placement(lat, lng):
-    grid_id = spatial.locate(lng, lat)
-    if grid_id is None:
-        raise Invalid(
-            "The point is outside the district's grids: pick the location on the map.",
-            code="outside_district",
-            fields={"lat": [lat], "lng": [lng]},
-        )
-    grid = db.session.get(Unit, grid_id)
-    return grid, grid.parent, grid.parent.parent
+    """The server places the report; the phone's opinion of its grid is not asked."""
+    try:
+        return units.placement(lng, lat)
+    except NotFound as outside:  # for a report it is bad input, not a missing resource
+        raise Invalid(outside.message, code=outside.code, fields=outside.fields) from None
 
 
 def report(user, body):
@@ -152,7 +152,7 @@ def report(user, body):
             code="evidence_required",
             fields={"photos": ["needs kinds before and after"]},
         )
-    grid, community, street = _placement(body["lat"], body["lng"])
+    place = _placement(body["lat"], body["lng"])
     now = clock.now()
     incident = Incident(
         id=body.get("id") or _uuid(),
@@ -163,9 +163,9 @@ def report(user, body):
         lng=body["lng"],
         accuracy_m=body.get("accuracy_m"),
         address=body.get("address"),
-        grid_id=grid.id,
-        community_id=community.id,
-        street_id=street.id,
+        grid_id=place["grid"]["id"],
+        community_id=place["community"]["id"],
+        street_id=place["street"]["id"],
         reporter_id=user.id,
         resident_name=body.get("resident_name"),
         resident_phone=body.get("resident_phone"),
@@ -176,14 +176,20 @@ def report(user, body):
         updated_at=now,
         device_time=body.get("device_time"),
     )
-    incident.grid, incident.community, incident.street = grid, community, street
     _start_stage(incident, now)
     db.session.add(incident)
     photos.attach("incident", incident.id, body["photos"], user)
-    record("incident", incident.id, "report", user, to_state=incident.state,
-           note=body["description"], device_time=body.get("device_time"),
-           point=(body["lat"], body["lng"]),
-           data={"grid": grid.code, "handled_on_spot": body["handled_on_spot"]})
+    record(
+        "incident",
+        incident.id,
+        "report",
+        user,
+        to_state=incident.state,
+        note=body["description"],
+        device_time=body.get("device_time"),
+        point=(body["lat"], body["lng"]),
+        data={"grid": place["grid"]["code"], "handled_on_spot": body["handled_on_spot"]},
+    )
     try:
         db.session.commit()
     except IntegrityError:  # the same id, sent twice at once: the other one won
@@ -236,8 +242,11 @@ def me_too(user, incident_id):
 def get_visible_open_to(user, incident_id):
     """For "me too": any field member or manager who can see the incident's grid."""
     incident = db.session.get(Incident, incident_id)
-    if incident is None or not (visible(user, incident) or people.can_view(user, incident.grid)
-                                or people.serves(user, incident.grid)):
+    if incident is None or not (
+        visible(user, incident)
+        or people.can_view(user, incident.grid)
+        or people.serves(user, incident.grid)
+    ):
         raise NotFound("No such incident.", fields={"id": [incident_id]})
     _require_state(incident, OPEN, "join")
     return incident
@@ -246,22 +255,44 @@ def get_visible_open_to(user, incident_id):
 # -- the case flow -------------------------------------------------------------------------------
 
 
-def _transition(incident, user, action, to_state, *, note=None, data=None, device_time=None,
-                point=None, restart_stage=True):
+def _transition(
+    incident,
+    user,
+    action,
+    to_state,
+    *,
+    note=None,
+    data=None,
+    device_time=None,
+    point=None,
+    restart_stage=True,
+):
     from_state = incident.state
     now = clock.now()
     incident.state = to_state
     incident.updated_at = now
     if restart_stage:
         _start_stage(incident, now)
-    record("incident", incident.id, action, user, from_state=from_state, to_state=to_state,
-           note=note, data=data, device_time=device_time, point=point)
+    record(
+        "incident",
+        incident.id,
+        action,
+        user,
+        from_state=from_state,
+        to_state=to_state,
+        note=note,
+        data=data,
+        device_time=device_time,
+        point=point,
+    )
 
 
 def _manager_action(user, incident_id, states, action):
     incident = get_visible(user, incident_id, lock=True)
-    _require(people.manages(user, incident.grid),
-             "Only the community's secretary or the street and district may do that.")
+    _require(
+        people.manages(user, incident.grid),
+        "Only the community's secretary or the street and district may do that.",
+    )
     _require_state(incident, states, action)
     return incident
 
@@ -308,8 +339,14 @@ def dispatch(user, incident_id, assignee_id, deadline=None, note=None):
             fields={"assignee_id": [assignee_id]},
         )
     incident.assignee_id = assignee.id
-    _transition(incident, user, "dispatch", DISPATCHED, note=note,
-                data={"assignee": assignee.id, "assignee_name": assignee.name})
+    _transition(
+        incident,
+        user,
+        "dispatch",
+        DISPATCHED,
+        note=note,
+        data={"assignee": assignee.id, "assignee_name": assignee.name},
+    )
     if deadline is not None:
         _set_deadline(incident, deadline)
     db.session.commit()
@@ -331,8 +368,15 @@ def _assignee_action(user, incident_id, states, action):
 
 def start(user, incident_id, device_time=None, point=None):
     incident = _assignee_action(user, incident_id, (DISPATCHED,), "start")
-    _transition(incident, user, "start", IN_PROGRESS, device_time=device_time, point=point,
-                restart_stage=False)
+    _transition(
+        incident,
+        user,
+        "start",
+        IN_PROGRESS,
+        device_time=device_time,
+        point=point,
+        restart_stage=False,
+    )
     db.session.commit()
     return incident
 
@@ -351,11 +395,13 @@ def handle(user, incident_id, note, evidence, device_time=None, point=None):
     """处置: done, with at least one "after" photo."""
     incident = _assignee_action(user, incident_id, (DISPATCHED, IN_PROGRESS), "handle")
     if not any(p["kind"] == "after" for p in evidence):
-        raise Invalid("Show the result: at least one photo of kind after.",
-                      code="evidence_required", fields={"photos": ["needs an after photo"]})
+        raise Invalid(
+            "Show the result: at least one photo of kind after.",
+            code="evidence_required",
+            fields={"photos": ["needs an after photo"]},
+        )
     photos.attach("incident", incident.id, evidence, user)
-    _transition(incident, user, "handle", HANDLED, note=note, device_time=device_time,
-                point=point)
+    _transition(incident, user, "handle", HANDLED, note=note, device_time=device_time, point=point)
     db.session.commit()
     return incident
 
@@ -365,8 +411,10 @@ def check(user, incident_id, passed, reason=None, evidence=(), point=None):
     Passing closes the case; failing sends it back for rework (返工) to the same member."""
     incident = get_visible(user, incident_id, lock=True)
     may_check = people.manages(user, incident.grid) or people.serves(user, incident.grid)
-    _require(may_check and incident.assignee_id != user.id,
-             "The check is for someone other than the member who handled it.")
+    _require(
+        may_check and incident.assignee_id != user.id,
+        "The check is for someone other than the member who handled it.",
+    )
     _require_state(incident, (HANDLED,), "check")
     photos.attach("incident", incident.id, list(evidence), user)
     if passed:
@@ -390,8 +438,14 @@ def extend(user, incident_id, deadline, reason):
         raise Invalid("The new deadline must be later.", fields={"deadline": ["not later"]})
     old = incident.deadline
     incident.deadline = deadline
-    record("incident", incident.id, "extend", user, note=reason,
-           data={"from": old.isoformat(), "to": deadline.isoformat()})
+    record(
+        "incident",
+        incident.id,
+        "extend",
+        user,
+        note=reason,
+        data={"from": old.isoformat(), "to": deadline.isoformat()},
+    )
     db.session.commit()
     return incident
 
@@ -399,8 +453,10 @@ def extend(user, incident_id, deadline, reason):
 def supervise(user, incident_id, note):
     """督办: a street or district leader marks the case for supervision."""
     incident = get_visible(user, incident_id, lock=True)
-    _require(user.role in (STREET_ADMIN, DISTRICT_ADMIN) and people.can_view(user, incident.grid),
-             "Supervision is for the street and the district.")
+    _require(
+        user.role in (STREET_ADMIN, DISTRICT_ADMIN) and people.can_view(user, incident.grid),
+        "Supervision is for the street and the district.",
+    )
     _require_state(incident, OPEN, "supervise")
     incident.supervised = True
     record("incident", incident.id, "supervise", user, note=note)
@@ -424,15 +480,24 @@ def escalate_overdue(now=None):
     now = now or clock.now()
     moved = 0
     overdue = db.session.execute(
-        select(Incident).where(Incident.state.in_(OPEN), Incident.deadline < now)
+        select(Incident)
+        .where(Incident.state.in_(OPEN), Incident.deadline < now)
         .with_for_update(skip_locked=True)
     ).scalars()
     for incident in overdue:
         allowed = max(incident.deadline - incident.stage_started_at, timedelta(minutes=1))
         level = min(3, 1 + int((now - incident.deadline) / allowed))
         if level > incident.escalation:
-            record("incident", incident.id, "escalate", None,
-                   data={"level": ("secretary", "street", "leader")[level - 1], "from": incident.escalation})
+            record(
+                "incident",
+                incident.id,
+                "escalate",
+                None,
+                data={
+                    "level": ("secretary", "street", "leader")[level - 1],
+                    "from": incident.escalation,
+                },
+            )
             incident.escalation = level
             moved += 1
     db.session.commit()
@@ -445,12 +510,16 @@ def escalate_overdue(now=None):
 def whistle(user, incident_id, department_codes, minutes=WHISTLE_DEFAULT_MINUTES, note=None):
     """A street calls departments to an open incident; each must report within `minutes`."""
     incident = get_visible(user, incident_id, lock=True)
-    _require(user.role in (STREET_ADMIN, DISTRICT_ADMIN) and people.can_view(user, incident.street),
-             "Only the incident's street or the district may blow the whistle.")
+    _require(
+        user.role in (STREET_ADMIN, DISTRICT_ADMIN) and people.can_view(user, incident.street),
+        "Only the incident's street or the district may blow the whistle.",
+    )
     _require_state(incident, OPEN, "call departments to")
-    departments = db.session.execute(
-        select(Department).where(Department.code.in_(department_codes))
-    ).scalars().all()
+    departments = (
+        db.session.execute(select(Department).where(Department.code.in_(department_codes)))
+        .scalars()
+        .all()
+    )
     unknown = sorted(set(department_codes) - {d.code for d in departments})
     if unknown:
         raise Invalid("Unknown departments.", fields={"departments": unknown})
@@ -458,17 +527,29 @@ def whistle(user, incident_id, department_codes, minutes=WHISTLE_DEFAULT_MINUTES
     called = []
     for department in departments:
         already = db.session.execute(
-            select(Whistle).where(Whistle.incident_id == incident.id,
-                                  Whistle.department_id == department.id)
+            select(Whistle).where(
+                Whistle.incident_id == incident.id, Whistle.department_id == department.id
+            )
         ).scalar()
         if already is None:
-            already = Whistle(incident_id=incident.id, department_id=department.id,
-                              called_by_id=user.id, called_at=now,
-                              report_deadline=now + timedelta(minutes=minutes), note=note)
+            already = Whistle(
+                incident_id=incident.id,
+                department_id=department.id,
+                called_by_id=user.id,
+                called_at=now,
+                report_deadline=now + timedelta(minutes=minutes),
+                note=note,
+            )
             db.session.add(already)
         called.append(already)
-    record("incident", incident.id, "whistle", user, note=note,
-           data={"departments": sorted(department_codes), "minutes": minutes})
+    record(
+        "incident",
+        incident.id,
+        "whistle",
+        user,
+        note=note,
+        data={"departments": sorted(department_codes), "minutes": minutes},
+    )
     db.session.commit()
     return called
 
@@ -501,19 +582,29 @@ def whistle_step(user, whistle_id, step, note=None, point=None):
             raise Invalid("Say what was done.", fields={"note": ["required"]})
         row.arrived_at = row.arrived_at or now
         row.outcome, row.done_at = note, now
-    record("whistle", row.id, step, user, note=note, point=point,
-           data={"incident": incident.id, "late": step == "report" and now > row.report_deadline})
+    record(
+        "whistle",
+        row.id,
+        step,
+        user,
+        note=note,
+        point=point,
+        data={"incident": incident.id, "late": step == "report" and now > row.report_deadline},
+    )
     db.session.commit()
     return row
 
 
 def rate_whistle(user, whistle_id, rating, note=None):
     row, incident = _department_whistle(user, whistle_id)
-    _require(user.role in (STREET_ADMIN, DISTRICT_ADMIN) and people.can_view(user, incident.street),
-             "The street that called rates the response.")
+    _require(
+        user.role in (STREET_ADMIN, DISTRICT_ADMIN) and people.can_view(user, incident.street),
+        "The street that called rates the response.",
+    )
     if row.done_at is None:
-        raise Conflict("Rate the response once the department has recorded its outcome.",
-                       code="wrong_state")
+        raise Conflict(
+            "Rate the response once the department has recorded its outcome.", code="wrong_state"
+        )
     row.rating, row.rating_note = rating, note
     record("whistle", row.id, "rate", user, note=note, data={"rating": rating})
     db.session.commit()
@@ -550,12 +641,20 @@ def listing(user, filters, now=None):
     if filters.get("escalated"):
         query = query.where(Incident.escalation > 0)
     query = query.order_by(Incident.deadline.is_(None), Incident.deadline, Incident.reported_at)
-    return db.session.execute(query.limit(filters.get("limit", 100)).offset(filters.get("offset", 0))).scalars().all()
+    return (
+        db.session.execute(query.limit(filters.get("limit", 100)).offset(filters.get("offset", 0)))
+        .scalars()
+        .all()
+    )
 
 
 def _within(area):
-    column = {"district": None, "street": Incident.street_id, "community": Incident.community_id,
-              "grid": Incident.grid_id}[area.level]
+    column = {
+        "district": None,
+        "street": Incident.street_id,
+        "community": Incident.community_id,
+        "grid": Incident.grid_id,
+    }[area.level]
     return Incident.id.is_not(None) if column is None else column == area.id
 
 
@@ -587,7 +686,8 @@ def present(user, incidents, *, detail=False):
             "state": incident.state,
             "self_handled": incident.self_handled,
             "assignee": {"id": incident.assignee.id, "name": incident.assignee.name}
-            if incident.assignee else None,
+            if incident.assignee
+            else None,
             "merged_into": incident.merged_into_id,
             "deadline": incident.deadline,
             "due": due(incident, now),
@@ -600,12 +700,20 @@ def present(user, incidents, *, detail=False):
         }
         if detail:
             item["history"] = timeline("incident", incident.id)
-            item["whistles"] = db.session.execute(
-                select(Whistle).where(Whistle.incident_id == incident.id).order_by(Whistle.id)
-            ).scalars().all()
-            item["followers"] = db.session.execute(
-                select(Follower.user_id).where(Follower.incident_id == incident.id)
-            ).scalars().all()
+            item["whistles"] = (
+                db.session.execute(
+                    select(Whistle).where(Whistle.incident_id == incident.id).order_by(Whistle.id)
+                )
+                .scalars()
+                .all()
+            )
+            item["followers"] = (
+                db.session.execute(
+                    select(Follower.user_id).where(Follower.incident_id == incident.id)
+                )
+                .scalars()
+                .all()
+            )
         out.append(item)
     return out
 

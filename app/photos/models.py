@@ -1,4 +1,5 @@
 """Photos (stored once per content hash) and their attachments to incidents and tasks."""
+
 from datetime import datetime
 
 from sqlalchemy import Float, ForeignKey, Index, Integer, String

@@ -1,4 +1,5 @@
 """Photo upload and the served (metadata-free) copies."""
+
 from flask import send_file
 from flask_login import current_user
 from flask_smorest import Blueprint

@@ -1,4 +1,5 @@
 """Photo shapes: an uploaded photo, and a reference to one from an incident or a task."""
+
 from marshmallow import Schema, fields, validate
 
 from app.photos.images import PHOTO_KINDS

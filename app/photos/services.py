@@ -1,5 +1,6 @@
 """Rules for photos: accept an upload by its content, store it once, attach it as evidence,
 and serve only metadata-free copies to those who may see what it is attached to."""
+
 import hashlib
 from functools import lru_cache
 

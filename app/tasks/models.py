@@ -1,4 +1,5 @@
 """Tasks (任务) fixed by the "五定" and the claims members make on them."""
+
 from datetime import datetime
 
 from sqlalchemy import (
@@ -94,4 +95,3 @@ class Claim(db.Model):
             postgresql_where=text("live"),
         ),
     )
-

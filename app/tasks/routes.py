@@ -1,4 +1,5 @@
 """Tasks over HTTP: thin wrappers around app.tasks.services."""
+
 from flask_login import current_user
 from flask_smorest import Blueprint
 
@@ -86,8 +87,12 @@ def unassign(body, task_id):
 @blp.arguments(ProgressIn)
 @blp.response(200, TaskDetail)
 def progress(body, task_id):
-    point = (body["lat"], body["lng"]) if body["lat"] is not None and body["lng"] is not None else None
-    services.progress(current_user, task_id, body["note"], body["photos"], body["device_time"], point)
+    point = (
+        (body["lat"], body["lng"]) if body["lat"] is not None and body["lng"] is not None else None
+    )
+    services.progress(
+        current_user, task_id, body["note"], body["photos"], body["device_time"], point
+    )
     return _detail(task_id)
 
 
@@ -96,8 +101,15 @@ def progress(body, task_id):
 @blp.response(200, TaskDetail)
 def complete(body, task_id):
     """Done: at least one photo and the point; a point off the grid is flagged, not refused."""
-    services.complete(current_user, task_id, body["note"], body["lat"], body["lng"],
-                      body["photos"], body["device_time"])
+    services.complete(
+        current_user,
+        task_id,
+        body["note"],
+        body["lat"],
+        body["lng"],
+        body["photos"],
+        body["device_time"],
+    )
     return _detail(task_id)
 
 

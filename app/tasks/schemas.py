@@ -1,4 +1,5 @@
 """Request and response shapes for tasks."""
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.incidents.schemas import UUID, HistoryOut, PersonRef, PointMixin, Ref, Text
@@ -14,8 +15,11 @@ class TaskIn(Schema):
     grid = fields.String(metadata={"description": "grid code; omit for the community's pool"})
     community = fields.String(metadata={"description": "community code, for a pool task"})
     target = Text(required=True, metadata={"description": "定目标"})
-    capacity = fields.Integer(load_default=1, validate=validate.Range(1, 500),
-                              metadata={"description": "定人员: how many may claim it"})
+    capacity = fields.Integer(
+        load_default=1,
+        validate=validate.Range(1, 500),
+        metadata={"description": "定人员: how many may claim it"},
+    )
     responsible_id = fields.Integer(load_default=None, metadata={"description": "定责任"})
     deadline = fields.AwareDateTime(required=True, metadata={"description": "定时限"})
     measures = Text(load_default=None, metadata={"description": "定措施"})
@@ -42,7 +46,9 @@ class ClaimIn(Schema):
 
 class AssignIn(Schema):
     user_id = fields.Integer(required=True)
-    replace = fields.Integer(load_default=None, metadata={"description": "reassign from this member"})
+    replace = fields.Integer(
+        load_default=None, metadata={"description": "reassign from this member"}
+    )
 
 
 class UnassignIn(Schema):
@@ -52,14 +58,18 @@ class UnassignIn(Schema):
 
 class ProgressIn(PointMixin):
     note = Text(required=True)
-    photos = fields.List(fields.Nested(PhotoRef), load_default=list, validate=validate.Length(max=9))
+    photos = fields.List(
+        fields.Nested(PhotoRef), load_default=list, validate=validate.Length(max=9)
+    )
 
 
 class CompleteIn(Schema):
     note = Text(load_default=None)
     lat = fields.Float(required=True, validate=validate.Range(-90, 90))
     lng = fields.Float(required=True, validate=validate.Range(-180, 180))
-    photos = fields.List(fields.Nested(PhotoRef), required=True, validate=validate.Length(min=1, max=9))
+    photos = fields.List(
+        fields.Nested(PhotoRef), required=True, validate=validate.Length(min=1, max=9)
+    )
     device_time = fields.AwareDateTime(load_default=None)
 
 
@@ -97,7 +107,9 @@ class TaskOut(Schema):
     state = fields.String()
     completed_at = fields.DateTime(allow_none=True)
     completion_note = fields.String(allow_none=True)
-    off_site_m = fields.Float(allow_none=True, metadata={"description": "completed this far outside"})
+    off_site_m = fields.Float(
+        allow_none=True, metadata={"description": "completed this far outside"}
+    )
     reason = fields.String(allow_none=True)
     photos = fields.List(fields.Nested(AttachedPhoto))
 

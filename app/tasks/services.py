@@ -1,5 +1,6 @@
 """Rules of tasks: creation with the 五定, claims whose capacity the database enforces,
 progress, completion with evidence, verification. Every change is one history entry."""
+
 import uuid
 
 from sqlalchemy import or_, select, update
@@ -54,8 +55,11 @@ def _require(allowed, message):
 
 def _require_state(task, states, action):
     if task.state not in states:
-        raise Conflict(f"Cannot {action} a task that is {task.state}.", code="wrong_state",
-                       extra={"state": task.state})
+        raise Conflict(
+            f"Cannot {action} a task that is {task.state}.",
+            code="wrong_state",
+            extra={"state": task.state},
+        )
 
 
 def _unit(code, field):
@@ -82,8 +86,10 @@ def create(user, body):
         grid, community = None, _unit(body.get("community"), "community")
         if community.level != "community":
             raise Invalid("Not a community.", fields={"community": [body.get("community")]})
-    _require(people.manages(user, grid or community),
-             "Tasks are created by the community's secretary, the street or the district.")
+    _require(
+        people.manages(user, grid or community),
+        "Tasks are created by the community's secretary, the street or the district.",
+    )
     responsible = db.session.get(User, body.get("responsible_id") or user.id)
     if responsible is None or not responsible.active:
         raise Invalid("No such person.", fields={"responsible_id": [body.get("responsible_id")]})
@@ -112,9 +118,19 @@ def create(user, body):
         updated_at=now,
     )
     db.session.add(task)
-    record("task", task.id, "create", user, to_state=OPEN, note=body["title"],
-           data={"capacity": task.capacity, "grid": grid.code if grid else None,
-                 "community": community.code})
+    record(
+        "task",
+        task.id,
+        "create",
+        user,
+        to_state=OPEN,
+        note=body["title"],
+        data={
+            "capacity": task.capacity,
+            "grid": grid.code if grid else None,
+            "community": community.code,
+        },
+    )
     db.session.commit()
     return task, True
 
@@ -155,10 +171,18 @@ def _take_place(task, member, assigned_by=None):
             _require_state(fresh, (OPEN,), "claim")
         holders = _holders(task.id)
         names = ", ".join(f"{h['name']} at {h['claimed_at']:%H:%M}" for h in holders)
-        raise Conflict(f"Task full: claimed by {names}.", code="task_full",
-                       extra={"holders": holders, "capacity": fresh.capacity})
-    claim = Claim(task_id=task.id, user_id=member.id, claimed_at=clock.now(), live=True,
-                  assigned_by_id=assigned_by.id if assigned_by else None)
+        raise Conflict(
+            f"Task full: claimed by {names}.",
+            code="task_full",
+            extra={"holders": holders, "capacity": fresh.capacity},
+        )
+    claim = Claim(
+        task_id=task.id,
+        user_id=member.id,
+        claimed_at=clock.now(),
+        live=True,
+        assigned_by_id=assigned_by.id if assigned_by else None,
+    )
     db.session.add(claim)
     try:
         db.session.flush()
@@ -186,7 +210,9 @@ def _free_place(task, member, actor, action, note=None):
     claim.live = False
     claim.released_at = clock.now()
     db.session.execute(
-        update(Task).where(Task.id == task.id).values(claimed=Task.claimed - 1, updated_at=clock.now())
+        update(Task)
+        .where(Task.id == task.id)
+        .values(claimed=Task.claimed - 1, updated_at=clock.now())
     )
     record("task", task.id, action, actor, note=note, data={"member": member.id})
     return True
@@ -201,15 +227,24 @@ def release(user, task_id, note=None):
 
 
 def _manager(user, task):
-    _require(people.manages(user, task.grid or task.community),
-             "Only the community's secretary, the street or the district may do that.")
+    _require(
+        people.manages(user, task.grid or task.community),
+        "Only the community's secretary, the street or the district may do that.",
+    )
 
 
 def _member(user_id, task):
     member = db.session.get(User, user_id)
-    if member is None or not member.active or not people.serves(member, task.grid or task.community):
-        raise Invalid("Assign to an active member who serves the task's grid.",
-                      code="bad_assignee", fields={"user_id": [user_id]})
+    if (
+        member is None
+        or not member.active
+        or not people.serves(member, task.grid or task.community)
+    ):
+        raise Invalid(
+            "Assign to an active member who serves the task's grid.",
+            code="bad_assignee",
+            fields={"user_id": [user_id]},
+        )
     return member
 
 
@@ -222,7 +257,9 @@ def assign(user, task_id, member_id, replace_id=None):
     if replace_id is not None:
         previous = db.session.get(User, replace_id)
         if previous is None or not _free_place(task, previous, user, "unassign"):
-            raise Invalid("That member holds no place on the task.", fields={"replace": [replace_id]})
+            raise Invalid(
+                "That member holds no place on the task.", fields={"replace": [replace_id]}
+            )
         db.session.flush()
     held, created = _take_place(task, member, assigned_by=user)
     if created:
@@ -262,10 +299,15 @@ def complete(user, task_id, note, lat, lng, evidence, device_time=None):
     """Done, with at least one photo and the point where it was done."""
     task = _claimant(user, task_id, (OPEN,), "complete")
     if not evidence:
-        raise Invalid("Completion needs at least one photo.", code="evidence_required",
-                      fields={"photos": ["at least one"]})
+        raise Invalid(
+            "Completion needs at least one photo.",
+            code="evidence_required",
+            fields={"photos": ["at least one"]},
+        )
     area = db.session.execute(
-        select(Unit).where(Unit.id == (task.grid_id or task.community_id)).options(undefer(Unit.geom))
+        select(Unit)
+        .where(Unit.id == (task.grid_id or task.community_id))
+        .options(undefer(Unit.geom))
     ).scalar()
     off_by = spatial.distance_to_m(area.geom, lat, lng)
     now = clock.now()
@@ -277,9 +319,18 @@ def complete(user, task_id, note, lat, lng, evidence, device_time=None):
     task.off_site_m = off_by if off_by > OFF_SITE_TOLERANCE_M else None
     task.updated_at = now
     photos.attach("task", task.id, evidence, user)
-    record("task", task.id, "complete", user, from_state=OPEN, to_state=COMPLETED, note=note,
-           device_time=device_time, point=(lat, lng),
-           data={"off_site_m": round(off_by)} if task.off_site_m else None)
+    record(
+        "task",
+        task.id,
+        "complete",
+        user,
+        from_state=OPEN,
+        to_state=COMPLETED,
+        note=note,
+        device_time=device_time,
+        point=(lat, lng),
+        data={"off_site_m": round(off_by)} if task.off_site_m else None,
+    )
     db.session.commit()
     return task
 
@@ -294,8 +345,15 @@ def verify(user, task_id, passed, reason=None):
     task.state = VERIFIED if passed else OPEN
     task.reason = None if passed else reason
     task.updated_at = clock.now()
-    record("task", task.id, "verify" if passed else "return", user, from_state=COMPLETED,
-           to_state=task.state, note=reason)
+    record(
+        "task",
+        task.id,
+        "verify" if passed else "return",
+        user,
+        from_state=COMPLETED,
+        to_state=task.state,
+        note=reason,
+    )
     db.session.commit()
     return task
 
@@ -331,15 +389,19 @@ def listing(user, filters):
     if filters.get("grid"):
         query = query.join(Unit, Unit.id == Task.grid_id).where(Unit.code == filters["grid"])
     if filters.get("mine"):
-        query = query.where(Task.id.in_(select(Claim.task_id).where(Claim.user_id == user.id, Claim.live)))
+        query = query.where(
+            Task.id.in_(select(Claim.task_id).where(Claim.user_id == user.id, Claim.live))
+        )
     if filters.get("claimable"):
         query = query.where(Task.state == OPEN, Task.claimed < Task.capacity)
     if filters.get("overdue"):
         query = query.where(Task.state == OPEN, Task.deadline < clock.now())
     query = query.order_by(Task.deadline, Task.created_at)
-    return db.session.execute(
-        query.limit(filters.get("limit", 100)).offset(filters.get("offset", 0))
-    ).scalars().all()
+    return (
+        db.session.execute(query.limit(filters.get("limit", 100)).offset(filters.get("offset", 0)))
+        .scalars()
+        .all()
+    )
 
 
 def _within(area):
@@ -389,5 +451,7 @@ def present(user, tasks, *, detail=False):
 
 photos.register_visibility(
     "task",
-    lambda user, task_id: (lambda t: t is not None and visible(user, t))(db.session.get(Task, task_id)),
+    lambda user, task_id: (lambda t: t is not None and visible(user, t))(
+        db.session.get(Task, task_id)
+    ),
 )

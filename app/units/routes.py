@@ -22,13 +22,19 @@ def unit_tree():
 @blp.response(200, description="GeoJSON FeatureCollection of grids (WGS-84)")
 def grids(args):
     """Grid boundaries as GeoJSON, filterable; answers 304 to a matching If-None-Match."""
-    body, etag = services.grid_collection(
+    rendered = services.grid_collection(
         args.get("community"), args.get("street"), args.get("bbox"), args.get("simplify")
     )
-    headers = {"ETag": f'"{etag}"', "Cache-Control": "private, no-cache"}
+    # Each encoding is its own representation with its own tag; gzip is made once, at render.
+    gzipped = "gzip" in request.accept_encodings
+    etag = rendered.etag + ("-gz" if gzipped else "")
+    headers = {"ETag": f'"{etag}"', "Cache-Control": "private, no-cache", "Vary": "Accept-Encoding"}
     if etag in request.if_none_match:
         return Response(status=304, headers=headers)
-    return Response(body, headers=headers, mimetype="application/geo+json")
+    if gzipped:
+        headers["Content-Encoding"] = "gzip"
+        return Response(rendered.gzipped, headers=headers, mimetype="application/geo+json")
+    return Response(rendered.body, headers=headers, mimetype="application/geo+json")
 
 
 @blp.get("/grids/<code>")

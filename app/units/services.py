@@ -1,8 +1,10 @@
 """Rules of the map: the unit tree, grid GeoJSON, locating a point, grid details."""
 
+import gzip
 import hashlib
 import json
 from collections import OrderedDict
+from dataclasses import dataclass
 from threading import Lock
 
 import shapely
@@ -60,7 +62,7 @@ _collections = _Cache()
 
 
 def grid_collection(community=None, street=None, bbox=None, simplify=None):
-    """The grids as a GeoJSON FeatureCollection: (body bytes, ETag).
+    """The grids as a GeoJSON FeatureCollection, rendered once per map revision and query.
 
     Simplification runs over the whole selection at once so that neighbours keep one shared
     edge: an overview map shows no slivers or gaps between grids.
@@ -93,10 +95,8 @@ def _render_grids(community, street, bbox, simplify):
     rows = db.session.execute(query).all()
     geoms = [r.geom for r in rows]
     if simplify:
+        # Simplification only drops vertices, so what is left keeps the stored precision.
         geoms = simplify_coverage(geoms, simplify)
-    # 1e-6 degree (about 0.1 m) is finer than any boundary survey; snapping rather than
-    # rounding keeps every polygon valid, and shared vertices snap alike on both sides.
-    geoms = shapely.set_precision(geoms, 1e-6)
     features = []
     for row, geom in zip(rows, geoms, strict=True):
         properties = json.dumps(
@@ -108,31 +108,51 @@ def _render_grids(community, street, bbox, simplify):
             f'"geometry":{shapely.to_geojson(geom)}}}'
         )
     body = ('{"type":"FeatureCollection","features":[' + ",".join(features) + "]}").encode()
-    etag = hashlib.sha256(body).hexdigest()[:32]
-    return body, etag
+    return Rendered(body, gzip.compress(body, 6), hashlib.sha256(body).hexdigest()[:32])
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A response body made once and served many times, plain and gzipped."""
+
+    body: bytes
+    gzipped: bytes
+    etag: str
 
 
 def placement(lng, lat):
     """The grid, community and street holding a WGS-84 point."""
-    grid_id = spatial.locate(lng, lat)
-    if grid_id is None:
+    row = spatial.locate(lng, lat, _PLACEMENT)
+    if row is None:
         raise NotFound(
             "The point is outside the district's grids: pick the location on the map.",
             code="outside_district",
             fields={"lat": [lat], "lng": [lng]},
         )
-    community, street = aliased(Unit), aliased(Unit)
-    row = db.session.execute(
-        select(Grid.code, Grid.name, community.code, community.name, street.code, street.name)
-        .join(community, Grid.parent_id == community.id)
-        .join(street, community.parent_id == street.id)
-        .where(Grid.id == grid_id)
-    ).one()
     return {
-        "grid": {"code": row[0], "name": row[1]},
-        "community": {"code": row[2], "name": row[3]},
-        "street": {"code": row[4], "name": row[5]},
+        level: {"id": row[i], "code": row[i + 1], "name": row[i + 2]}
+        for level, i in (("grid", 0), ("community", 3), ("street", 6))
     }
+
+
+# Built once: locate is the hottest read of all, and building a statement costs more than
+# running it.
+_community, _street = aliased(Unit), aliased(Unit)
+_PLACEMENT = (
+    select(
+        Grid.id,
+        Grid.code,
+        Grid.name,
+        _community.id,
+        _community.code,
+        _community.name,
+        _street.id,
+        _street.code,
+        _street.name,
+    )
+    .join(_community, Grid.parent_id == _community.id)
+    .join(_street, _community.parent_id == _street.id)
+)
 
 
 def grid_detail(viewer, code):

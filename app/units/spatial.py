@@ -16,7 +16,7 @@ import threading
 import shapely
 import shapely.ops
 from geoalchemy2 import Geometry
-from sqlalchemy import LargeBinary, func, literal, select
+from sqlalchemy import LargeBinary, bindparam, func, literal, select
 from sqlalchemy.types import TypeDecorator
 
 from app.extensions import db
@@ -102,19 +102,34 @@ def _tree():
     return index.get(current_revision())
 
 
-def locate(lng, lat):
-    """Id of the grid holding the WGS-84 point, or None outside every grid."""
-    if _is_postgis():
+_statements = {}  # (backend, query) -> the query narrowed to the holding grid, built once
+
+
+def _narrowed(query, postgis):
+    key = (postgis, query)
+    if key not in _statements:
         unit = _grid_table()
-        point = func.ST_SetSRID(func.ST_MakePoint(lng, lat), SRID)
-        return db.session.execute(
-            select(unit.c.id)
-            .where(unit.c.level == "grid", func.ST_Covers(unit.c.geom, point))
-            .order_by(unit.c.code)
-            .limit(1)
-        ).scalar()
+        if postgis:
+            point = func.ST_SetSRID(func.ST_MakePoint(bindparam("lng"), bindparam("lat")), SRID)
+            where = (unit.c.level == "grid", func.ST_Covers(unit.c.geom, point))
+            _statements[key] = query.where(*where).order_by(unit.c.code).limit(1)
+        else:
+            _statements[key] = query.where(unit.c.id == bindparam("grid_id"))
+    return _statements[key]
+
+
+def locate(lng, lat, query=None):
+    """The grid holding the WGS-84 point: the first row of `query` (a select over the unit
+    table, built once by the caller; default: the grid's id) for that grid, or None outside
+    every grid. On PostGIS that is one round trip."""
+    if query is None:
+        query = _statements.get("ids") or _statements.setdefault("ids", select(_grid_table().c.id))
+    if _is_postgis():
+        return db.session.execute(_narrowed(query, True), {"lng": lng, "lat": lat}).first()
     ids = _tree().query(shapely.Point(lng, lat), "covered_by")
-    return ids[0] if ids else None
+    if not ids:
+        return None
+    return db.session.execute(_narrowed(query, False), {"grid_id": ids[0]}).first()
 
 
 def grids_touching(geom):
