@@ -5,17 +5,18 @@ Every database test runs on SQLite and, with TEST_DATABASE_URL set, on PostGIS. 
 GRIDLINK_REQUIRE_POSTGIS=1 (as in CI) a missing PostGIS is a failure, not a skip.
 """
 
+import functools
 import os
 
 import flask_migrate
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
+from werkzeug.security import generate_password_hash
 
 from app import create_app
 from app.extensions import db as _db
 from app.people.models import User
-from app.people.services import hash_password
 from app.units.importer import import_units
 from app.units.models import Unit
 from geo import demo as geo_demo
@@ -156,12 +157,19 @@ def district(db, demo_files):
     return {level: [u for u in units if u.level == level] for level in MAP_LEVELS}
 
 
+@functools.cache
+def _password_hash():
+    # scrypt is slow on purpose, for every login; tests log in hundreds of times, so their
+    # users get a cheaper work factor (the app's own hashes keep the default).
+    return generate_password_hash(PASSWORD, method="scrypt:1024:8:1")
+
+
 def make_user(role, units=(), responsible_for=(), phone=None, **fields):
     count = _db.session.query(User).count()
     user = User(
         phone=phone or f"138{count + 1:08d}",
         name=fields.pop("name", f"{role}{count + 1}"),
-        password_hash=hash_password(PASSWORD),
+        password_hash=_password_hash(),
         role=role,
         **fields,
     )

@@ -117,17 +117,23 @@ def areas(user):
 
 
 def can_view(user, unit):
-    """A unit's details are for those whose scope or responsibility (包保) covers it.
-
-    A department serves the whole district but sees details only where it answers for the
-    unit; what it is called to (吹哨) it sees through the incident, not the map.
-    """
+    """A unit's details are for those whose scope or responsibility (包保) covers it."""
     if user.role == DISTRICT_ADMIN:
         return True
-    areas = (
-        user.responsible_for if user.role == DEPARTMENT else (*user.units, *user.responsible_for)
+    return any(area.contains(unit) for area in areas(user))
+
+
+def manages(user, unit):
+    """Secretaries, street and district admins dispatch and verify work in their area."""
+    return user.role in MANAGERS and can_view(user, unit)
+
+
+def serves(user, unit):
+    """A field member serves a grid inside their area; a community pool is served by every
+    member of one of its grids."""
+    return user.role in FIELD and any(
+        area.contains(unit) or unit.contains(area) for area in user.units
     )
-    return any(area.contains(unit) for area in areas)
 
 
 def require_view(user, unit):

@@ -67,8 +67,10 @@ class CompleteIn(Schema):
     note = Text(load_default=None)
     lat = fields.Float(required=True, validate=validate.Range(-90, 90))
     lng = fields.Float(required=True, validate=validate.Range(-180, 180))
+    # At least one is required, but by the service, so that the answer is the specific
+    # evidence_required rather than a generic validation error.
     photos = fields.List(
-        fields.Nested(PhotoRef), required=True, validate=validate.Length(min=1, max=9)
+        fields.Nested(PhotoRef), load_default=list, validate=validate.Length(max=9)
     )
     device_time = fields.AwareDateTime(load_default=None)
 

@@ -27,6 +27,8 @@ OFF_SITE_TOLERANCE_M = 50
 def visible(user, task):
     if user.role == DISTRICT_ADMIN:
         return True
+    if task.responsible_id == user.id:  # 定责任: who answers for it follows it
+        return True
     unit = task.grid or task.community
     return people.can_view(user, unit) or people.serves(user, unit) or _holds(user, task)
 
@@ -166,6 +168,11 @@ def _take_place(task, member, assigned_by=None):
     ).scalar()
     if taken is None:
         db.session.rollback()
+        # The member's own request a moment earlier may have taken the last place: then
+        # this one is the harmless second claim, not a refusal naming the member to itself.
+        mine = _live_claim(task.id, member.id)
+        if mine is not None:
+            return mine, False
         fresh = db.session.get(Task, task.id)
         if fresh.state != OPEN:
             _require_state(fresh, (OPEN,), "claim")
@@ -203,23 +210,40 @@ def claim(user, task_id, device_time=None):
     return held, created
 
 
-def _free_place(task, member, actor, action, note=None):
-    claim = _live_claim(task.id, member.id)
-    if claim is None:
+def _free_place(task, member, actor, action, note=None, data=None):
+    """End the member's live claim and give its place back; False if there was none.
+
+    One conditional UPDATE ends the claim, so of two releases at once (a member and the
+    secretary, or a retried request) only one frees the place and `claimed` never drifts.
+    """
+    ended = db.session.execute(
+        update(Claim)
+        .where(Claim.task_id == task.id, Claim.user_id == member.id, Claim.live)
+        .values(live=False, released_at=clock.now())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not ended:
         return False
-    claim.live = False
-    claim.released_at = clock.now()
     db.session.execute(
         update(Task)
         .where(Task.id == task.id)
         .values(claimed=Task.claimed - 1, updated_at=clock.now())
+        .execution_options(synchronize_session=False)
     )
-    record("task", task.id, action, actor, note=note, data={"member": member.id})
+    db.session.expire_all()
+    if action is not None:
+        record("task", task.id, action, actor, note=note, data=data or {"member": member.id})
     return True
 
 
 def release(user, task_id, note=None):
+    """A claimant gives the place back; releasing what one does not hold is harmless.
+    Secretaries take places away with unassign, not release."""
     task = get_visible(user, task_id)
+    _require(
+        people.serves(user, task.grid or task.community) or _holds(user, task),
+        "Only a member who may claim the task may release it; secretaries unassign.",
+    )
     _require_state(task, (OPEN,), "release")
     released = _free_place(task, user, user, "release", note)
     db.session.commit()
@@ -249,21 +273,31 @@ def _member(user_id, task):
 
 
 def assign(user, task_id, member_id, replace_id=None):
-    """A secretary gives a place to a member directly, or moves one from `replace_id`."""
+    """A secretary gives a place to a member directly, or moves one from `replace_id`
+    (one change: one "reassign" entry in the history)."""
     task = get_visible(user, task_id)
     _manager(user, task)
     _require_state(task, (OPEN,), "assign")
     member = _member(member_id, task)
-    if replace_id is not None:
-        previous = db.session.get(User, replace_id)
-        if previous is None or not _free_place(task, previous, user, "unassign"):
-            raise Invalid(
-                "That member holds no place on the task.", fields={"replace": [replace_id]}
-            )
-        db.session.flush()
+    if replace_id is None:
+        held, created = _take_place(task, member, assigned_by=user)
+        if created:
+            record("task", task.id, "assign", user, data={"member": member.id})
+        db.session.commit()
+        return held
+    if replace_id == member.id or _live_claim(task.id, member.id) is not None:
+        raise Invalid(
+            "That member already holds a place on the task.",
+            code="already_holds",
+            fields={"user_id": [member_id]},
+        )
+    previous = db.session.get(User, replace_id)
+    if previous is None or not _free_place(task, previous, user, None):
+        raise Invalid("That member holds no place on the task.", fields={"replace": [replace_id]})
     held, created = _take_place(task, member, assigned_by=user)
-    if created:
-        record("task", task.id, "assign", user, data={"member": member.id})
+    if not created:  # the member's own claim came in meanwhile; the rollback undid the move
+        raise Conflict("The task changed meanwhile; try again.", code="changed")
+    record("task", task.id, "reassign", user, data={"member": member.id, "replaces": previous.id})
     db.session.commit()
     return held
 
@@ -271,6 +305,7 @@ def assign(user, task_id, member_id, replace_id=None):
 def unassign(user, task_id, member_id, note=None):
     task = get_visible(user, task_id)
     _manager(user, task)
+    _require_state(task, (OPEN,), "unassign")
     member = db.session.get(User, member_id)
     if member is None or not _free_place(task, member, user, "unassign", note):
         raise Invalid("That member holds no place on the task.", fields={"user_id": [member_id]})
