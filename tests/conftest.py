@@ -7,6 +7,7 @@ GRIDLINK_REQUIRE_POSTGIS=1 (as in CI) a missing PostGIS is a failure, not a skip
 
 import functools
 import os
+from types import SimpleNamespace
 
 import flask_migrate
 import pytest
@@ -16,7 +17,17 @@ from werkzeug.security import generate_password_hash
 
 from app import create_app
 from app.extensions import db as _db
-from app.people.models import User
+from app.people.models import (
+    DEPARTMENT,
+    DISTRICT_ADMIN,
+    GRID_MEMBER,
+    SECRETARY,
+    STREET_ADMIN,
+    TEAM_MEMBER,
+    Department,
+    User,
+)
+from app.people.demo import DEPARTMENTS
 from app.units.importer import import_units
 from app.units.models import Unit
 from geo import demo as geo_demo
@@ -201,3 +212,49 @@ class Auth:
 @pytest.fixture
 def auth(client):
     return Auth(client)
+
+
+@pytest.fixture
+def cast(db, district):
+    grids = district["grid"]
+    grid = grids[0]
+    community, street = grid.parent, grid.parent.parent
+    other_street_grid = next(g for g in grids if g.parent.parent_id != street.id)
+    departments = {code: Department(code=code, name=name) for code, name in DEPARTMENTS}
+    db.session.add_all(departments.values())
+    db.session.commit()
+    department, other_department = departments["urban_management"], departments["water"]
+    whole = district["district"][0]
+    return SimpleNamespace(
+        grid=grid,
+        community=community,
+        street=street,
+        other_grid=other_street_grid,
+        department=department,
+        member=make_user(GRID_MEMBER, [grid], name="王芳"),
+        colleague=make_user(TEAM_MEMBER, [grid], name="李强", force="community_main"),
+        secretary=make_user(SECRETARY, [community], name="张书记"),
+        street_admin=make_user(STREET_ADMIN, [street], name="赵街道"),
+        district_admin=make_user(DISTRICT_ADMIN, [whole], name="刘区长"),
+        dept_user=make_user(DEPARTMENT, [whole], name="陈城管", department_id=department.id),
+        other_dept_user=make_user(
+            DEPARTMENT, [whole], name="周水务", department_id=other_department.id
+        ),
+        outsider=make_user(GRID_MEMBER, [other_street_grid], name="外人"),
+        outside_secretary=make_user(SECRETARY, [other_street_grid.parent], name="别的书记"),
+    )
+
+
+@pytest.fixture
+def as_user(app, auth):
+    """as_user(user) -> a client logged in as that user (one client per user)."""
+    clients = {}
+
+    def login(user):
+        if user.id not in clients:
+            client = app.test_client()
+            type(auth)(client).login(user)
+            clients[user.id] = client
+        return clients[user.id]
+
+    return login

@@ -21,9 +21,9 @@ SHIPPED = {
 _cache, _lock = {}, Lock()
 
 
-def _newest(kind):
+def _newest(kind, *columns):
     return db.session.execute(
-        select(ReferenceDocument.version, ReferenceDocument.data)
+        select(ReferenceDocument.version, *columns)
         .where(ReferenceDocument.kind == kind)
         .order_by(ReferenceDocument.version.desc())
         .limit(1)
@@ -39,17 +39,22 @@ def _shipped(kind):
 
 def document(kind):
     """(version, data) of the document in force; version 0 is the shipped file."""
-    row = _newest(kind)
+    row = _newest(kind, ReferenceDocument.data)
     return (row.version, row.data) if row else (0, _shipped(kind))
 
 
 def _built(kind, build):
-    version, data = document(kind)
-    key = (db.engine, kind, version)
+    """The document in force, built into its object once per version (and per database: the
+    time stamp tells apart two databases, or a test's, that reuse a version number)."""
+    row = _newest(kind, ReferenceDocument.created_at)
+    key = (db.engine, kind, row.version, row.created_at) if row else (db.engine, kind, 0, None)
     with _lock:
-        if key not in _cache:
-            _cache[key] = build(data)
-        return _cache[key]
+        built = _cache.get(key)
+    if built is None:
+        built = build(document(kind)[1])
+        with _lock:
+            _cache[key] = built
+    return built
 
 
 def department_codes():

@@ -227,8 +227,9 @@ def similar(user, category, lat, lng, now=None):
 
 
 def me_too(user, incident_id):
-    """Join an open incident instead of filing the same problem again."""
+    """附议: a field member joins an open incident instead of filing the same problem again."""
     incident = get_visible_open_to(user, incident_id)
+    _require(user.role in people.FIELD, '"Me too" is for members in the field.')
     if db.session.get(Follower, (incident.id, user.id)) is None:
         db.session.add(Follower(incident_id=incident.id, user_id=user.id))
         record("incident", incident.id, "me_too", user)
@@ -330,6 +331,13 @@ def merge(user, incident_id, into_id, note=None):
 
 def dispatch(user, incident_id, assignee_id, deadline=None, note=None):
     """派遣: send an accepted case to a member who serves its grid."""
+    incident = dispatch_uncommitted(user, incident_id, assignee_id, deadline, note)
+    db.session.commit()
+    return incident
+
+
+def dispatch_uncommitted(user, incident_id, assignee_id, deadline=None, note=None):
+    """dispatch, leaving the commit to the caller (a bulk assignment is all or nothing)."""
     incident = _manager_action(user, incident_id, (ACCEPTED,), "dispatch")
     assignee = db.session.get(User, assignee_id)
     if assignee is None or not assignee.active or not people.serves(assignee, incident.grid):
@@ -349,7 +357,6 @@ def dispatch(user, incident_id, assignee_id, deadline=None, note=None):
     )
     if deadline is not None:
         _set_deadline(incident, deadline)
-    db.session.commit()
     return incident
 
 

@@ -62,8 +62,10 @@ def claim(body, task_id):
 @blp.post("/<task_id>/release")
 @blp.response(200, TaskDetail)
 def release(task_id):
-    services.release(current_user, task_id)
-    return _detail(task_id)
+    # The task as released, without asking again who may see it: a member who no longer
+    # serves its grid saw it only through the place just given back.
+    task = services.release(current_user, task_id)
+    return services.present(current_user, [task], detail=True)[0]
 
 
 @blp.post("/<task_id>/assign")

@@ -245,9 +245,9 @@ def release(user, task_id, note=None):
         "Only a member who may claim the task may release it; secretaries unassign.",
     )
     _require_state(task, (OPEN,), "release")
-    released = _free_place(task, user, user, "release", note)
+    _free_place(task, user, user, "release", note)
     db.session.commit()
-    return released
+    return task
 
 
 def _manager(user, task):
@@ -411,7 +411,7 @@ def listing(user, filters):
     query = select(Task)
     if user.role != DISTRICT_ADMIN:
         mine = select(Claim.task_id).where(Claim.user_id == user.id, Claim.live)
-        own = [Task.id.in_(mine)]
+        own = [Task.id.in_(mine), Task.responsible_id == user.id]
         for area in people.areas(user):
             own.append(_within(area))
         if user.role in people.FIELD:

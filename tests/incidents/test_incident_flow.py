@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from app import clock
 from app.incidents import services
-from tests.incidents.conftest import CATEGORY, SHA, point_in, report_body
+from tests.builders import CATEGORY, SHA, point_in, report_body
 
 
 def report(client, unit, **extra):
