@@ -17,6 +17,7 @@ from werkzeug.security import generate_password_hash
 
 from app import create_app
 from app.extensions import db as _db
+from app.people.demo import DEPARTMENTS
 from app.people.models import (
     DEPARTMENT,
     DISTRICT_ADMIN,
@@ -27,7 +28,6 @@ from app.people.models import (
     Department,
     User,
 )
-from app.people.demo import DEPARTMENTS
 from app.units.importer import import_units
 from app.units.models import Unit
 from geo import demo as geo_demo
