@@ -31,7 +31,7 @@ def create_app(config=None, overrides=None):
 
 
 def register_extensions(app):
-    from app import security
+    from app import security, sqlite  # noqa: F401  (sqlite: connection pragmas)
     from app.people.services import load_user
 
     db.init_app(app)
@@ -48,6 +48,7 @@ def register_extensions(app):
 
 def register_blueprints(app):
     from app.catalogue.routes import blp as catalogue
+    from app.dispatch.routes import blp as dispatch
     from app.incidents.routes import blp as incidents
     from app.people.routes import blp as people
     from app.photos.routes import blp as photos
@@ -56,7 +57,7 @@ def register_blueprints(app):
     from app.tasks.routes import blp as tasks
     from app.units.routes import blp as units
 
-    for blueprint in (system, people, units, catalogue, incidents, tasks, photos):
+    for blueprint in (system, people, units, catalogue, incidents, tasks, dispatch, photos):
         api.register_blueprint(blueprint)
     app.register_blueprint(pwa)
 

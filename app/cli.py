@@ -15,8 +15,10 @@ from geo.features import GeoJSONError
 bp = Blueprint("cli", __name__, cli_group=None)
 geo_cli = AppGroup("geo", help="Import and check the map.")
 demo_cli = AppGroup("demo", help="The demo district and its people.")
+incidents_cli = AppGroup("incidents", help="Jobs over incidents.")
 bp.cli.add_command(geo_cli)
 bp.cli.add_command(demo_cli)
+bp.cli.add_command(incidents_cli)
 
 LEVELS = click.Choice(["district", "street", "community", "grid"])
 
@@ -98,3 +100,11 @@ def demo_logins(as_json):
     for login in logins:
         role, phone, password = login["role"], login["phone"], login["password"]
         click.echo(f"  {role:<15} {phone:<12} {password:<14} {login['name']} {login['unit']}")
+
+
+@incidents_cli.command("escalate")
+def incidents_escalate():
+    """Raise overdue cases up the responsibility chain (run every minute, e.g. from cron)."""
+    from app.incidents.services import escalate_overdue
+
+    click.echo(f"{escalate_overdue()} case(s) moved up.")

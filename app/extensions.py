@@ -11,6 +11,9 @@ from app.errors import JsonApi
 
 # Named constraints so that Alembic can alter them on SQLite and PostgreSQL alike.
 db = SQLAlchemy(
+    # Services commit and then show what they wrote: reloading every row after each commit
+    # would cost a round trip per object for nothing.
+    session_options={"expire_on_commit": False},
     metadata=MetaData(
         naming_convention={
             "ix": "ix_%(column_0_label)s",
@@ -19,7 +22,7 @@ db = SQLAlchemy(
             "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
             "pk": "pk_%(table_name)s",
         }
-    )
+    ),
 )
 migrate = Migrate()
 login_manager = LoginManager()

@@ -4,6 +4,8 @@ files on first use) and edited by district admins."""
 import json
 from threading import Lock
 
+from flask import g
+
 from sqlalchemy import func, select
 
 from app.catalogue.calendar import DATA_DIR, WorkCalendar, holiday_dates, validate_holidays
@@ -46,8 +48,13 @@ def document(kind):
 def _built(kind, build):
     """The document in force, built into its object once per version (and per database: the
     time stamp tells apart two databases, or a test's, that reuse a version number)."""
-    row = _newest(kind, ReferenceDocument.created_at)
-    key = (db.engine, kind, row.version, row.created_at) if row else (db.engine, kind, 0, None)
+    seen = g.setdefault("reference_documents", {})  # one version check per request
+    if kind not in seen:
+        row = _newest(kind, ReferenceDocument.created_at)
+        seen[kind] = (
+            (db.engine, kind, row.version, row.created_at) if row else (db.engine, kind, 0, None)
+        )
+    key = seen[kind]
     with _lock:
         built = _cache.get(key)
     if built is None:
@@ -78,6 +85,7 @@ def calendar():
 
 
 def _save(kind, data, user):
+    g.pop("reference_documents", None)
     version = (
         db.session.execute(
             select(func.max(ReferenceDocument.version)).where(ReferenceDocument.kind == kind)

@@ -42,12 +42,12 @@ def _point(body):
 
 @blp.post("/incidents")
 @blp.arguments(ReportIn)
-@blp.response(201, IncidentDetail)
-@blp.alt_response(200, schema=IncidentDetail, description="the same id again: the original")
+@blp.response(201, IncidentOut)
+@blp.alt_response(200, schema=IncidentOut, description="the same id again: the original")
 def report(body):
     """Report an incident. The server places it in its grid from the point."""
     incident, created = services.report(current_user, body)
-    return _detail(incident), 201 if created else 200
+    return services.present(current_user, [incident])[0], 201 if created else 200
 
 
 @blp.get("/incidents")

@@ -46,6 +46,7 @@ class IncidentQuery(Schema):
     state = fields.List(fields.String(validate=validate.OneOf(STATES)))
     category = fields.String()
     grid = fields.String()
+    community = fields.String()
     urgent = fields.Boolean()
     overdue = fields.Boolean()
     mine = fields.Boolean()

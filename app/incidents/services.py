@@ -639,6 +639,10 @@ def listing(user, filters, now=None):
         query = query.where(Incident.category_code == filters["category"])
     if filters.get("grid"):
         query = query.join(Unit, Unit.id == Incident.grid_id).where(Unit.code == filters["grid"])
+    if filters.get("community"):
+        query = query.where(
+            Incident.community_id.in_(select(Unit.id).where(Unit.code == filters["community"]))
+        )
     if filters.get("urgent") is not None:
         query = query.where(Incident.urgent.is_(filters["urgent"]))
     if filters.get("mine"):

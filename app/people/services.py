@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask import current_app, session
 from flask_login import login_user, logout_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.errors import ApiError, Forbidden
@@ -88,7 +89,10 @@ def load_user(login_id):
     user_id, _, version = (login_id or "").partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
+    # The caller's units decide what they see on nearly every request: load them at once.
+    user = db.session.get(
+        User, int(user_id), options=[joinedload(User.units), joinedload(User.responsible_for)]
+    )
     if user is None or user.session_version != int(version) or not user.active:
         return None
     return user

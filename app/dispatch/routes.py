@@ -1,0 +1,91 @@
+"""The dispatch desk over HTTP."""
+
+from flask_login import current_user
+from flask_smorest import Blueprint
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from app.dispatch import services
+from app.incidents.models import STATES
+from app.incidents.schemas import UUID, IncidentOut, Ref
+from app.tasks.models import STATES as TASK_STATES
+from app.tasks.schemas import TaskOut
+
+blp = Blueprint("dispatch", __name__, url_prefix="/api/dispatch", description="Dispatch desk")
+
+
+class QueueArgs(Schema):
+    community = fields.String(metadata={"description": "default: the secretary's community"})
+    state = fields.List(fields.String(validate=validate.OneOf(STATES)))
+    task_state = fields.List(fields.String(validate=validate.OneOf(TASK_STATES)))
+    category = fields.String()
+    grid = fields.String()
+    urgent = fields.Boolean()
+    overdue = fields.Boolean()
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
+
+
+class Queue(Schema):
+    community = fields.Nested(Ref)
+    incidents = fields.List(fields.Nested(IncidentOut))
+    tasks = fields.List(fields.Nested(TaskOut))
+
+
+class MembersArgs(Schema):
+    community = fields.String()
+
+
+class Member(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    role = fields.String()
+    force = fields.String(allow_none=True)
+    phone = fields.String()
+    grid = fields.Nested(Ref)
+    open_cases = fields.Integer()
+    open_tasks = fields.Integer()
+
+
+class Assignment(Schema):
+    incident_id = fields.String(validate=UUID)
+    task_id = fields.String(validate=UUID)
+    user_id = fields.Integer(required=True)
+    deadline = fields.AwareDateTime(load_default=None)
+
+    @validates_schema
+    def one_target(self, data, **kwargs):
+        if bool(data.get("incident_id")) == bool(data.get("task_id")):
+            raise ValidationError("Give an incident_id or a task_id.", "incident_id")
+
+
+class AssignIn(Schema):
+    assignments = fields.List(
+        fields.Nested(Assignment), required=True, validate=validate.Length(min=1, max=200)
+    )
+
+
+class AssignOut(Schema):
+    assigned = fields.Integer()
+
+
+@blp.get("")
+@blp.arguments(QueueArgs, location="query")
+@blp.response(200, Queue)
+def queue(args):
+    """The community's incidents and tasks, filterable, soonest deadline first."""
+    return services.queue(current_user, args)
+
+
+@blp.get("/members")
+@blp.arguments(MembersArgs, location="query")
+@blp.response(200, Member(many=True))
+def members(args):
+    """Members serving the community's grids with their current load, least loaded first."""
+    return services.members(current_user, args.get("community"))
+
+
+@blp.post("/assign")
+@blp.arguments(AssignIn)
+@blp.response(200, AssignOut)
+def assign(body):
+    """Assign many incidents and tasks at once: all succeed, or none and the error names which."""
+    return {"assigned": len(services.assign(current_user, body["assignments"]))}
