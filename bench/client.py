@@ -1,4 +1,5 @@
 """A small HTTP client for the set-up and one-off requests: cookies, CSRF login, timings."""
+
 import gzip
 import http.client
 import json
@@ -33,6 +34,7 @@ class Client:
     def __init__(self, port, timeout=120):
         self.port = port
         self.cookies = SimpleCookie()
+        self.csrf_token = None  # the session's, once logged in
         self._connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
 
     def request(self, method, path, headers=None, body=None):
@@ -64,7 +66,20 @@ class Client:
             json.dumps({"phone": phone, "password": password}),
         )
         if reply.status != 200:
-            raise BenchError(f"login failed: {reply.status} {reply.body[:300]!r}")
+            raise BenchError(f"login of {phone} failed: {reply.status} {reply.body[:300]!r}")
+        # Logging in starts a new session: its token comes back in a header.
+        self.csrf_token = reply.headers.get("X-CSRFToken")
+        if not self.csrf_token:
+            raise BenchError("the login answered without an X-CSRFToken header")
+
+    def post_json(self, path, payload):
+        """An unsafe request, as the PWA sends it: JSON, with the session's CSRF token."""
+        headers = {"Content-Type": "application/json", "X-CSRFToken": self.csrf_token}
+        return self.request("POST", path, headers, json.dumps(payload))
+
+    def session_headers(self):
+        """What another process needs to act as this user: the cookies and the CSRF token."""
+        return {"Cookie": self.cookie_header(), "X-CSRFToken": self.csrf_token}
 
     def close(self):
         self._connection.close()

@@ -1,4 +1,5 @@
 """What every part of the bench shares: where the project is, the host, the error type."""
+
 import sys
 from pathlib import Path
 

@@ -1,4 +1,5 @@
 """The backends under test: which of them run, and a fresh demo database for each."""
+
 import json
 import os
 import subprocess
@@ -56,13 +57,36 @@ def prepare(backend, env, members):
     return time.perf_counter() - started
 
 
-def demo_login(env, role="grid_member"):
+def demo_logins(env):
+    """The demo logins as `flask demo logins --json` lists them."""
+    return json.loads(flask(env, "demo", "logins", "--json"))
+
+
+def demo_login(logins, role="grid_member"):
     """(phone, password) of the demo login with this role."""
-    logins = json.loads(flask(env, "demo", "logins", "--json"))
     for login in logins:
         if login["role"] == role:
             return login["phone"], login["password"]
     raise BenchError(f"no {role} among the demo logins")
+
+
+def password_of(logins, phone):
+    """The password of any demo account: its own if it is a printed login, else the one the
+    bulk accounts share (listed as role "everyone else")."""
+    own = {login["phone"]: login["password"] for login in logins}
+    return own.get(phone) or demo_login(logins, "everyone else")[1]
+
+
+def query(url, sql, **params):
+    """The rows of one read-only SQL statement, on a connection of its own."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text(sql), params).all()
+    except SQLAlchemyError as error:
+        raise BenchError(f"query on {describe(url)} failed: {error}") from error
+    finally:
+        engine.dispose()
 
 
 def flask(env, *args):

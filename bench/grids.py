@@ -1,5 +1,6 @@
 """The whole district's grid FeatureCollection: bytes, timings, shape after simplification, and
 random points inside the grids for the locate load."""
+
 import gzip
 import json
 import statistics

@@ -3,6 +3,7 @@
 It runs as its own process, with the same environment as gunicorn, because app.config reads
 the environment when it is imported: one process per backend, like one server worker.
 """
+
 import json
 import sys
 import time

@@ -1,57 +1,174 @@
-"""HTTP load: client processes on one fixed time window, counting requests, errors and latency."""
+"""HTTP load: client processes on one fixed time window, counting outcomes and latency.
+
+The processes are started once per bench run (a spawned process imports the bench, which
+takes a while on two busy cores) and each run hands every one of them a Job.
+"""
+
+import gzip
 import http.client
+import json
 import math
 import multiprocessing
 import time
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
-from bench.common import HOST
+from bench.common import HOST, BenchError
+
+REQUEST_TIMEOUT = 30  # seconds, per request
+START_TIMEOUT = 120  # seconds for the client processes to start
+STOP_TIMEOUT = 5  # seconds for an idle client process to exit when asked
 
 
-def run(server, paths, headers, *, clients, warmup, duration):
-    """Hit `paths` from `clients` processes for warmup + duration seconds.
+@dataclass(frozen=True)
+class Job:
+    """What one client process sends in one run: `request(i)` for i = start, start + 1, ...
+    returns (method, path, body or None). 2xx answers are as intended, and so are the
+    outcomes named in `expected` (e.g. "409 task_full"); anything else is an error."""
 
-    Returns one part per client and the CPU seconds the server's workers used in the window.
-    Each process cycles through its own slice of the paths so that clients do not ask for the
-    same point in lockstep. Only requests started inside the timed window are counted.
+    headers: dict
+    request: Callable
+    start: int = 0
+    expected: frozenset = field(default_factory=frozenset)
+
+
+class Paths:
+    """GET each path in turn."""
+
+    def __init__(self, paths):
+        self.paths = paths
+
+    def __call__(self, i):
+        return "GET", self.paths[i % len(self.paths)], None
+
+
+class Clients:
+    """`count` load processes, each with one connection at a time: `count` concurrent clients.
+
+    Use as a context manager: the processes are stopped (asked, then terminated by their
+    handle) on the way out, whatever happens.
     """
-    # CLOCK_MONOTONIC is system-wide on Linux, so every process shares one window; spawned
-    # processes start within the warm-up.
-    window_start = time.monotonic() + warmup
-    window_end = window_start + duration
-    jobs = [
-        (server.port, paths[i::clients] or paths, headers, window_start, window_end)
-        for i in range(clients)
-    ]
-    with multiprocessing.get_context("spawn").Pool(clients) as pool:
-        pending = pool.starmap_async(_client, jobs)
+
+    def __init__(self, count):
+        self.count = count
+        self._pipes, self._processes = [], []
+        self._start()
+
+    def _start(self):
+        context = multiprocessing.get_context("spawn")
+        try:
+            for _ in range(self.count):
+                mine, theirs = context.Pipe()
+                process = context.Process(target=_serve, args=(theirs,), daemon=True)
+                process.start()
+                theirs.close()
+                self._pipes.append(mine)
+                self._processes.append(process)
+            for pipe in self._pipes:
+                if _receive(pipe, START_TIMEOUT) != "ready":
+                    raise BenchError("a load process did not start")
+        except BaseException:
+            self.close()
+            raise
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def run(self, port, jobs, meters, *, warmup, duration):
+        """Run one job per process for warmup + duration seconds.
+
+        Returns one part per client and, per meter (name: a function giving CPU seconds used
+        so far), the CPU seconds used in the window. Only requests started inside the timed
+        window are counted.
+        """
+        if len(jobs) != self.count:
+            raise BenchError(f"{len(jobs)} jobs for {self.count} load processes")
+        if not self._processes:  # stopped after a broken run: start afresh
+            self._start()
+        try:
+            parts, cpu = self._run(port, jobs, meters, warmup, duration)
+        except BaseException:
+            self.close()  # a process may still be busy: its late answer must not be read
+            raise
+        for part in parts:
+            if "error" in part:
+                raise BenchError(f"a load process failed: {part['error']}")
+        return parts, cpu
+
+    def _run(self, port, jobs, meters, warmup, duration):
+        # CLOCK_MONOTONIC is system-wide on Linux, so every process shares one window.
+        window_start = time.monotonic() + warmup
+        window_end = window_start + duration
+        for pipe, job in zip(self._pipes, jobs, strict=True):
+            pipe.send((port, job, window_start, window_end))
         _sleep_until(window_start)
-        cpu_start = server.workers_cpu()
+        cpu_start = {name: meter() for name, meter in meters.items()}
         _sleep_until(window_end)
-        server_cpu = server.workers_cpu() - cpu_start
-        return pending.get(), server_cpu
+        cpu = {name: meter() - cpu_start[name] for name, meter in meters.items()}
+        # A request started just before the end may take up to its timeout to finish.
+        return [_receive(pipe, REQUEST_TIMEOUT + 10) for pipe in self._pipes], cpu
+
+    def close(self):
+        """Stop every process: asked to, then terminated (by its handle) if it does not."""
+        for pipe in self._pipes:
+            try:
+                pipe.send(None)
+            except OSError:  # the process has gone
+                pass
+        for process in self._processes:
+            process.join(STOP_TIMEOUT)
+            if process.is_alive():
+                process.terminate()
+                process.join()
+        for pipe in self._pipes:
+            pipe.close()
+        self._pipes, self._processes = [], []
+
+
+def _receive(pipe, timeout):
+    if not pipe.poll(timeout):
+        raise BenchError(f"no answer from a load process in {timeout} s")
+    try:
+        return pipe.recv()
+    except EOFError:
+        raise BenchError("a load process exited") from None
 
 
 def _sleep_until(moment):
     time.sleep(max(0.0, moment - time.monotonic()))
 
 
-def _client(port, paths, headers, window_start, window_end):
-    """One client process: (ok count, error Counter, latencies in ms, CPU seconds in window)."""
+def _serve(pipe):
+    """A load process: one job after another until told to stop (None)."""
+    pipe.send("ready")
+    while (message := pipe.recv()) is not None:
+        try:
+            part = _client(*message)
+        except Exception as error:  # reported by the parent as a broken run
+            part = {"error": repr(error)}
+        pipe.send(part)
+
+
+def _client(port, job, window_start, window_end):
+    """One client's run: outcomes as intended and errors (Counters of outcome labels),
+    latencies in ms, CPU seconds in the window, and the next i its job would have sent."""
     # gunicorn's sync workers close every connection after one response: http.client then
     # reconnects on the next request, so each request pays one loopback TCP connect.
-    connection = http.client.HTTPConnection(HOST, port, timeout=30)
-    ok, errors, latencies = 0, Counter(), []
+    connection = http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT)
+    ok, errors, latencies = Counter(), Counter(), []
     cpu_start = None
-    i = 0
+    i = job.start
     while (started := time.monotonic()) < window_end:
-        path = paths[i % len(paths)]
+        method, path, body = job.request(i)
         i += 1
         try:
-            connection.request("GET", path, headers=headers)
+            connection.request(method, path, body=body, headers=job.headers)
             response = connection.getresponse()
-            response.read()
-            outcome = response.status
+            outcome = _outcome(response, response.read())
         except (OSError, http.client.HTTPException) as error:
             connection.close()
             outcome = type(error).__name__
@@ -60,32 +177,49 @@ def _client(port, paths, headers, window_start, window_end):
         if cpu_start is None:
             cpu_start = time.process_time()
         latencies.append((time.monotonic() - started) * 1000)
-        if isinstance(outcome, int) and 200 <= outcome < 300:
-            ok += 1
+        if outcome.startswith("2") or outcome in job.expected:
+            ok[outcome] += 1
         else:
-            errors[str(outcome)] += 1
+            errors[outcome] += 1
     connection.close()
     cpu = time.process_time() - cpu_start if cpu_start is not None else 0.0
-    return ok, errors, latencies, cpu
+    return {"ok": ok, "errors": errors, "latencies": latencies, "cpu": cpu, "next": i}
 
 
-def summary(parts, server_cpu, duration):
-    """Figures of client parts from runs that lasted `duration` timed seconds in all."""
-    errors = sum((part[1] for part in parts), Counter())
-    latencies = sorted(ms for part in parts for ms in part[2])
-    ok = sum(part[0] for part in parts)
-    return {
+def _outcome(response, body):
+    """ "200"; or for an error, the status and the API's error code: "409 task_full"."""
+    if 200 <= response.status < 300:
+        return str(response.status)
+    try:
+        if response.headers.get("Content-Encoding") == "gzip":
+            body = gzip.decompress(body)
+        return f"{response.status} {json.loads(body)['error']['code']}"
+    except (ValueError, KeyError, TypeError, OSError):  # not the API's error shape
+        return str(response.status)
+
+
+def summary(parts, cpu, duration):
+    """Figures of client parts from runs that lasted `duration` timed seconds in all, and of
+    the CPU seconds each meter counted in them (e.g. "server": gunicorn's workers)."""
+    outcomes = sum((part["ok"] for part in parts), Counter())
+    errors = sum((part["errors"] for part in parts), Counter())
+    latencies = sorted(ms for part in parts for ms in part["latencies"])
+    ok = sum(outcomes.values())
+    figures = {
         "requests": ok + sum(errors.values()),
         "ok": ok,
+        "outcomes": dict(outcomes),
         "errors": dict(errors),
         "rps": ok / duration,
         "p50_ms": percentile(latencies, 50),
         "p99_ms": percentile(latencies, 99),
-        "client_cpu_cores": sum(part[3] for part in parts) / duration,
-        "server_cpu_cores": server_cpu / duration,
-        # Less noisy than req/s: what one request costs the workers, whatever else runs.
-        "server_cpu_ms_per_request": server_cpu * 1000 / ok if ok else None,
+        "client_cpu_cores": sum(part["cpu"] for part in parts) / duration,
     }
+    for name, seconds in cpu.items():
+        figures[f"{name}_cpu_cores"] = seconds / duration
+        # Less noisy than req/s: what one request costs, whatever else runs.
+        figures[f"{name}_cpu_ms_per_request"] = seconds * 1000 / ok if ok else None
+    return figures
 
 
 def percentile(ordered, q):

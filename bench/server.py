@@ -1,4 +1,5 @@
 """gunicorn as a subprocess: started on a free port, waited for, always stopped by its PID."""
+
 import contextlib
 import http.client
 import os
@@ -20,30 +21,74 @@ class Server:
 
     def workers_cpu(self):
         """CPU seconds used so far by the master's worker processes (Linux /proc)."""
-        ticks = 0
-        for entry in os.scandir("/proc"):
-            if entry.name.isdigit():
-                ticks += _child_ticks(entry.name, self.pid)
+        ticks = sum(_ticks(pid) for pid in _pids() if _parent(pid) == self.pid)
         return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def _child_ticks(pid, parent):
-    """utime + stime of process `pid` if its parent is `parent`, else 0."""
+def database_cpu(database):
+    """CPU seconds used so far by the PostgreSQL backends connected to `database` on this
+    machine: those whose process title reads "postgres: ... <user> <database> <host>(...)"."""
+    ticks = sum(_ticks(pid) for pid in _pids() if _database_of(pid) == database)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _pids():
+    return [entry.name for entry in os.scandir("/proc") if entry.name.isdigit()]
+
+
+def _stat(pid):
+    """The fields of /proc/<pid>/stat after the command name; [] if the process has gone."""
     try:
         with open(f"/proc/{pid}/stat") as f:
             # The command name may hold spaces and parentheses: fields start after the last ')'.
-            fields = f.read().rpartition(")")[2].split()
-    except OSError:  # the process has gone meanwhile
-        return 0
-    return int(fields[11]) + int(fields[12]) if int(fields[1]) == parent else 0
+            return f.read().rpartition(")")[2].split()
+    except OSError:
+        return []
+
+
+def _parent(pid):
+    fields = _stat(pid)
+    return int(fields[1]) if fields else None
+
+
+def _ticks(pid):
+    """utime + stime of a process, 0 if it has gone."""
+    fields = _stat(pid)
+    return int(fields[11]) + int(fields[12]) if fields else 0
+
+
+def _database_of(pid):
+    """The database a PostgreSQL backend serves, from its process title
+    "postgres: [cluster:] <user> <database> <host>(<port>) <state>"; None for other processes."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            words = f.read().decode(errors="replace").replace("\0", " ").split()
+    except OSError:
+        return None
+    if not words or words[0] != "postgres:":
+        return None
+    words = words[1:]
+    if words and words[0].endswith(":"):  # the cluster's name, e.g. "15/main:"
+        words = words[1:]
+    return words[1] if len(words) >= 3 else None
+
+
+def setup_text(workers, threads):
+    """The worker set-up in words: `make run` serves with 2 sync workers."""
+    if threads > 1:  # gunicorn switches to its gthread worker, which keeps connections alive
+        return f"gunicorn {workers} gthread workers x {threads} threads"
+    return f"gunicorn {workers} sync workers"
 
 
 @contextlib.contextmanager
-def gunicorn(env, log_path, workers=2):
-    """Serve wsgi:app with `workers` sync workers; yields a Server once /api/health answers."""
+def gunicorn(env, log_path, workers=2, threads=1):
+    """Serve wsgi:app as `make run` does (2 sync workers, unless told otherwise); yields a
+    Server once /api/health answers."""
     port = _free_port()
-    command = [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"{HOST}:{port}",
-               "wsgi:app"]
+    command = [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"{HOST}:{port}"]
+    if threads > 1:
+        command += ["--threads", str(threads)]
+    command.append("wsgi:app")
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:

@@ -5,7 +5,6 @@ import json
 from threading import Lock
 
 from flask import g
-
 from sqlalchemy import func, select
 
 from app.catalogue.calendar import DATA_DIR, WorkCalendar, holiday_dates, validate_holidays
