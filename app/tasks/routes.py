@@ -5,11 +5,11 @@ from flask_smorest import Blueprint
 
 from app.tasks import services
 from app.tasks.schemas import (
-    AssignIn,
     CancelIn,
     ClaimIn,
     CompleteIn,
     ProgressIn,
+    TaskAssignIn,
     TaskDetail,
     TaskIn,
     TaskOut,
@@ -69,7 +69,7 @@ def release(task_id):
 
 
 @blp.post("/<task_id>/assign")
-@blp.arguments(AssignIn)
+@blp.arguments(TaskAssignIn)
 @blp.response(200, TaskDetail)
 def assign(body, task_id):
     """A secretary gives a place to a member (or moves one with `replace`)."""

@@ -44,7 +44,7 @@ class ClaimIn(Schema):
     device_time = fields.AwareDateTime(load_default=None)
 
 
-class AssignIn(Schema):
+class TaskAssignIn(Schema):
     user_id = fields.Integer(required=True)
     replace = fields.Integer(
         load_default=None, metadata={"description": "reassign from this member"}
