@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from app import clock
 from app.catalogue import services as catalogue
 from app.catalogue.calendar import due_state
-from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
 from app.history.services import record
 from app.incidents.models import (
@@ -31,6 +31,7 @@ from app.incidents.models import (
 from app.people import services as people
 from app.people.models import DEPARTMENT, DISTRICT_ADMIN, STREET_ADMIN, Department, User
 from app.photos import services as photos
+from app.rules import require, require_state
 from app.units import services as units
 from app.units import spatial
 from app.units.models import Unit
@@ -77,20 +78,6 @@ def get_visible(user, incident_id, *, lock=False):
     return incident
 
 
-def _require(allowed, message):
-    if not allowed:
-        raise Forbidden(message, code="not_allowed")
-
-
-def _require_state(incident, states, action):
-    if incident.state not in states:
-        raise Conflict(
-            f"Cannot {action} an incident that is {incident.state}.",
-            code="wrong_state",
-            extra={"state": incident.state},
-        )
-
-
 # -- deadlines -----------------------------------------------------------------------------------
 
 
@@ -135,7 +122,7 @@ def _placement(lat, lng):
 
 def report(user, body):
     """A new incident, or the same one again if this reporter already sent this id."""
-    _require(user.role != DEPARTMENT, "Departments do not report incidents here.")
+    require(user.role != DEPARTMENT, "Departments do not report incidents here.")
     existing = db.session.get(Incident, body["id"]) if body.get("id") else None
     if existing is not None:
         if existing.reporter_id != user.id:
@@ -229,7 +216,7 @@ def similar(user, category, lat, lng, now=None):
 def me_too(user, incident_id):
     """附议: a field member joins an open incident instead of filing the same problem again."""
     incident = get_visible_open_to(user, incident_id)
-    _require(user.role in people.FIELD, '"Me too" is for members in the field.')
+    require(user.role in people.FIELD, '"Me too" is for members in the field.')
     if db.session.get(Follower, (incident.id, user.id)) is None:
         db.session.add(Follower(incident_id=incident.id, user_id=user.id))
         record("incident", incident.id, "me_too", user)
@@ -249,7 +236,7 @@ def get_visible_open_to(user, incident_id):
         or people.serves(user, incident.grid)
     ):
         raise NotFound("No such incident.", fields={"id": [incident_id]})
-    _require_state(incident, OPEN, "join")
+    require_state(incident, OPEN, "join")
     return incident
 
 
@@ -290,11 +277,11 @@ def _transition(
 
 def _manager_action(user, incident_id, states, action):
     incident = get_visible(user, incident_id, lock=True)
-    _require(
+    require(
         people.manages(user, incident.grid),
         "Only the community's secretary or the street and district may do that.",
     )
-    _require_state(incident, states, action)
+    require_state(incident, states, action)
     return incident
 
 
@@ -320,7 +307,7 @@ def merge(user, incident_id, into_id, note=None):
     original = db.session.get(Incident, into_id)
     if original is None or original.id == incident.id or not visible(user, original):
         raise Invalid("Merge into an incident you can see.", fields={"into": [into_id]})
-    _require_state(original, OPEN, "merge into")
+    require_state(original, OPEN, "merge into")
     incident.merged_into_id = original.id
     if db.session.get(Follower, (original.id, incident.reporter_id)) is None:
         db.session.add(Follower(incident_id=original.id, user_id=incident.reporter_id))
@@ -368,8 +355,8 @@ def _set_deadline(incident, deadline):
 
 def _assignee_action(user, incident_id, states, action):
     incident = get_visible(user, incident_id, lock=True)
-    _require(incident.assignee_id == user.id, "Only the member it was dispatched to may do that.")
-    _require_state(incident, states, action)
+    require(incident.assignee_id == user.id, "Only the member it was dispatched to may do that.")
+    require_state(incident, states, action)
     return incident
 
 
@@ -418,11 +405,11 @@ def check(user, incident_id, passed, reason=None, evidence=(), point=None):
     Passing closes the case; failing sends it back for rework (返工) to the same member."""
     incident = get_visible(user, incident_id, lock=True)
     may_check = people.manages(user, incident.grid) or people.serves(user, incident.grid)
-    _require(
+    require(
         may_check and incident.assignee_id != user.id,
         "The check is for someone other than the member who handled it.",
     )
-    _require_state(incident, (HANDLED,), "check")
+    require_state(incident, (HANDLED,), "check")
     photos.attach("incident", incident.id, list(evidence), user)
     if passed:
         _transition(incident, user, "check", CLOSED, note=reason, point=point)
@@ -460,11 +447,11 @@ def extend(user, incident_id, deadline, reason):
 def supervise(user, incident_id, note):
     """督办: a street or district leader marks the case for supervision."""
     incident = get_visible(user, incident_id, lock=True)
-    _require(
+    require(
         user.role in (STREET_ADMIN, DISTRICT_ADMIN) and people.can_view(user, incident.grid),
         "Supervision is for the street and the district.",
     )
-    _require_state(incident, OPEN, "supervise")
+    require_state(incident, OPEN, "supervise")
     incident.supervised = True
     record("incident", incident.id, "supervise", user, note=note)
     db.session.commit()
@@ -517,11 +504,11 @@ def escalate_overdue(now=None):
 def whistle(user, incident_id, department_codes, minutes=WHISTLE_DEFAULT_MINUTES, note=None):
     """A street calls departments to an open incident; each must report within `minutes`."""
     incident = get_visible(user, incident_id, lock=True)
-    _require(
+    require(
         user.role in (STREET_ADMIN, DISTRICT_ADMIN) and people.can_view(user, incident.street),
         "Only the incident's street or the district may blow the whistle.",
     )
-    _require_state(incident, OPEN, "call departments to")
+    require_state(incident, OPEN, "call departments to")
     departments = (
         db.session.execute(select(Department).where(Department.code.in_(department_codes)))
         .scalars()
@@ -576,7 +563,7 @@ def _department_whistle(user, whistle_id):
 def whistle_step(user, whistle_id, step, note=None, point=None):
     """报到 (report in), arrive, done: a department's answer to a call."""
     row, incident = _department_whistle(user, whistle_id)
-    _require(user.role == DEPARTMENT, "Only the called department answers the call.")
+    require(user.role == DEPARTMENT, "Only the called department answers the call.")
     now = clock.now()
     if step == "report":
         row.reported_at = row.reported_at or now
@@ -604,7 +591,7 @@ def whistle_step(user, whistle_id, step, note=None, point=None):
 
 def rate_whistle(user, whistle_id, rating, note=None):
     row, incident = _department_whistle(user, whistle_id)
-    _require(
+    require(
         user.role in (STREET_ADMIN, DISTRICT_ADMIN) and people.can_view(user, incident.street),
         "The street that called rates the response.",
     )

@@ -55,8 +55,8 @@ def detail(task_id):
 @blp.alt_response(409, description="full: the error names who holds it")
 def claim(body, task_id):
     """Claim a place; claiming again is harmless."""
-    services.claim(current_user, task_id, body["device_time"])
-    return _detail(task_id)
+    task = services.claim(current_user, task_id, body["device_time"])
+    return services.present(current_user, [task], detail=True)[0]
 
 
 @blp.post("/<task_id>/release")

@@ -8,13 +8,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import undefer
 
 from app import clock
-from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
 from app.history.services import record, timeline
 from app.incidents.models import Incident
 from app.people import services as people
 from app.people.models import DISTRICT_ADMIN, User
 from app.photos import services as photos
+from app.rules import require, require_state
 from app.tasks.models import CANCELLED, COMPLETED, OPEN, VERIFIED, Claim, Task
 from app.units import spatial
 from app.units.models import Unit
@@ -50,20 +51,6 @@ def get_visible(user, task_id):
     return task
 
 
-def _require(allowed, message):
-    if not allowed:
-        raise Forbidden(message, code="not_allowed")
-
-
-def _require_state(task, states, action):
-    if task.state not in states:
-        raise Conflict(
-            f"Cannot {action} a task that is {task.state}.",
-            code="wrong_state",
-            extra={"state": task.state},
-        )
-
-
 def _unit(code, field):
     unit = db.session.execute(select(Unit).where(Unit.code == code)).scalar() if code else None
     if unit is None:
@@ -88,7 +75,7 @@ def create(user, body):
         grid, community = None, _unit(body.get("community"), "community")
         if community.level != "community":
             raise Invalid("Not a community.", fields={"community": [body.get("community")]})
-    _require(
+    require(
         people.manages(user, grid or community),
         "Tasks are created by the community's secretary, the street or the district.",
     )
@@ -141,12 +128,13 @@ def create(user, body):
 
 
 def _holders(task_id):
-    return [
-        {"user_id": claim.user_id, "name": claim.user.name, "claimed_at": claim.claimed_at}
-        for claim in db.session.execute(
-            select(Claim).where(Claim.task_id == task_id, Claim.live).order_by(Claim.claimed_at)
-        ).scalars()
-    ]
+    rows = db.session.execute(
+        select(Claim.user_id, User.name, Claim.claimed_at)
+        .join(User, User.id == Claim.user_id)
+        .where(Claim.task_id == task_id, Claim.live)
+        .order_by(Claim.claimed_at)
+    ).all()
+    return [{"user_id": uid, "name": name, "claimed_at": at} for uid, name, at in rows]
 
 
 def _take_place(task, member, assigned_by=None):
@@ -172,10 +160,10 @@ def _take_place(task, member, assigned_by=None):
         # this one is the harmless second claim, not a refusal naming the member to itself.
         mine = _live_claim(task.id, member.id)
         if mine is not None:
-            return mine, False
+            return _unchanged(mine, assigned_by)
         fresh = db.session.get(Task, task.id)
         if fresh.state != OPEN:
-            _require_state(fresh, (OPEN,), "claim")
+            require_state(fresh, (OPEN,), "claim")
         holders = _holders(task.id)
         names = ", ".join(f"{h['name']} at {h['claimed_at']:%H:%M}" for h in holders)
         raise Conflict(
@@ -195,19 +183,28 @@ def _take_place(task, member, assigned_by=None):
         db.session.flush()
     except IntegrityError:  # the same member's other request got there first
         db.session.rollback()
-        return _live_claim(task.id, member.id), False
+        return _unchanged(_live_claim(task.id, member.id), assigned_by)
     return claim, True
+
+
+def _unchanged(claim, assigned_by):
+    """The member's own claim won a race: harmless for the member, who holds the place. For
+    a secretary's assignment the rollback also undid whatever else the transaction did (a
+    reassignment, other assignments of a batch), so it must fail rather than pass quietly."""
+    if assigned_by is not None:
+        raise Conflict("The task changed meanwhile; try again.", code="changed")
+    return claim, False
 
 
 def claim(user, task_id, device_time=None):
     task = get_visible(user, task_id)
     unit = task.grid or task.community
-    _require(people.serves(user, unit), "Only members serving the task's grid may claim it.")
-    held, created = _take_place(task, user)
+    require(people.serves(user, unit), "Only members serving the task's grid may claim it.")
+    _, created = _take_place(task, user)
     if created:
         record("task", task.id, "claim", user, device_time=device_time)
         db.session.commit()
-    return held, created
+    return task
 
 
 def _free_place(task, member, actor, action, note=None, data=None):
@@ -240,18 +237,18 @@ def release(user, task_id, note=None):
     """A claimant gives the place back; releasing what one does not hold is harmless.
     Secretaries take places away with unassign, not release."""
     task = get_visible(user, task_id)
-    _require(
+    require(
         people.serves(user, task.grid or task.community) or _holds(user, task),
         "Only a member who may claim the task may release it; secretaries unassign.",
     )
-    _require_state(task, (OPEN,), "release")
+    require_state(task, (OPEN,), "release")
     _free_place(task, user, user, "release", note)
     db.session.commit()
     return task
 
 
 def _manager(user, task):
-    _require(
+    require(
         people.manages(user, task.grid or task.community),
         "Only the community's secretary, the street or the district may do that.",
     )
@@ -275,16 +272,22 @@ def _member(user_id, task):
 def assign(user, task_id, member_id, replace_id=None):
     """A secretary gives a place to a member directly, or moves one from `replace_id`
     (one change: one "reassign" entry in the history)."""
+    task = assign_uncommitted(user, task_id, member_id, replace_id)
+    db.session.commit()
+    return task
+
+
+def assign_uncommitted(user, task_id, member_id, replace_id=None):
+    """assign, leaving the commit to the caller (a bulk assignment is all or nothing)."""
     task = get_visible(user, task_id)
     _manager(user, task)
-    _require_state(task, (OPEN,), "assign")
+    require_state(task, (OPEN,), "assign")
     member = _member(member_id, task)
     if replace_id is None:
-        held, created = _take_place(task, member, assigned_by=user)
+        _, created = _take_place(task, member, assigned_by=user)
         if created:
             record("task", task.id, "assign", user, data={"member": member.id})
-        db.session.commit()
-        return held
+        return task
     if replace_id == member.id or _live_claim(task.id, member.id) is not None:
         raise Invalid(
             "That member already holds a place on the task.",
@@ -294,18 +297,15 @@ def assign(user, task_id, member_id, replace_id=None):
     previous = db.session.get(User, replace_id)
     if previous is None or not _free_place(task, previous, user, None):
         raise Invalid("That member holds no place on the task.", fields={"replace": [replace_id]})
-    held, created = _take_place(task, member, assigned_by=user)
-    if not created:  # the member's own claim came in meanwhile; the rollback undid the move
-        raise Conflict("The task changed meanwhile; try again.", code="changed")
+    _take_place(task, member, assigned_by=user)
     record("task", task.id, "reassign", user, data={"member": member.id, "replaces": previous.id})
-    db.session.commit()
-    return held
+    return task
 
 
 def unassign(user, task_id, member_id, note=None):
     task = get_visible(user, task_id)
     _manager(user, task)
-    _require_state(task, (OPEN,), "unassign")
+    require_state(task, (OPEN,), "unassign")
     member = db.session.get(User, member_id)
     if member is None or not _free_place(task, member, user, "unassign", note):
         raise Invalid("That member holds no place on the task.", fields={"user_id": [member_id]})
@@ -317,8 +317,8 @@ def unassign(user, task_id, member_id, note=None):
 
 def _claimant(user, task_id, states, action):
     task = get_visible(user, task_id)
-    _require(_holds(user, task), "Only a member holding the task may do that.")
-    _require_state(task, states, action)
+    require(_holds(user, task), "Only a member holding the task may do that.")
+    require_state(task, states, action)
     return task
 
 
@@ -374,7 +374,7 @@ def verify(user, task_id, passed, reason=None):
     """The secretary checks completed work: it passes, or returns with a reason."""
     task = get_visible(user, task_id)
     _manager(user, task)
-    _require_state(task, (COMPLETED,), "verify")
+    require_state(task, (COMPLETED,), "verify")
     if not passed and not reason:
         raise Invalid("Say why the work goes back.", fields={"reason": ["required"]})
     task.state = VERIFIED if passed else OPEN
@@ -396,8 +396,15 @@ def verify(user, task_id, passed, reason=None):
 def cancel(user, task_id, reason):
     task = get_visible(user, task_id)
     _manager(user, task)
-    _require_state(task, (OPEN, COMPLETED), "cancel")
+    require_state(task, (OPEN, COMPLETED), "cancel")
     from_state = task.state
+    # A cancelled task holds nobody: its places go back with it, so members' loads are true.
+    db.session.execute(
+        update(Claim)
+        .where(Claim.task_id == task.id, Claim.live)
+        .values(live=False, released_at=clock.now())
+    )
+    task.claimed = 0
     task.state, task.reason, task.updated_at = CANCELLED, reason, clock.now()
     record("task", task.id, "cancel", user, from_state=from_state, to_state=CANCELLED, note=reason)
     db.session.commit()
@@ -419,8 +426,8 @@ def listing(user, filters):
             parents = [area.parent_id for area in user.units if area.level == "grid"]
             own.append(Task.grid_id.is_(None) & Task.community_id.in_(parents))
         query = query.where(or_(*own))
-    if filters.get("state"):
-        query = query.where(Task.state.in_(filters["state"]))
+    # Without a state filter, the work still to do or to verify; finished work on request.
+    query = query.where(Task.state.in_(filters.get("state") or (OPEN, COMPLETED)))
     if filters.get("grid"):
         query = query.join(Unit, Unit.id == Task.grid_id).where(Unit.code == filters["grid"])
     if filters.get("mine"):
