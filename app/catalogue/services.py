@@ -31,6 +31,25 @@ def _newest(kind, *columns):
     ).first()
 
 
+def _versions():
+    """{kind: (version, created_at)} of the newest document of each kind, in one query."""
+    newest = (
+        select(ReferenceDocument.kind, func.max(ReferenceDocument.version).label("version"))
+        .group_by(ReferenceDocument.kind)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(
+            ReferenceDocument.kind, ReferenceDocument.version, ReferenceDocument.created_at
+        ).join(
+            newest,
+            (newest.c.kind == ReferenceDocument.kind)
+            & (newest.c.version == ReferenceDocument.version),
+        )
+    ).all()
+    return {kind: (version, created_at) for kind, version, created_at in rows}
+
+
 def _shipped(kind):
     documents = [json.loads(path.read_text(encoding="utf-8")) for path in SHIPPED[kind]]
     if kind == "holidays":
@@ -47,13 +66,9 @@ def document(kind):
 def _built(kind, build):
     """The document in force, built into its object once per version (and per database: the
     time stamp tells apart two databases, or a test's, that reuse a version number)."""
-    seen = g.setdefault("reference_documents", {})  # one version check per request
-    if kind not in seen:
-        row = _newest(kind, ReferenceDocument.created_at)
-        seen[kind] = (
-            (db.engine, kind, row.version, row.created_at) if row else (db.engine, kind, 0, None)
-        )
-    key = seen[kind]
+    if "reference_documents" not in g:  # one look at the versions per request, for all kinds
+        g.reference_documents = _versions()
+    key = (db.engine, kind, *g.reference_documents.get(kind, (0, None)))
     with _lock:
         built = _cache.get(key)
     if built is None:

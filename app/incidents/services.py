@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from app import clock
 from app.catalogue import services as catalogue
@@ -166,6 +167,12 @@ def report(user, body):
     _start_stage(incident, now)
     db.session.add(incident)
     photos.attach("incident", incident.id, body["photos"], user)
+    # The grid, community and street it is shown with, in one query instead of three.
+    shown = db.session.execute(select(Unit).where(Unit.id.in_([p["id"] for p in place.values()])))
+    by_id = {unit.id: unit for unit in shown.scalars()}
+    incident.grid, incident.community, incident.street = (
+        by_id[place[level]["id"]] for level in ("grid", "community", "street")
+    )
     record(
         "incident",
         incident.id,
@@ -610,7 +617,7 @@ def rate_whistle(user, whistle_id, rating, note=None):
 
 def listing(user, filters, now=None):
     """The incidents a user may see, filtered, soonest deadline first."""
-    query = select(Incident)
+    query = select(Incident).options(*_SHOWN_WITH)
     if user.role == DEPARTMENT:
         query = query.join(Whistle, Whistle.incident_id == Incident.id).where(
             Whistle.department_id == user.department_id
@@ -644,6 +651,16 @@ def listing(user, filters, now=None):
         .scalars()
         .all()
     )
+
+
+# What an incident is shown with, loaded with it rather than one query per row.
+_SHOWN_WITH = (
+    joinedload(Incident.grid),
+    joinedload(Incident.community),
+    joinedload(Incident.street),
+    joinedload(Incident.reporter),
+    joinedload(Incident.assignee),
+)
 
 
 def _within(area):

@@ -5,7 +5,7 @@ import uuid
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import undefer
+from sqlalchemy.orm import joinedload, undefer
 
 from app import clock
 from app.errors import Conflict, Invalid, NotFound
@@ -415,7 +415,9 @@ def cancel(user, task_id, reason):
 
 
 def listing(user, filters):
-    query = select(Task)
+    query = select(Task).options(
+        joinedload(Task.community), joinedload(Task.grid), joinedload(Task.responsible)
+    )
     if user.role != DISTRICT_ADMIN:
         mine = select(Claim.task_id).where(Claim.user_id == user.id, Claim.live)
         own = [Task.id.in_(mine), Task.responsible_id == user.id]
