@@ -3,6 +3,7 @@ and assigning work in bulk (all or nothing)."""
 
 from sqlalchemy import func, select
 
+from app import transaction
 from app.errors import ApiError, Forbidden, Invalid
 from app.extensions import db
 from app.incidents import services as incidents
@@ -98,19 +99,18 @@ def members(user, community_code=None):
 def assign(user, assignments):
     """Dispatch incidents and give task places in one transaction: all or nothing. A failure
     names the assignment (by its index) and why."""
-    done = []
-    for index, item in enumerate(assignments):
-        try:
-            if item.get("incident_id"):
-                incidents.dispatch_uncommitted(
-                    user, item["incident_id"], item["user_id"], item.get("deadline")
-                )
-            else:
-                tasks.assign_uncommitted(user, item["task_id"], item["user_id"])
-        except ApiError as error:
-            db.session.rollback()
-            error.fields = {f"assignments.{index}": [error.message], **error.fields}
-            raise
-        done.append(item)
+    with transaction.grouped():
+        for index, item in enumerate(assignments):
+            try:
+                if item.get("incident_id"):
+                    incidents.dispatch(
+                        user, item["incident_id"], item["user_id"], item.get("deadline")
+                    )
+                else:
+                    tasks.assign(user, item["task_id"], item["user_id"])
+            except ApiError as error:
+                db.session.rollback()
+                error.fields = {f"assignments.{index}": [error.message], **error.fields}
+                raise
     db.session.commit()
-    return done
+    return assignments

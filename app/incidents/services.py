@@ -7,7 +7,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from app import clock
+from app import clock, transaction
 from app.catalogue import services as catalogue
 from app.catalogue.calendar import due_state
 from app.errors import Conflict, Invalid, NotFound
@@ -185,7 +185,7 @@ def report(user, body):
         data={"grid": place["grid"]["code"], "handled_on_spot": body["handled_on_spot"]},
     )
     try:
-        db.session.commit()
+        transaction.commit()
     except IntegrityError:  # the same id, sent twice at once: the other one won
         db.session.rollback()
         return report(user, body)
@@ -228,7 +228,7 @@ def me_too(user, incident_id):
         db.session.add(Follower(incident_id=incident.id, user_id=user.id))
         record("incident", incident.id, "me_too", user)
         try:
-            db.session.commit()
+            transaction.commit()
         except IntegrityError:
             db.session.rollback()
     return incident
@@ -296,7 +296,7 @@ def accept(user, incident_id, note=None):
     """立案: the case is real and within the catalogue's filing conditions."""
     incident = _manager_action(user, incident_id, (REPORTED,), "accept")
     _transition(incident, user, "accept", ACCEPTED, note=note)
-    db.session.commit()
+    transaction.commit()
     return incident
 
 
@@ -304,7 +304,7 @@ def reject(user, incident_id, reason):
     incident = _manager_action(user, incident_id, (REPORTED,), "reject")
     incident.reason = reason
     _transition(incident, user, "reject", REJECTED, note=reason)
-    db.session.commit()
+    transaction.commit()
     return incident
 
 
@@ -319,19 +319,12 @@ def merge(user, incident_id, into_id, note=None):
     if db.session.get(Follower, (original.id, incident.reporter_id)) is None:
         db.session.add(Follower(incident_id=original.id, user_id=incident.reporter_id))
     _transition(incident, user, "merge", MERGED, note=note, data={"into": original.id})
-    db.session.commit()
+    transaction.commit()
     return incident
 
 
 def dispatch(user, incident_id, assignee_id, deadline=None, note=None):
     """派遣: send an accepted case to a member who serves its grid."""
-    incident = dispatch_uncommitted(user, incident_id, assignee_id, deadline, note)
-    db.session.commit()
-    return incident
-
-
-def dispatch_uncommitted(user, incident_id, assignee_id, deadline=None, note=None):
-    """dispatch, leaving the commit to the caller (a bulk assignment is all or nothing)."""
     incident = _manager_action(user, incident_id, (ACCEPTED,), "dispatch")
     assignee = db.session.get(User, assignee_id)
     if assignee is None or not assignee.active or not people.serves(assignee, incident.grid):
@@ -351,6 +344,7 @@ def dispatch_uncommitted(user, incident_id, assignee_id, deadline=None, note=Non
     )
     if deadline is not None:
         _set_deadline(incident, deadline)
+    transaction.commit()
     return incident
 
 
@@ -378,7 +372,7 @@ def start(user, incident_id, device_time=None, point=None):
         point=point,
         restart_stage=False,
     )
-    db.session.commit()
+    transaction.commit()
     return incident
 
 
@@ -388,7 +382,7 @@ def give_back(user, incident_id, reason):
     incident.reason = reason
     incident.assignee_id = None
     _transition(incident, user, "return", ACCEPTED, note=reason)
-    db.session.commit()
+    transaction.commit()
     return incident
 
 
@@ -403,7 +397,7 @@ def handle(user, incident_id, note, evidence, device_time=None, point=None):
         )
     photos.attach("incident", incident.id, evidence, user)
     _transition(incident, user, "handle", HANDLED, note=note, device_time=device_time, point=point)
-    db.session.commit()
+    transaction.commit()
     return incident
 
 
@@ -426,7 +420,7 @@ def check(user, incident_id, passed, reason=None, evidence=(), point=None):
         incident.rework_count += 1
         incident.reason = reason
         _transition(incident, user, "rework", DISPATCHED, note=reason, point=point)
-    db.session.commit()
+    transaction.commit()
     return incident
 
 
@@ -447,7 +441,7 @@ def extend(user, incident_id, deadline, reason):
         note=reason,
         data={"from": old.isoformat(), "to": deadline.isoformat()},
     )
-    db.session.commit()
+    transaction.commit()
     return incident
 
 
@@ -461,7 +455,7 @@ def supervise(user, incident_id, note):
     require_state(incident, OPEN, "supervise")
     incident.supervised = True
     record("incident", incident.id, "supervise", user, note=note)
-    db.session.commit()
+    transaction.commit()
     return incident
 
 
@@ -470,7 +464,7 @@ def escalate(user, incident_id, note):
     incident = _manager_action(user, incident_id, OPEN, "escalate")
     incident.escalation = max(incident.escalation, 2)
     record("incident", incident.id, "escalate", user, note=note, data={"level": "street"})
-    db.session.commit()
+    transaction.commit()
     return incident
 
 
@@ -501,7 +495,7 @@ def escalate_overdue(now=None):
             )
             incident.escalation = level
             moved += 1
-    db.session.commit()
+    transaction.commit()
     return moved
 
 
@@ -551,7 +545,7 @@ def whistle(user, incident_id, department_codes, minutes=WHISTLE_DEFAULT_MINUTES
         note=note,
         data={"departments": sorted(department_codes), "minutes": minutes},
     )
-    db.session.commit()
+    transaction.commit()
     return called
 
 
@@ -592,7 +586,7 @@ def whistle_step(user, whistle_id, step, note=None, point=None):
         point=point,
         data={"incident": incident.id, "late": step == "report" and now > row.report_deadline},
     )
-    db.session.commit()
+    transaction.commit()
     return row
 
 
@@ -608,7 +602,7 @@ def rate_whistle(user, whistle_id, rating, note=None):
         )
     row.rating, row.rating_note = rating, note
     record("whistle", row.id, "rate", user, note=note, data={"rating": rating})
-    db.session.commit()
+    transaction.commit()
     return row
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, undefer
 
-from app import clock
+from app import clock, transaction
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
 from app.history.services import record, timeline
@@ -120,7 +120,7 @@ def create(user, body):
             "community": community.code,
         },
     )
-    db.session.commit()
+    transaction.commit()
     return task, True
 
 
@@ -203,7 +203,7 @@ def claim(user, task_id, device_time=None):
     _, created = _take_place(task, user)
     if created:
         record("task", task.id, "claim", user, device_time=device_time)
-        db.session.commit()
+        transaction.commit()
     return task
 
 
@@ -243,7 +243,7 @@ def release(user, task_id, note=None):
     )
     require_state(task, (OPEN,), "release")
     _free_place(task, user, user, "release", note)
-    db.session.commit()
+    transaction.commit()
     return task
 
 
@@ -272,13 +272,6 @@ def _member(user_id, task):
 def assign(user, task_id, member_id, replace_id=None):
     """A secretary gives a place to a member directly, or moves one from `replace_id`
     (one change: one "reassign" entry in the history)."""
-    task = assign_uncommitted(user, task_id, member_id, replace_id)
-    db.session.commit()
-    return task
-
-
-def assign_uncommitted(user, task_id, member_id, replace_id=None):
-    """assign, leaving the commit to the caller (a bulk assignment is all or nothing)."""
     task = get_visible(user, task_id)
     _manager(user, task)
     require_state(task, (OPEN,), "assign")
@@ -287,6 +280,7 @@ def assign_uncommitted(user, task_id, member_id, replace_id=None):
         _, created = _take_place(task, member, assigned_by=user)
         if created:
             record("task", task.id, "assign", user, data={"member": member.id})
+        transaction.commit()
         return task
     if replace_id == member.id or _live_claim(task.id, member.id) is not None:
         raise Invalid(
@@ -299,6 +293,7 @@ def assign_uncommitted(user, task_id, member_id, replace_id=None):
         raise Invalid("That member holds no place on the task.", fields={"replace": [replace_id]})
     _take_place(task, member, assigned_by=user)
     record("task", task.id, "reassign", user, data={"member": member.id, "replaces": previous.id})
+    transaction.commit()
     return task
 
 
@@ -309,7 +304,7 @@ def unassign(user, task_id, member_id, note=None):
     member = db.session.get(User, member_id)
     if member is None or not _free_place(task, member, user, "unassign", note):
         raise Invalid("That member holds no place on the task.", fields={"user_id": [member_id]})
-    db.session.commit()
+    transaction.commit()
 
 
 # -- doing the work -----------------------------------------------------------------------------
@@ -326,7 +321,7 @@ def progress(user, task_id, note, evidence=(), device_time=None, point=None):
     task = _claimant(user, task_id, (OPEN,), "report progress on")
     photos.attach("task", task.id, list(evidence), user)
     record("task", task.id, "progress", user, note=note, device_time=device_time, point=point)
-    db.session.commit()
+    transaction.commit()
     return task
 
 
@@ -366,7 +361,7 @@ def complete(user, task_id, note, lat, lng, evidence, device_time=None):
         point=(lat, lng),
         data={"off_site_m": round(off_by)} if task.off_site_m else None,
     )
-    db.session.commit()
+    transaction.commit()
     return task
 
 
@@ -389,7 +384,7 @@ def verify(user, task_id, passed, reason=None):
         to_state=task.state,
         note=reason,
     )
-    db.session.commit()
+    transaction.commit()
     return task
 
 
@@ -407,7 +402,7 @@ def cancel(user, task_id, reason):
     task.claimed = 0
     task.state, task.reason, task.updated_at = CANCELLED, reason, clock.now()
     record("task", task.id, "cancel", user, from_state=from_state, to_state=CANCELLED, note=reason)
-    db.session.commit()
+    transaction.commit()
     return task
 
 
