@@ -53,11 +53,12 @@ def register_blueprints(app):
     from app.people.routes import blp as people
     from app.photos.routes import blp as photos
     from app.pwa import bp as pwa
+    from app.sync.routes import blp as sync
     from app.system.routes import blp as system
     from app.tasks.routes import blp as tasks
     from app.units.routes import blp as units
 
-    for blueprint in (system, people, units, catalogue, incidents, tasks, dispatch, photos):
+    for blueprint in (system, people, units, catalogue, incidents, tasks, dispatch, photos, sync):
         api.register_blueprint(blueprint)
     app.register_blueprint(pwa)
 

@@ -50,6 +50,10 @@ class Base:
     ]
     COMPRESS_MIN_SIZE = 1024
 
+    # How long a phone may stay away and still catch up change by change; after that its
+    # cursor gets "resync" and it takes a new snapshot (its outbox is kept).
+    SYNC_RETENTION_DAYS = int(os.environ.get("SYNC_RETENTION_DAYS", 60))
+
     API_TITLE = "GridLink 网格通 API"
     API_VERSION = "1"
     OPENAPI_VERSION = "3.0.3"

@@ -35,6 +35,8 @@ from geo import demo as geo_demo
 PASSWORD = "correct horse battery staple"
 MAP_LEVELS = ("district", "street", "community", "grid")
 TABLES = (
+    "sync_command",
+    "sync_device",
     "history",
     "task_claim",
     "task",

@@ -29,6 +29,11 @@ class HistoryEntry(db.Model):
     device_time: Mapped[datetime | None] = mapped_column(UTCDateTime())
     lat: Mapped[float | None] = mapped_column(Float)
     lng: Mapped[float | None] = mapped_column(Float)
+    # Where the change happened, so a phone pulls only its own area's changes.
+    grid_id: Mapped[int | None] = mapped_column(Integer)
+    community_id: Mapped[int | None] = mapped_column(Integer)
+    # On PostgreSQL the table also has `xid` (the writing transaction), set by the database:
+    # see app/sync/feed.py.
 
     actor = relationship("User")
 

@@ -5,6 +5,13 @@ from sqlalchemy import select
 from app.extensions import db
 from app.history.models import HistoryEntry
 
+# entity -> function(entity_id) -> (grid_id, community_id), registered by the domains.
+_scopes = {}
+
+
+def register_scope(entity, scope_of):
+    _scopes[entity] = scope_of
+
 
 def record(
     entity,
@@ -18,9 +25,14 @@ def record(
     data=None,
     device_time=None,
     point=None,
+    scope=None,
 ):
-    """Append one entry in the caller's transaction. `actor` is a User or None (the system)."""
+    """Append one entry in the caller's transaction. `actor` is a User or None (the system).
+    The entry carries the grid and community of the entity, so phones pull only their area."""
+    grid_id, community_id = scope or _scopes[entity](entity_id)
     entry = HistoryEntry(
+        grid_id=grid_id,
+        community_id=community_id,
         entity=entity,
         entity_id=str(entity_id),
         action=action,

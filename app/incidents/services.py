@@ -12,7 +12,7 @@ from app.catalogue import services as catalogue
 from app.catalogue.calendar import due_state
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
-from app.history.services import record
+from app.history.services import record, register_scope
 from app.incidents.models import (
     ACCEPTED,
     CLOSED,
@@ -182,6 +182,7 @@ def report(user, body):
         note=body["description"],
         device_time=body.get("device_time"),
         point=(body["lat"], body["lng"]),
+        scope=(incident.grid_id, incident.community_id),
         data={"grid": place["grid"]["code"], "handled_on_spot": body["handled_on_spot"]},
     )
     try:
@@ -609,18 +610,33 @@ def rate_whistle(user, whistle_id, rating, note=None):
 # -- reading ------------------------------------------------------------------------------------
 
 
-def listing(user, filters, now=None):
-    """The incidents a user may see, filtered, soonest deadline first."""
+def _visible_to(user):
+    """The incidents a user may see, as a query to narrow."""
     query = select(Incident).options(*_SHOWN_WITH)
     if user.role == DEPARTMENT:
-        query = query.join(Whistle, Whistle.incident_id == Incident.id).where(
+        return query.join(Whistle, Whistle.incident_id == Incident.id).where(
             Whistle.department_id == user.department_id
         )
-    elif user.role != DISTRICT_ADMIN:
+    if user.role != DISTRICT_ADMIN:
         own = [Incident.reporter_id == user.id, Incident.assignee_id == user.id]
         for area in people.areas(user):
             own.append(_within(area))
         query = query.where(or_(*own))
+    return query
+
+
+def snapshot(user, after_id, since, limit):
+    """A page of what a phone's first sync holds: open incidents and those changed since
+    `since`, in id order after `after_id`."""
+    query = _visible_to(user).where(
+        or_(Incident.state.in_(OPEN), Incident.updated_at >= since), Incident.id > after_id
+    )
+    return db.session.execute(query.order_by(Incident.id).limit(limit)).scalars().all()
+
+
+def listing(user, filters, now=None):
+    """The incidents a user may see, filtered, soonest deadline first."""
+    query = _visible_to(user)
     if filters.get("state"):
         query = query.where(Incident.state.in_(filters["state"]))
     if filters.get("category"):
@@ -751,5 +767,18 @@ photos.register_visibility(
     "incident",
     lambda user, incident_id: (lambda i: i is not None and visible(user, i))(
         db.session.get(Incident, incident_id)
+    ),
+)
+
+
+def _scope(incident):
+    return (incident.grid_id, incident.community_id) if incident else (None, None)
+
+
+register_scope("incident", lambda incident_id: _scope(db.session.get(Incident, incident_id)))
+register_scope(
+    "whistle",
+    lambda whistle_id: _scope(
+        db.session.get(Incident, db.session.get(Whistle, whistle_id).incident_id)
     ),
 )

@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload, undefer
 from app import clock, transaction
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
-from app.history.services import record, timeline
+from app.history.services import record, register_scope, timeline
 from app.incidents.models import Incident
 from app.people import services as people
 from app.people.models import DISTRICT_ADMIN, User
@@ -114,6 +114,7 @@ def create(user, body):
         user,
         to_state=OPEN,
         note=body["title"],
+        scope=(task.grid_id, task.community_id),
         data={
             "capacity": task.capacity,
             "grid": grid.code if grid else None,
@@ -409,7 +410,8 @@ def cancel(user, task_id, reason):
 # -- reading ------------------------------------------------------------------------------------
 
 
-def listing(user, filters):
+def _visible_to(user):
+    """The tasks a user may see, as a query to narrow."""
     query = select(Task).options(
         joinedload(Task.community), joinedload(Task.grid), joinedload(Task.responsible)
     )
@@ -423,6 +425,20 @@ def listing(user, filters):
             parents = [area.parent_id for area in user.units if area.level == "grid"]
             own.append(Task.grid_id.is_(None) & Task.community_id.in_(parents))
         query = query.where(or_(*own))
+    return query
+
+
+def snapshot(user, after_id, since, limit):
+    """A page of what a phone's first sync holds: tasks still to do or verify and those
+    changed since `since`, in id order after `after_id`."""
+    query = _visible_to(user).where(
+        or_(Task.state.in_((OPEN, COMPLETED)), Task.updated_at >= since), Task.id > after_id
+    )
+    return db.session.execute(query.order_by(Task.id).limit(limit)).scalars().all()
+
+
+def listing(user, filters):
+    query = _visible_to(user)
     # Without a state filter, the work still to do or to verify; finished work on request.
     query = query.where(Task.state.in_(filters.get("state") or (OPEN, COMPLETED)))
     if filters.get("grid"):
@@ -493,4 +509,9 @@ photos.register_visibility(
     lambda user, task_id: (lambda t: t is not None and visible(user, t))(
         db.session.get(Task, task_id)
     ),
+)
+
+register_scope(
+    "task",
+    lambda task_id: (lambda t: (t.grid_id, t.community_id))(db.session.get(Task, task_id)),
 )

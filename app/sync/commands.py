@@ -1,0 +1,89 @@
+"""The commands a phone may send, each checked by the same schema as its HTTP route and run by
+the same service: a command is the route's request, queued."""
+
+from marshmallow import Schema, fields, validate
+
+from app import transaction
+from app.history.services import record
+from app.incidents import services as incidents
+from app.incidents.schemas import UUID, CheckIn, HandleIn, ReasonIn, ReportIn, StartIn, Text
+from app.tasks import services as tasks
+from app.tasks.schemas import ClaimIn, CompleteIn, ProgressIn
+
+
+def _with_id(schema):
+    """The route's body schema plus the id of the incident or task it acts on."""
+    return type(
+        f"{schema.__name__}Command", (schema,), {"id": fields.String(required=True, validate=UUID)}
+    )
+
+
+def _point(args):
+    if args.get("lat") is None or args.get("lng") is None:
+        return None
+    return (args["lat"], args["lng"])
+
+
+class CommentIn(Schema):
+    entity = fields.String(required=True, validate=validate.OneOf(("incident", "task")))
+    id = fields.String(required=True, validate=UUID)
+    note = Text(required=True)
+    device_time = fields.AwareDateTime(load_default=None)
+
+
+def comment(user, args):
+    """A note on an incident or task the user can see: one history entry."""
+    if args["entity"] == "incident":
+        thing = incidents.get_visible(user, args["id"])
+    else:
+        thing = tasks.get_visible(user, args["id"])
+    record(
+        args["entity"],
+        thing.id,
+        "comment",
+        user,
+        note=args["note"],
+        device_time=args["device_time"],
+    )
+    transaction.commit()
+    return thing
+
+
+# type -> (schema of args, function(user, args) -> the incident or task it changed)
+HANDLERS = {
+    "incident.report": (ReportIn, lambda u, a: incidents.report(u, a)[0]),
+    "incident.me_too": (_with_id(Schema), lambda u, a: incidents.me_too(u, a["id"])),
+    "incident.start": (
+        _with_id(StartIn),
+        lambda u, a: incidents.start(u, a["id"], a["device_time"], _point(a)),
+    ),
+    "incident.return": (
+        _with_id(ReasonIn),
+        lambda u, a: incidents.give_back(u, a["id"], a["reason"]),
+    ),
+    "incident.handle": (
+        _with_id(HandleIn),
+        lambda u, a: incidents.handle(
+            u, a["id"], a["note"], a["photos"], a["device_time"], _point(a)
+        ),
+    ),
+    "incident.check": (
+        _with_id(CheckIn),
+        lambda u, a: incidents.check(u, a["id"], a["passed"], a["reason"], a["photos"], _point(a)),
+    ),
+    "task.claim": (_with_id(ClaimIn), lambda u, a: tasks.claim(u, a["id"], a["device_time"])),
+    "task.release": (_with_id(Schema), lambda u, a: tasks.release(u, a["id"])),
+    "task.progress": (
+        _with_id(ProgressIn),
+        lambda u, a: tasks.progress(
+            u, a["id"], a["note"], a["photos"], a["device_time"], _point(a)
+        ),
+    ),
+    "task.complete": (
+        _with_id(CompleteIn),
+        lambda u, a: tasks.complete(
+            u, a["id"], a["note"], a["lat"], a["lng"], a["photos"], a["device_time"]
+        ),
+    ),
+    "comment": (CommentIn, comment),
+}

@@ -1,0 +1,253 @@
+"""Changes down: what changed in a user's area since their cursor, and a first snapshot.
+
+The cursor is a position in the append-only history, never a clock. On PostgreSQL the
+position is (transaction id, row id) and a pull returns only rows of transactions older than
+every transaction still running (pg_snapshot_xmin): row ids are handed out at insert but
+transactions commit in any order, so a pull that went by id alone would step past a row whose
+transaction commits later, and never see it. SQLite runs one writer at a time, so there ids
+commit in order and the position is (0, row id).
+
+The cursor is signed and names its user, the area it covers and when it was issued; a cursor
+older than the retention gets "resync" (the phone re-snapshots and keeps its outbox).
+"""
+
+from datetime import timedelta
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import and_, or_, select, text
+
+from app import clock
+from app.errors import ApiError
+from app.extensions import db
+from app.history.models import HistoryEntry
+from app.incidents import services as incidents
+from app.incidents.models import Incident, Whistle
+from app.people import services as people
+from app.people.models import DEPARTMENT, DISTRICT_ADMIN
+from app.tasks import services as tasks
+from app.tasks.models import Claim, Task
+from app.units.models import Unit
+
+RECENT = timedelta(days=30)  # a first sync brings open work and what changed in 30 days
+
+
+def _serializer():
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="gridlink-sync-cursor")
+
+
+def _postgis():
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+class Area:
+    """What a user pulls: history rows of these grids and communities, plus what they are
+    personally part of (reported, dispatched to, claimed, called to)."""
+
+    def __init__(self, user):
+        self.user = user
+        self.everything = user.role == DISTRICT_ADMIN
+        self.units = sorted(people.areas(user), key=lambda unit: unit.code)
+        self.key = [unit.id for unit in self.units]
+        self.codes = {unit.id: unit.code for unit in self.units}
+
+    def _unit_ids(self, level):
+        ids = [u.id for u in self.units if u.level == level]
+        for unit in self.units:
+            if unit.level == "street" and level == "community":
+                ids.extend(c.id for c in unit.children)
+            if unit.level == "district" and level == "community":
+                ids.extend(c.id for s in unit.children for c in s.children)
+        return ids
+
+    def history_filter(self):
+        user = self.user
+        if self.everything:
+            return HistoryEntry.id.is_not(None)
+        mine_incidents = select(Incident.id).where(
+            or_(Incident.reporter_id == user.id, Incident.assignee_id == user.id)
+        )
+        mine_tasks = select(Claim.task_id).where(Claim.user_id == user.id)
+        own = [
+            and_(HistoryEntry.entity == "incident", HistoryEntry.entity_id.in_(mine_incidents)),
+            and_(HistoryEntry.entity == "task", HistoryEntry.entity_id.in_(mine_tasks)),
+        ]
+        if user.role == DEPARTMENT:
+            called = select(Whistle.incident_id).where(Whistle.department_id == user.department_id)
+            own.append(and_(HistoryEntry.entity == "incident", HistoryEntry.entity_id.in_(called)))
+            own.append(HistoryEntry.entity == "whistle")  # shown only if its incident is visible
+        grids = self._unit_ids("grid")
+        communities = self._unit_ids("community")
+        if grids:
+            own.append(HistoryEntry.grid_id.in_(grids))
+            # A member's pool: tasks of the community around their grid with no grid of their own.
+            parents = [u.parent_id for u in self.units if u.level == "grid"]
+            own.append(and_(HistoryEntry.grid_id.is_(None), HistoryEntry.community_id.in_(parents)))
+        if communities:
+            own.append(HistoryEntry.community_id.in_(communities))
+        return or_(*own)
+
+
+def _position_after(position):
+    xid, row = position
+    if _postgis():
+        return and_(
+            text("(history.xid, history.id) > (CAST(:cursor_xid AS xid8), :cursor_id)").bindparams(
+                cursor_xid=str(xid), cursor_id=row
+            ),
+            text("history.xid < pg_snapshot_xmin(pg_current_snapshot())"),
+        )
+    return HistoryEntry.id > row
+
+
+def _columns():
+    xid = text("CAST(CAST(history.xid AS text) AS bigint)") if _postgis() else text("0")
+    return (HistoryEntry.id, xid, HistoryEntry.entity, HistoryEntry.entity_id)
+
+
+def _order():
+    return (text("history.xid"), HistoryEntry.id) if _postgis() else (HistoryEntry.id,)
+
+
+def current_position():
+    """The newest position before which every transaction has finished."""
+    query = select(*_columns()).order_by(HistoryEntry.id.desc())
+    if _postgis():
+        query = (
+            select(*_columns())
+            .where(text("history.xid < pg_snapshot_xmin(pg_current_snapshot())"))
+            .order_by(text("history.xid DESC"), HistoryEntry.id.desc())
+        )
+    row = db.session.execute(query.limit(1)).first()
+    return (row[1], row[0]) if row else (0, 0)
+
+
+def _encode(user, area, position, snapshot=None):
+    return _serializer().dumps(
+        {
+            "u": user.id,
+            "a": area.key,
+            "p": list(position),
+            "s": snapshot,
+            "t": int(clock.now().timestamp()),
+        }
+    )
+
+
+def _decode(user, token):
+    try:
+        cursor = _serializer().loads(token)
+    except BadSignature:
+        raise ApiError(
+            "Not a cursor of this server.", code="bad_cursor", fields={"cursor": ["invalid"]}
+        ) from None
+    if cursor.get("u") != user.id:
+        raise ApiError(
+            "This cursor belongs to another user.",
+            code="bad_cursor",
+            fields={"cursor": ["another user's"]},
+        )
+    retention = timedelta(days=current_app.config["SYNC_RETENTION_DAYS"])
+    if clock.now().timestamp() - cursor["t"] > retention.total_seconds():
+        raise ApiError(
+            "The phone was away longer than changes are kept: take a new snapshot "
+            "(pull without a cursor) and keep the outbox.",
+            status=410,
+            code="resync",
+        )
+    return cursor
+
+
+def pull(user, token=None, limit=500):
+    """One page of changes: {changes, cursor, has_more, snapshot, drop_scopes}."""
+    area = Area(user)
+    cursor = _decode(user, token) if token else None
+    drop = []
+    if cursor is not None and cursor["a"] != area.key:
+        # The user's area changed: purge what left it, and bring what came in by a snapshot.
+        old = set(cursor["a"])
+        drop = sorted(_codes(old - set(area.key)))
+        cursor = {"p": cursor["p"], "s": ["incident", ""]}
+    if cursor is None:
+        cursor = {"p": list(current_position()), "s": ["incident", ""]}
+    if cursor.get("s"):
+        page = _snapshot_page(user, area, cursor, limit)
+    else:
+        page = _feed_page(user, area, cursor, limit)
+    page["drop_scopes"] = drop
+    return page
+
+
+def _codes(unit_ids):
+    if not unit_ids:
+        return []
+    return db.session.execute(select(Unit.code).where(Unit.id.in_(unit_ids))).scalars().all()
+
+
+def _feed_page(user, area, cursor, limit):
+    rows = db.session.execute(
+        select(*_columns())
+        .where(_position_after(cursor["p"]), area.history_filter())
+        .order_by(*_order())
+        .limit(limit)
+    ).all()
+    position = (rows[-1][1], rows[-1][0]) if rows else tuple(cursor["p"])
+    touched = {"incident": [], "task": []}
+    for _, _, entity, entity_id in rows:
+        if entity == "whistle":
+            whistle = db.session.get(Whistle, int(entity_id))
+            entity, entity_id = "incident", whistle.incident_id
+        if entity_id not in touched[entity]:
+            touched[entity].append(entity_id)
+    return {
+        "changes": _changes(user, touched),
+        "cursor": _encode(user, area, position),
+        "has_more": len(rows) == limit,
+        "snapshot": False,
+    }
+
+
+def _changes(user, touched):
+    """put for what the user sees now; del (a tombstone) for what they no longer see."""
+    changes = []
+    for entity, module, model in (("incident", incidents, Incident), ("task", tasks, Task)):
+        ids = touched[entity]
+        if not ids:
+            continue
+        found = {
+            row.id: row
+            for row in db.session.execute(select(model).where(model.id.in_(ids))).scalars()
+        }
+        shown = [found[i] for i in ids if i in found and module.visible(user, found[i])]
+        for data in module.present(user, shown):
+            changes.append({"entity": entity, "id": data["id"], "op": "put", "data": data})
+        gone = [i for i in ids if i not in {s.id for s in shown}]
+        changes.extend({"entity": entity, "id": i, "op": "del", "data": None} for i in gone)
+    return changes
+
+
+def _snapshot_page(user, area, cursor, limit):
+    """The open work and the last 30 days in the user's area, incidents then tasks."""
+    entity, after = cursor["s"]
+    module = incidents if entity == "incident" else tasks
+    ids = [row.id for row in module.snapshot(user, after, clock.now() - RECENT, limit)]
+    if len(ids) == limit:
+        following = [entity, ids[-1]]
+    else:
+        following = ["task", ""] if entity == "incident" else None
+    touched = {"incident": [], "task": [], entity: ids}
+    return {
+        "changes": _changes(user, touched),
+        "cursor": _encode(user, area, cursor["p"], following),
+        "has_more": following is not None or _has_more_after(user, area, cursor["p"]),
+        "snapshot": True,
+    }
+
+
+def _has_more_after(user, area, position):
+    return (
+        db.session.execute(
+            select(HistoryEntry.id).where(_position_after(position), area.history_filter()).limit(1)
+        ).first()
+        is not None
+    )

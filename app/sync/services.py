@@ -1,0 +1,236 @@
+"""Commands up: each applied exactly once, in each device's order, in its own transaction.
+
+Exactly-once rests on unique constraints (the command id; the device and its sequence
+number), not on a look before the insert: the command's effects and its receipt commit
+together, and a second copy racing the first fails on the receipt and rolls back whole.
+"""
+
+from datetime import datetime
+
+from marshmallow import ValidationError
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from app import clock, transaction
+from app.errors import ApiError, Conflict
+from app.extensions import db
+from app.incidents.models import Incident
+from app.people import services as people
+from app.people.models import DISTRICT_ADMIN, user_scope
+from app.sync.commands import HANDLERS
+from app.sync.models import APPLIED, REJECTED, Command, Device
+from app.units.models import Unit
+
+
+def _device(user, device_id):
+    """The device, registered to this user on first sight; another user's device is refused,
+    so a phone handed over never sends the previous user's commands as the new user's."""
+    device = db.session.get(Device, device_id)
+    if device is None:
+        device = Device(id=device_id, user_id=user.id, last_seq=0)
+        db.session.add(device)
+        try:
+            db.session.commit()
+        except IntegrityError:  # the same new device, registered by a parallel push
+            db.session.rollback()
+            device = db.session.get(Device, device_id)
+    if device.user_id != user.id:
+        raise Conflict(
+            "This device id belongs to another user: start a new one after a change of user.",
+            code="device_taken",
+            fields={"device_id": [device_id]},
+        )
+    return device
+
+
+def push(user, device_id, commands):
+    """Apply commands in sequence order; stop at a gap. Returns the receipts and last_seq."""
+    _device(user, device_id)
+    receipts = []
+    for command in sorted(commands, key=lambda c: c["seq"]):
+        receipt = _apply(user, device_id, command)
+        receipts.append(receipt)
+        if receipt["status"] == "gap":
+            break
+    last_seq = db.session.execute(select(Device.last_seq).where(Device.id == device_id)).scalar()
+    db.session.execute(
+        Device.__table__.update().where(Device.id == device_id).values(last_seen_at=clock.now())
+    )
+    db.session.commit()
+    return {"results": receipts, "last_seq": last_seq}
+
+
+def _receipt(stored, duplicate=False):
+    receipt = {
+        "command_id": stored.id,
+        "seq": stored.seq,
+        "status": "duplicate" if duplicate else stored.status,
+        "outcome": stored.status,
+        "result": stored.result,
+    }
+    if stored.status == REJECTED:
+        receipt["error"] = {
+            "code": stored.code,
+            "message": stored.message,
+            "fields": stored.fields or {},
+        }
+    return receipt
+
+
+def _stored(device_id, command):
+    """The receipt of a command already processed, found by its id or its place in order."""
+    stored = db.session.get(Command, command["command_id"])
+    if stored is None:
+        stored = db.session.execute(
+            select(Command).where(Command.device_id == device_id, Command.seq == command["seq"])
+        ).scalar()
+    if stored is None:
+        return None
+    if stored.id != command["command_id"] or stored.device_id != device_id:
+        return {
+            "command_id": command["command_id"],
+            "seq": command["seq"],
+            "status": "rejected",
+            "outcome": "rejected",
+            "result": None,
+            "error": {
+                "code": "id_taken",
+                "message": "Another command already has this id or sequence number.",
+                "fields": {},
+            },
+        }
+    return _receipt(stored, duplicate=True)
+
+
+def _locked_device(device_id):
+    return db.session.execute(
+        select(Device).where(Device.id == device_id).with_for_update()
+    ).scalar()
+
+
+def _gap(command, last_seq):
+    return {
+        "command_id": command["command_id"],
+        "seq": command["seq"],
+        "status": "gap",
+        "outcome": None,
+        "result": None,
+        "error": {
+            "code": "gap",
+            "message": f"Send command {last_seq + 1} first.",
+            "fields": {"seq": [command["seq"]]},
+        },
+        "expected_seq": last_seq + 1,
+    }
+
+
+def _apply(user, device_id, command):
+    stored = _stored(device_id, command)
+    if stored is not None:
+        return stored
+    device = _locked_device(device_id)
+    if command["seq"] != device.last_seq + 1:
+        db.session.rollback()
+        return _stored(device_id, command) or _gap(command, device.last_seq)
+
+    status, result, error = _run(user, command)
+    if status == REJECTED:
+        # The rejection rolled the transaction back, lock included: take it again.
+        device = _locked_device(device_id)
+        if command["seq"] != device.last_seq + 1:
+            db.session.rollback()
+            return _stored(device_id, command) or _gap(command, device.last_seq)
+    db.session.add(
+        Command(
+            id=command["command_id"],
+            device_id=device_id,
+            seq=command["seq"],
+            user_id=user.id,
+            type=command["type"],
+            args=command["args"],
+            device_time=command.get("device_time"),
+            status=status,
+            code=error and error["code"],
+            message=error and error["message"],
+            fields=error and error["fields"],
+            result=result,
+            received_at=clock.now(),
+        )
+    )
+    device.last_seq = command["seq"]
+    try:
+        db.session.commit()
+    except IntegrityError:  # a copy of this command, sent at the same moment, won
+        db.session.rollback()
+        return _stored(device_id, command)
+    return _receipt(db.session.get(Command, command["command_id"]))
+
+
+def _run(user, command):
+    """(status, result, error): the command's effects are flushed, not committed."""
+    schema, handler = HANDLERS[command["type"]]
+    try:
+        args = schema().load(command["args"])
+        with transaction.grouped():
+            changed = handler(user, args)
+    except ValidationError as invalid:
+        db.session.rollback()
+        return (
+            REJECTED,
+            None,
+            {
+                "code": "validation_error",
+                "message": "Some fields are invalid.",
+                "fields": invalid.messages
+                if isinstance(invalid.messages, dict)
+                else {"_": invalid.messages},
+            },
+        )
+    except ApiError as refused:
+        db.session.rollback()
+        return (
+            REJECTED,
+            None,
+            {
+                "code": refused.code,
+                "message": refused.message,
+                "fields": _jsonable(
+                    {
+                        **refused.fields,
+                        **({"_extra": refused.extra} if refused.extra else {}),
+                    }
+                ),
+            },
+        )
+    entity = "incident" if isinstance(changed, Incident) else "task"
+    return APPLIED, {"entity": entity, "id": changed.id}, None
+
+
+def rejected(user, limit=100):
+    """Rejected commands with their payloads: a member's own; for managers, those of the
+    members serving inside their area."""
+    query = select(Command).where(Command.status == REJECTED)
+    if user.role in people.MANAGERS:
+        if user.role != DISTRICT_ADMIN:
+            inside = or_(*[Unit.code.startswith(area.code) for area in people.areas(user)])
+            members = (
+                select(user_scope.c.user_id)
+                .join(Unit, Unit.id == user_scope.c.unit_id)
+                .where(inside)
+            )
+            query = query.where(Command.user_id.in_(members))
+    else:
+        query = query.where(Command.user_id == user.id)
+    query = query.order_by(Command.received_at.desc()).limit(limit)
+    return db.session.execute(query).scalars().all()
+
+
+def _jsonable(value):
+    """Kept in a JSON column: datetimes (a holder's claim time) as ISO 8601 text."""
+    if isinstance(value, dict):
+        return {key: _jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value

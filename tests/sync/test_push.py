@@ -1,0 +1,123 @@
+"""Commands up: each applied once, in each device's order; rejections keep their payload."""
+
+import uuid
+
+import pytest
+from sqlalchemy import text
+
+from tests.builders import report_body
+from tests.tasks.conftest import jsonable, task_body
+
+
+def command(seq, type_, args, command_id=None):
+    return {"command_id": command_id or str(uuid.uuid4()), "seq": seq, "type": type_, "args": args}
+
+
+def push(client, device, commands):
+    response = client.post("/api/sync/push", json={"device_id": device, "commands": commands})
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+@pytest.fixture
+def device():
+    return str(uuid.uuid4())
+
+
+def count(db, table):
+    return db.session.execute(text(f"SELECT count(*) FROM {table}")).scalar()
+
+
+def test_a_batch_applies_in_order_and_a_resent_batch_changes_nothing(cast, as_user, device, db):
+    member = as_user(cast.member)
+    report = report_body(cast.grid)
+    batch = [
+        command(1, "incident.report", report),
+        command(2, "comment", {"entity": "incident", "id": report["id"], "note": "补充：有异味"}),
+    ]
+    first = push(member, device, batch)
+    assert [r["status"] for r in first["results"]] == ["applied", "applied"]
+    assert first["results"][0]["result"] == {"entity": "incident", "id": report["id"]}
+    assert first["last_seq"] == 2
+    history = count(db, "history")
+
+    again = push(member, device, batch)
+    assert [r["status"] for r in again["results"]] == ["duplicate", "duplicate"]
+    assert [r["outcome"] for r in again["results"]] == ["applied", "applied"]
+    assert again["results"][0]["result"] == first["results"][0]["result"]
+    assert count(db, "incident") == 1 and count(db, "history") == history
+
+
+def test_a_gap_stops_the_batch_and_says_what_to_send(cast, as_user, device, db):
+    member = as_user(cast.member)
+    answer = push(member, device, [command(2, "incident.report", report_body(cast.grid))])
+    assert answer["results"][0]["status"] == "gap"
+    assert answer["results"][0]["expected_seq"] == 1
+    assert count(db, "incident") == 0
+
+
+def test_a_rejected_command_keeps_its_payload_and_the_queue_moves_on(cast, as_user, device, db):
+    secretary, member, colleague = (
+        as_user(cast.secretary),
+        as_user(cast.member),
+        as_user(cast.colleague),
+    )
+    task = secretary.post("/api/tasks", json=jsonable(task_body(grid=cast.grid, capacity=1)))
+    task_id = task.get_json()["id"]
+    assert colleague.post(f"/api/tasks/{task_id}/claim", json={}).status_code == 200
+
+    report = report_body(cast.grid)
+    answer = push(
+        member,
+        device,
+        [
+            command(1, "task.claim", {"id": task_id}),
+            command(2, "incident.report", report),
+        ],
+    )
+    refused, applied = answer["results"]
+    assert refused["status"] == "rejected"
+    assert refused["error"]["code"] == "task_full"
+    assert "李强" in refused["error"]["message"]  # who holds it
+    assert applied["status"] == "applied"
+    assert answer["last_seq"] == 2
+
+    mine = member.get("/api/sync/rejected").get_json()
+    assert [(c["type"], c["args"]["id"]) for c in mine] == [("task.claim", task_id)]
+    seen_by_secretary = secretary.get("/api/sync/rejected").get_json()
+    assert [c["user"]["name"] for c in seen_by_secretary] == ["王芳"]
+    assert as_user(cast.outside_secretary).get("/api/sync/rejected").get_json() == []
+
+
+def test_invalid_arguments_are_a_rejection_not_a_failed_push(cast, as_user, device):
+    member = as_user(cast.member)
+    bad = report_body(cast.grid, lat=999)
+    answer = push(member, device, [command(1, "incident.report", bad)])
+    receipt = answer["results"][0]
+    assert receipt["status"] == "rejected" and receipt["error"]["code"] == "validation_error"
+    assert "lat" in receipt["error"]["fields"]
+    outside = report_body(cast.grid, lat=39.9, lng=116.4)
+    receipt = push(member, device, [command(2, "incident.report", outside)])["results"][0]
+    assert receipt["error"]["code"] == "outside_district"
+
+
+def test_a_device_belongs_to_one_user(cast, as_user, device):
+    push(as_user(cast.member), device, [command(1, "incident.report", report_body(cast.grid))])
+    taken = as_user(cast.colleague).post(
+        "/api/sync/push",
+        json={
+            "device_id": device,
+            "commands": [command(1, "incident.report", report_body(cast.grid))],
+        },
+    )
+    assert taken.status_code == 409
+    assert taken.get_json()["error"]["code"] == "device_taken"
+
+
+def test_unknown_command_types_are_refused_with_the_field(cast, as_user, device):
+    response = as_user(cast.member).post(
+        "/api/sync/push",
+        json={"device_id": device, "commands": [command(1, "incident.delete", {})]},
+    )
+    assert response.status_code == 422
+    assert "commands" in response.get_json()["error"]["fields"]
