@@ -1,14 +1,11 @@
 """Changes down: a first snapshot, then what changed in my area since my cursor."""
 
-import threading
-import uuid
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from app import clock
-from app.extensions import db as _db
 from tests.builders import report_body
 from tests.tasks.conftest import jsonable, task_body
 
