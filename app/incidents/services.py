@@ -612,7 +612,7 @@ def rate_whistle(user, whistle_id, rating, note=None):
 
 def _visible_to(user):
     """The incidents a user may see, as a query to narrow."""
-    query = select(Incident).options(*_SHOWN_WITH)
+    query = select(Incident).options(*SHOWN_WITH)
     if user.role == DEPARTMENT:
         return query.join(Whistle, Whistle.incident_id == Incident.id).where(
             Whistle.department_id == user.department_id
@@ -664,7 +664,7 @@ def listing(user, filters, now=None):
 
 
 # What an incident is shown with, loaded with it rather than one query per row.
-_SHOWN_WITH = (
+SHOWN_WITH = (
     joinedload(Incident.grid),
     joinedload(Incident.community),
     joinedload(Incident.street),

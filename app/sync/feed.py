@@ -214,10 +214,8 @@ def _changes(user, touched):
         ids = touched[entity]
         if not ids:
             continue
-        found = {
-            row.id: row
-            for row in db.session.execute(select(model).where(model.id.in_(ids))).scalars()
-        }
+        query = select(model).options(*module.SHOWN_WITH).where(model.id.in_(ids))
+        found = {row.id: row for row in db.session.execute(query).unique().scalars()}
         shown = [found[i] for i in ids if i in found and module.visible(user, found[i])]
         for data in module.present(user, shown):
             changes.append({"entity": entity, "id": data["id"], "op": "put", "data": data})
