@@ -21,6 +21,8 @@ def create_app(config=None, overrides=None):
         )
     if not app.config.get("PHOTO_ROOT"):
         app.config["PHOTO_ROOT"] = os.path.join(app.instance_path, "photos")
+    if not app.config.get("UPLOAD_ROOT"):
+        app.config["UPLOAD_ROOT"] = os.path.join(app.instance_path, "uploads")
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set in production.")
     register_extensions(app)
@@ -57,8 +59,20 @@ def register_blueprints(app):
     from app.system.routes import blp as system
     from app.tasks.routes import blp as tasks
     from app.units.routes import blp as units
+    from app.uploads.routes import blp as uploads
 
-    for blueprint in (system, people, units, catalogue, incidents, tasks, dispatch, photos, sync):
+    for blueprint in (
+        system,
+        people,
+        units,
+        catalogue,
+        incidents,
+        tasks,
+        dispatch,
+        photos,
+        sync,
+        uploads,
+    ):
         api.register_blueprint(blueprint)
     app.register_blueprint(pwa)
 
