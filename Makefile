@@ -6,17 +6,23 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test bench pwa db demo lint clean
+.PHONY: run test bench pwa pwa-test db demo lint clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
-# The PWA: until the Vite app lands, a placeholder page.
-pwa:
-	mkdir -p pwa/dist
-	cp -r pwa/placeholder/. pwa/dist/
+pwa/node_modules/.installed: pwa/package-lock.json
+	cd pwa && npm ci --no-audit --no-fund
+	touch $@
+
+# The PWA: Vite builds pwa/ into pwa/dist, which Flask serves at /.
+pwa: pwa/node_modules/.installed
+	cd pwa && npm run build
+
+pwa-test: pwa/node_modules/.installed
+	cd pwa && npm test
 
 db: $(VENV)/.installed
 	$(BIN)/flask db upgrade
@@ -30,7 +36,7 @@ run: $(VENV)/.installed pwa demo
 	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
 # Every test; with TEST_DATABASE_URL set, every database test runs on PostGIS too.
-test: $(VENV)/.installed lint
+test: $(VENV)/.installed lint pwa-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed
@@ -40,4 +46,4 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check app geo tests bench
 
 clean:
-	rm -rf $(VENV) pwa/dist instance
+	rm -rf $(VENV) pwa/dist pwa/node_modules instance

@@ -1,0 +1,61 @@
+// Translations: zh-CN first, English second; the choice is kept on the phone.
+import { createI18n } from 'vue-i18n'
+import { Locale } from 'vant'
+import vantEn from 'vant/es/locale/lang/en-US'
+import vantZh from 'vant/es/locale/lang/zh-CN'
+import en from './locales/en.json'
+import zhCN from './locales/zh-CN.json'
+
+export const LOCALES = [
+  { code: 'zh-CN', name: '简体中文' },
+  { code: 'en', name: 'English' },
+]
+const KEY = 'gridlink.locale'
+
+function initial() {
+  try {
+    const saved = localStorage.getItem(KEY)
+    if (LOCALES.some((l) => l.code === saved)) return saved
+  } catch {
+    // storage blocked: default language
+  }
+  return 'zh-CN'
+}
+
+export const i18n = createI18n({
+  legacy: false,
+  locale: initial(),
+  fallbackLocale: 'zh-CN',
+  messages: { 'zh-CN': zhCN, en },
+  datetimeFormats: {
+    'zh-CN': {
+      short: { month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false },
+      long: { year: 'numeric', month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false },
+    },
+    en: {
+      short: { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false },
+      long: { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false },
+    },
+  },
+})
+
+export function setLocale(code) {
+  i18n.global.locale.value = code
+  Locale.use(code === 'en' ? 'en-US' : 'zh-CN', code === 'en' ? vantEn : vantZh)
+  document.documentElement.lang = code
+  try {
+    localStorage.setItem(KEY, code)
+  } catch {
+    // not kept: fine
+  }
+}
+
+/** A person's sentence for an API error code (the server's message is for developers). */
+export function errorText(error) {
+  const { t, te } = i18n.global
+  if (!error) return ''
+  if (error.name === 'NetworkError') return t('errors.network')
+  const code = error.code
+  if (code && te(`errors.${code}`)) return t(`errors.${code}`)
+  return error.message || t('errors.unknown')
+}

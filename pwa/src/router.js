@@ -1,0 +1,25 @@
+// Screens: login, then four tabs (首页 / 上报 / 任务 / 我的) and the task detail.
+import { createRouter, createWebHistory } from 'vue-router'
+import { useSession } from './stores/session.js'
+import HomeView from './views/home/HomeView.vue'
+import LoginView from './views/login/LoginView.vue'
+
+const routes = [
+  { path: '/login', name: 'login', component: LoginView, meta: { public: true } },
+  { path: '/', name: 'home', component: HomeView, meta: { tab: true } },
+  { path: '/report', name: 'report', component: () => import('./views/report/ReportView.vue'), meta: { tab: true } },
+  { path: '/tasks', name: 'tasks', component: () => import('./views/tasks/TasksView.vue'), meta: { tab: true } },
+  { path: '/tasks/:id', name: 'task', component: () => import('./views/tasks/TaskDetailView.vue'), props: true },
+  { path: '/me', name: 'me', component: () => import('./views/me/MeView.vue'), meta: { tab: true } },
+  { path: '/:pathMatch(.*)*', redirect: '/' },
+]
+
+export const router = createRouter({ history: createWebHistory(), routes })
+
+router.beforeEach((to) => {
+  const session = useSession()
+  if (!to.meta.public && !session.loggedIn) return { name: 'login', query: to.fullPath !== '/' ? { next: to.fullPath } : {} }
+  // A logged-in user reaches the login screen only to log in again (the session expired).
+  if (to.name === 'login' && session.loggedIn && !to.query.again) return { name: 'home' }
+  return true
+})

@@ -1,0 +1,410 @@
+// The offline sync engine (docs/sync.md): commands go up in order, changes come down, the
+// server decides. No Vue here: the app and the tests drive it alike.
+import { ApiError, NetworkError } from './api.js'
+import { PENDING, REJECTED, SENT, deleteMeta, getMeta, setMeta } from './db.js'
+import { uuid as makeUuid } from './ids.js'
+import { createLock } from './lock.js'
+import { target } from './overlay.js'
+
+export const PUSH_BATCH = 100
+export const PULL_LIMIT = 500
+// A sent command whose entity no pull has brought (it left the user's area, say) stops
+// being laid over the pulled data after this long.
+export const SENT_GRACE_MS = 10 * 60 * 1000
+
+/** Why a flush stopped: ok, offline, login (the session is gone), no_user, error, busy. */
+export const FLUSH = { OK: 'ok', OFFLINE: 'offline', LOGIN: 'login', NO_USER: 'no_user', ERROR: 'error', BUSY: 'busy' }
+
+function isoWithZone(date) {
+  // 2026-11-27T14:02:11+08:00: the device's own offset, as the server expects an aware time.
+  const pad = (n) => String(Math.abs(n)).padStart(2, '0')
+  const offset = -date.getTimezoneOffset()
+  const sign = offset >= 0 ? '+' : '-'
+  return (
+    `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}` +
+    `T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}` +
+    `${sign}${pad(Math.trunc(offset / 60))}:${pad(offset % 60)}`
+  )
+}
+
+/** Unit codes an entity belongs to (its grid, community, street), for drop_scopes. */
+function unitCodes(data) {
+  return ['grid', 'community', 'street'].map((level) => data?.[level]?.code).filter(Boolean)
+}
+
+/**
+ * createEngine({db, api, uuid?, now?, uploader?, locks?}).
+ * api is createApi(...) (or a fake with get/post/request); uploader(blobRow) uploads one photo
+ * and resolves when the server has it.
+ */
+export function createEngine({ db, api, uuid = makeUuid, now = () => new Date(), uploader = null, locks } = {}) {
+  const lock = createLock('gridlink-sync', locks)
+  const listeners = new Set()
+  let user = null // {id, name, ...} of the session; null when logged out
+
+  function emit(event) {
+    for (const listener of listeners) listener(event)
+  }
+
+  // --- who is syncing ---------------------------------------------------------------------
+
+  /**
+   * The user of this session. A different user than the one whose data is on the phone
+   * starts from a fresh snapshot; the outbox is never touched (each command keeps its user).
+   */
+  async function setUser(me) {
+    user = me ? { id: me.id, name: me.name } : null
+    if (!me) return
+    await db.transaction('rw', db.meta, db.entities, async () => {
+      const owner = await getMeta(db, 'pulled_for')
+      if (owner !== me.id) {
+        await db.entities.clear()
+        await deleteMeta(db, 'cursor')
+        await setMeta(db, 'pulled_for', me.id)
+      }
+      await setMeta(db, 'session', me)
+      await deleteMeta(db, 'needs_login')
+    })
+    emit({ type: 'user' })
+  }
+
+  /** Restores the last session's user from the phone (the app opens offline). */
+  async function restoreUser() {
+    const me = await getMeta(db, 'session')
+    user = me ? { id: me.id, name: me.name } : null
+    return me
+  }
+
+  /** Logout: pulled data goes (it was this user's view); unsent commands and photos stay. */
+  async function forgetUser() {
+    user = null
+    await db.transaction('rw', db.meta, db.entities, async () => {
+      await db.entities.clear()
+      await deleteMeta(db, 'cursor')
+      await deleteMeta(db, 'pulled_for')
+      await deleteMeta(db, 'session')
+      await deleteMeta(db, 'needs_login')
+    })
+    emit({ type: 'user' })
+  }
+
+  async function deviceId(userId) {
+    const key = `device:${userId}`
+    let id = await getMeta(db, key)
+    if (!id) {
+      id = uuid()
+      await setMeta(db, key, id)
+    }
+    return id
+  }
+
+  // --- commands up ------------------------------------------------------------------------
+
+  /**
+   * Queues what the user did. Returns the command at once (the UI shows it through the
+   * overlay); the caller then asks for a flush. meta is local only (e.g. the grid the phone
+   * placed a report in), never sent.
+   */
+  async function enqueue(type, args, meta = undefined) {
+    if (!user) throw new Error('enqueue needs a logged-in user')
+    const userId = user.id
+    const at = now()
+    const command = await db.transaction('rw', db.outbox, db.meta, async () => {
+      const device = await deviceId(userId)
+      const seq = (await getMeta(db, `seq:${device}`, 0)) + 1
+      await setMeta(db, `seq:${device}`, seq)
+      const row = {
+        command_id: uuid(),
+        seq,
+        type,
+        args,
+        user_id: userId,
+        device_id: device,
+        device_time: isoWithZone(at),
+        created_at: at.toISOString(),
+        state: PENDING,
+        ...(meta === undefined ? {} : { meta }),
+      }
+      await db.outbox.add(row)
+      return row
+    })
+    emit({ type: 'outbox' })
+    return command
+  }
+
+  async function pendingOf(userId) {
+    const rows = await db.outbox.where('[user_id+state]').equals([userId, PENDING]).toArray()
+    return rows.sort((a, b) => (a.device_id < b.device_id ? -1 : a.device_id > b.device_id ? 1 : a.seq - b.seq))
+  }
+
+  /**
+   * Moves the unprocessed commands of a device to a new device id, numbered from 1. Safe
+   * because the server never processed them: it refused the device (device_taken) or stopped
+   * at a gap before them. Their command ids stay (the server has never seen them).
+   */
+  async function renumber(userId, oldDevice) {
+    await db.transaction('rw', db.outbox, db.meta, async () => {
+      const fresh = uuid()
+      const rows = (await db.outbox.where('[user_id+state]').equals([userId, PENDING]).toArray())
+        .filter((row) => row.device_id === oldDevice)
+        .sort((a, b) => a.seq - b.seq)
+      // Rows of the old device keep their (device, seq) until deleted; add the new ones after.
+      await db.outbox.bulkDelete(rows.map((row) => row.command_id))
+      let seq = 0
+      for (const row of rows) {
+        seq += 1
+        await db.outbox.add({ ...row, device_id: fresh, seq, moved_from: oldDevice })
+      }
+      await setMeta(db, `seq:${fresh}`, seq)
+      if ((await getMeta(db, `device:${userId}`)) === oldDevice) await setMeta(db, `device:${userId}`, fresh)
+    })
+  }
+
+  /** Reopens the commands of a device from expected_seq on, if the phone still has them all. */
+  async function reopenFrom(deviceIdValue, expected) {
+    return db.transaction('rw', db.outbox, async () => {
+      const rows = await db.outbox.filter((row) => row.device_id === deviceIdValue && row.seq >= expected).toArray()
+      rows.sort((a, b) => a.seq - b.seq)
+      if (!rows.length || rows[0].seq !== expected) return false
+      for (let i = 1; i < rows.length; i += 1) if (rows[i].seq !== rows[i - 1].seq + 1) return false
+      for (const row of rows) {
+        if (row.state !== PENDING) await db.outbox.update(row.command_id, { state: PENDING, error: null, result: null })
+      }
+      return true
+    })
+  }
+
+  async function applyReceipts(batch, receipts) {
+    const bySeq = new Map(batch.map((row) => [row.seq, row]))
+    let gap = null
+    await db.transaction('rw', db.outbox, async () => {
+      for (const receipt of receipts) {
+        const row = bySeq.get(receipt.seq)
+        if (!row || row.command_id !== receipt.command_id) continue
+        const outcome = receipt.status === 'duplicate' ? receipt.outcome : receipt.status
+        if (receipt.status === 'gap') {
+          gap = receipt.expected_seq
+          break
+        }
+        if (outcome === 'applied') {
+          await db.outbox.update(row.command_id, { state: SENT, result: receipt.result ?? null, acked_at: now().toISOString() })
+        } else if (outcome === 'rejected') {
+          await db.outbox.update(row.command_id, {
+            state: REJECTED,
+            error: receipt.error ?? { code: 'rejected', message: '', fields: {} },
+            acked_at: now().toISOString(),
+          })
+        }
+      }
+    })
+    return gap
+  }
+
+  async function push(userId) {
+    // Each round sends one batch of one device.
+    let lastGap = null
+    for (let round = 0; round < 1000; round += 1) {
+      const pending = await pendingOf(userId)
+      if (!pending.length) return
+      const device = pending[0].device_id
+      const batch = pending.filter((row) => row.device_id === device).slice(0, PUSH_BATCH)
+      let answer
+      try {
+        answer = await api.post('/api/sync/push', {
+          device_id: device,
+          commands: batch.map(({ command_id, seq, type, args, device_time }) => ({ command_id, seq, type, args, device_time })),
+        })
+      } catch (error) {
+        if (error instanceof ApiError && error.code === 'device_taken') {
+          await renumber(userId, device)
+          continue
+        }
+        throw error
+      }
+      const gap = await applyReceipts(batch, answer.results || [])
+      if (gap !== null) {
+        const again = lastGap && lastGap.device === device && lastGap.seq === gap
+        lastGap = { device, seq: gap }
+        const resent = !again && (await reopenFrom(device, gap))
+        if (!resent) {
+          // The server expects commands this phone no longer has: what is left was never
+          // processed, so it goes on under a new device id.
+          await renumber(userId, device)
+        }
+      }
+      emit({ type: 'outbox' })
+    }
+  }
+
+  // --- changes down -----------------------------------------------------------------------
+
+  async function applyPage(userId, page) {
+    await db.transaction('rw', db.entities, db.meta, db.outbox, async () => {
+      if (await getMeta(db, 'resync')) {
+        // A 410 dropped the cursor: the pulled data goes with the first page of the new
+        // snapshot, so the phone shows the old data until new data is there.
+        if (page.snapshot) {
+          await db.entities.clear()
+          await deleteMeta(db, 'resync')
+        }
+      }
+      if (page.drop_scopes && page.drop_scopes.length) {
+        const codes = page.drop_scopes
+        const gone = await db.entities
+          .filter((row) => unitCodes(row.data).some((code) => codes.some((dropped) => code.startsWith(dropped))))
+          .primaryKeys()
+        await db.entities.bulkDelete(gone)
+      }
+      const caught = new Set()
+      for (const change of page.changes || []) {
+        if (change.op === 'put') await db.entities.put({ entity: change.entity, id: change.id, data: change.data })
+        else if (change.op === 'del') await db.entities.delete([change.entity, change.id])
+        caught.add(`${change.entity}:${change.id}`)
+      }
+      if (caught.size) {
+        const sent = await db.outbox.where('[user_id+state]').equals([userId, SENT]).toArray()
+        const done = sent.filter((row) => {
+          const t = target(row)
+          return caught.has(`${t.entity}:${t.id}`)
+        })
+        await db.outbox.bulkDelete(done.map((row) => row.command_id))
+      }
+      await setMeta(db, 'cursor', { user_id: userId, cursor: page.cursor })
+    })
+  }
+
+  async function pull(userId) {
+    for (let page = 0; page < 10000; page += 1) {
+      const stored = await getMeta(db, 'cursor')
+      const cursor = stored && stored.user_id === userId ? stored.cursor : null
+      const query = new URLSearchParams({ limit: String(PULL_LIMIT) })
+      if (cursor) query.set('cursor', cursor)
+      let answer
+      try {
+        answer = await api.get(`/api/sync/pull?${query}`)
+      } catch (error) {
+        if (error instanceof ApiError && (error.status === 410 || error.code === 'bad_cursor')) {
+          await db.transaction('rw', db.meta, async () => {
+            await deleteMeta(db, 'cursor')
+            await setMeta(db, 'resync', true)
+          })
+          continue
+        }
+        throw error
+      }
+      await applyPage(userId, answer)
+      emit({ type: 'entities' })
+      if (!answer.has_more) return
+    }
+  }
+
+  async function expireSent(userId) {
+    const limit = now().getTime() - SENT_GRACE_MS
+    const old = (await db.outbox.where('[user_id+state]').equals([userId, SENT]).toArray()).filter(
+      (row) => Date.parse(row.acked_at) < limit,
+    )
+    if (old.length) await db.outbox.bulkDelete(old.map((row) => row.command_id))
+  }
+
+  // --- photos -----------------------------------------------------------------------------
+
+  async function storePhoto(sha256, blob) {
+    if (!user) throw new Error('storePhoto needs a logged-in user')
+    const existing = await db.blobs.get(sha256)
+    if (!existing) await db.blobs.put({ sha256, blob, uploaded: 0, user_id: user.id, stored_at: now().toISOString() })
+  }
+
+  async function uploadPhotos(userId) {
+    if (!uploader) return
+    // IndexedDB cannot index booleans: uploaded is 0 or 1.
+    const waiting = await db.blobs.where('uploaded').equals(0).filter((row) => row.user_id === userId).toArray()
+    for (const row of waiting) {
+      await uploader(row)
+      await db.blobs.update(row.sha256, { uploaded: 1 })
+    }
+  }
+
+  // --- the loop ---------------------------------------------------------------------------
+
+  async function runFlush() {
+    if (!user) return { status: FLUSH.NO_USER }
+    const userId = user.id
+    emit({ type: 'flush', running: true })
+    let result
+    try {
+      await push(userId)
+      await pull(userId)
+      await expireSent(userId)
+      await uploadPhotos(userId)
+      await db.transaction('rw', db.meta, async () => {
+        await setMeta(db, 'last_sync', now().toISOString())
+        await deleteMeta(db, 'last_error')
+      })
+      result = { status: FLUSH.OK }
+    } catch (error) {
+      if (error instanceof NetworkError || (error instanceof ApiError && error.status >= 500)) {
+        // Nothing unanswered was processed: the same commands go again next time.
+        result = { status: FLUSH.OFFLINE, error }
+      } else if (error instanceof ApiError && error.status === 401) {
+        await setMeta(db, 'needs_login', true)
+        result = { status: FLUSH.LOGIN, error }
+      } else {
+        await setMeta(db, 'last_error', { code: error.code || 'error', message: error.message, at: now().toISOString() })
+        result = { status: FLUSH.ERROR, error }
+      }
+    }
+    emit({ type: 'flush', running: false, result })
+    return result
+  }
+
+  /** Push, pull, upload: one flusher at a time across tabs. Never throws. */
+  async function flush() {
+    const result = await lock(runFlush)
+    return result ?? { status: FLUSH.BUSY }
+  }
+
+  /** Forgets a rejected command once the user has read its reason. */
+  async function dismiss(commandId) {
+    const row = await db.outbox.get(commandId)
+    if (row && row.state === REJECTED) await db.outbox.delete(commandId)
+    emit({ type: 'outbox' })
+  }
+
+  /** Counts and times for the sync details screen. */
+  async function status() {
+    const all = await db.outbox.toArray()
+    const rows = user ? all.filter((row) => row.user_id === user.id) : []
+    // Other users' unsent commands wait for them to log in again on this phone.
+    const othersPending = all.filter((row) => row.user_id !== user?.id && row.state === PENDING).length
+    return {
+      pending: rows.filter((row) => row.state === PENDING).length,
+      sent: rows.filter((row) => row.state === SENT).length,
+      rejected: rows.filter((row) => row.state === REJECTED),
+      othersPending,
+      lastSync: await getMeta(db, 'last_sync'),
+      lastError: await getMeta(db, 'last_error'),
+      needsLogin: Boolean(await getMeta(db, 'needs_login')),
+    }
+  }
+
+  return {
+    db,
+    api,
+    setUser,
+    restoreUser,
+    forgetUser,
+    get user() {
+      return user
+    },
+    enqueue,
+    flush,
+    dismiss,
+    status,
+    storePhoto,
+    deviceId,
+    on(listener) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+  }
+}

@@ -1,0 +1,115 @@
+// What the phone shows: pulled entities with its own unacknowledged commands laid on top.
+import { PENDING, REJECTED, SENT } from './db.js'
+
+/** The entity a command acts on, as {entity, id} (before the server names it in a receipt). */
+export function target(command) {
+  if (command.result && command.result.entity) return command.result
+  const { type, args } = command
+  if (type === 'comment') return { entity: args.entity, id: args.id }
+  return { entity: type.split('.')[0], id: args.id }
+}
+
+function localIncident(command, user) {
+  const { args, meta = {} } = command
+  return {
+    id: args.id,
+    category: { code: args.category, name: meta.category_name ?? null, parent: meta.category_parent ?? null },
+    urgent: Boolean(args.urgent),
+    description: args.description,
+    lat: args.lat,
+    lng: args.lng,
+    accuracy_m: args.accuracy_m ?? null,
+    address: args.address ?? null,
+    grid: meta.grid ?? null,
+    community: meta.community ?? null,
+    street: null,
+    reporter: user ? { id: user.id, name: user.name } : null,
+    state: 'pending',
+    self_handled: Boolean(args.handled_on_spot),
+    assignee: null,
+    deadline: null,
+    due: null,
+    reported_at: args.device_time || command.device_time || command.created_at,
+    photos: (args.photos || []).map((photo) => ({ ...photo, available: false })),
+    local: true,
+  }
+}
+
+function holder(user, command) {
+  return { user_id: user?.id, name: user?.name, claimed_at: command.device_time }
+}
+
+/** How each command changes what is shown; current is the entity (or undefined). */
+const EFFECTS = {
+  'incident.report': (current, command, user) => current ?? localIncident(command, user),
+  'incident.start': (current) => current && { ...current, state: 'in_progress' },
+  'incident.handle': (current) => current && { ...current, state: 'handled' },
+  'incident.return': (current) => current && { ...current, assignee: null },
+  'task.claim': (current, command, user) => {
+    if (!current || current.mine) return current
+    return {
+      ...current,
+      mine: true,
+      claimed: (current.claimed ?? 0) + 1,
+      holders: [...(current.holders || []), holder(user, command)],
+    }
+  },
+  'task.release': (current, command, user) => {
+    if (!current || !current.mine) return current
+    return {
+      ...current,
+      mine: false,
+      claimed: Math.max(0, (current.claimed ?? 1) - 1),
+      holders: (current.holders || []).filter((h) => h.user_id !== user?.id),
+    }
+  },
+  'task.complete': (current, command) =>
+    current && { ...current, state: 'completed', completed_at: command.device_time, completion_note: command.args.note ?? null },
+}
+
+function key(entity, id) {
+  return `${entity}:${id}`
+}
+
+/**
+ * overlay(entities, commands, user) → {incidents, tasks}: arrays of entity data, each with
+ * `pending` (the commands still on their way, oldest first: {command_id, type, state}) and
+ * `rejected` (refused commands with their error) when there are any.
+ * entities: [{entity, id, data}]; commands: outbox rows of this user.
+ */
+export function overlay(entities, commands, user) {
+  const shown = new Map()
+  for (const row of entities) shown.set(key(row.entity, row.id), { ...row.data })
+  const ordered = [...commands].sort(
+    (a, b) => String(a.created_at).localeCompare(String(b.created_at)) || a.seq - b.seq,
+  )
+  for (const command of ordered) {
+    const { entity, id } = target(command)
+    const k = key(entity, id)
+    const current = shown.get(k)
+    if (command.state === REJECTED) {
+      if (current) {
+        shown.set(k, {
+          ...current,
+          rejected: [...(current.rejected || []), { command_id: command.command_id, type: command.type, error: command.error }],
+        })
+      }
+      continue
+    }
+    if (command.state !== PENDING && command.state !== SENT) continue
+    const effect = EFFECTS[command.type]
+    const next = effect ? effect(current, command, user) : current
+    if (!next) continue
+    shown.set(k, {
+      ...next,
+      pending: [...(next.pending || []), { command_id: command.command_id, type: command.type, state: command.state }],
+    })
+  }
+  const incidents = []
+  const tasks = []
+  for (const [k, data] of shown) {
+    if (k.startsWith('incident:')) incidents.push(data)
+    else if (k.startsWith('task:')) tasks.push(data)
+  }
+  return { incidents, tasks }
+}

@@ -1,0 +1,56 @@
+// Builds the PWA into dist/, which Flask serves at / (app/pwa.py).
+import vue from '@vitejs/plugin-vue'
+import { defineConfig } from 'vite'
+import { VitePWA } from 'vite-plugin-pwa'
+import vantIconFont from './scripts/vant-icon-font.js'
+
+export default defineConfig({
+  plugins: [
+    vue(),
+    vantIconFont(),
+    VitePWA({
+      // A new version waits for the user (a form may be half filled); see src/pwa.js.
+      registerType: 'prompt',
+      injectRegister: false,
+      includeAssets: ['favicon.svg', 'apple-touch-icon.png'],
+      manifest: {
+        id: '/',
+        name: '网格通',
+        short_name: '网格通',
+        description: '碧江区网格化治理：巡查、上报、任务，离线也能用',
+        lang: 'zh-CN',
+        start_url: '/',
+        scope: '/',
+        display: 'standalone',
+        orientation: 'portrait',
+        background_color: '#f7f8fa',
+        theme_color: '#126ad8',
+        icons: [
+          { src: 'icon-192.png', sizes: '192x192', type: 'image/png' },
+          { src: 'icon-512.png', sizes: '512x512', type: 'image/png' },
+          { src: 'icon-maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
+        ],
+      },
+      workbox: {
+        // The whole shell (every chunk, every screen, translations are bundled) is precached:
+        // the app opens with no network, after a reload.
+        globPatterns: ['**/*.{js,css,html,svg,png,woff2,webmanifest}'],
+        navigateFallback: 'index.html',
+        // /api is the server's own: never answered with the app's page.
+        navigateFallbackDenylist: [/^\/api(\/|$)/],
+        cleanupOutdatedCaches: true,
+        // API data lives in IndexedDB (the sync engine), not in the service worker's caches.
+        runtimeCaching: [],
+      },
+    }),
+  ],
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2020',
+    reportCompressedSize: true,
+  },
+  server: {
+    proxy: { '/api': 'http://127.0.0.1:5000' },
+  },
+})
