@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import make_url
 
-from bench import grids, load, members, report, writes
+from bench import grids, load, members, report, sync, writes
 from bench.client import Client
 from bench.common import ROOT, BenchError
 from bench.database import (
@@ -30,7 +30,7 @@ from bench.database import (
 )
 from bench.server import database_cpu, gunicorn, setup_text
 
-SCENARIOS = ("locate", "reports", "claims", "grids")
+SCENARIOS = ("locate", "reports", "claims", "grids", "sync")
 LOAD_SCENARIOS = ("locate", "reports", "claims")  # each measured against health, in this order
 
 
@@ -154,6 +154,11 @@ def run_backend(backend, args, pool):
                 points = measure_reads(backend, client, args, result)
                 if pool is not None:
                     measure_load(backend, server, client, pool, url, logins, points, args, result)
+                if "sync" in args.scenario:
+                    # After the load, one request at a time: nothing else is sent meanwhile.
+                    _progress(f"{backend}: sync (push, pull, first sync)")
+                    meters = server_meters(backend, server, url)
+                    result["sync"] = sync.measure(server, env, url, logins, meters, args.seed)
             finally:
                 client.close()
         if "locate" in args.scenario:
@@ -189,12 +194,18 @@ def measure_load(backend, server, client, pool, url, logins, points, args, resul
     _progress(f"{backend}: sessions and tasks for the load")
     scenarios = http_scenarios(server, client, url, logins, points, args, result)
     _progress(f"{backend}: HTTP load")
-    meters = {"server": server.workers_cpu}
-    if backend == "postgis":  # the app's queries run in PostgreSQL's backends
-        meters["database"] = functools.partial(database_cpu, make_url(url).database)
+    meters = server_meters(backend, server, url)
     result["http"] = measure_http(server, pool, scenarios, meters, args)
     if "claims" in scenarios:
         result["claims"].update(_claims_after(url, result))
+
+
+def server_meters(backend, server, url):
+    """name: function giving CPU seconds used so far, for the server's processes."""
+    meters = {"server": server.workers_cpu}
+    if backend == "postgis":  # the app's queries run in PostgreSQL's backends
+        meters["database"] = functools.partial(database_cpu, make_url(url).database)
+    return meters
 
 
 def http_scenarios(server, client, url, logins, points, args, result):

@@ -4,6 +4,8 @@ import json
 import os
 
 from bench.grids import REPEATS
+from bench.sync import COMPRESS_MIN_SIZE as SYNC_COMPRESS_MIN_SIZE
+from bench.sync import SINGLE_REPORTS as SYNC_SINGLE_REPORTS
 
 LOCATE_RATIO_TARGET = 0.5
 REPORTS_RATIO_TARGET = 0.25
@@ -36,6 +38,12 @@ GRID_COLUMNS = [
 ]
 
 
+SYNC_PUSH_TARGET_MS = 2000
+SYNC_PULL_TARGET_MS = 500
+SYNC_COLUMNS = ["request", "ms", "x health", "requests", "items", "ms/item", "up kB"]
+SYNC_COLUMNS += ["down wire kB", "down raw kB", "sent as", "worker ms", "db ms"]
+
+
 def backend_text(name, result):
     """The tables of one backend, or why it did not run."""
     if "skipped" in result:
@@ -52,6 +60,8 @@ def backend_text(name, result):
         lines += _inprocess_lines(result["inprocess"])
     if "grids" in result:
         lines += _grids_lines(result["grids"])
+    if "sync" in result:
+        lines += _sync_lines(result["sync"])
     return "\n".join(lines)
 
 
@@ -173,6 +183,167 @@ def _grids_lines(rows):
     ]
 
 
+def _sync_lines(f):
+    push, pull = f["push"], f["pull"]
+    health = f["health_ms"]
+    first_limit = str(min(int(limit) for limit in pull["by_limit"]))
+    rows = [
+        _sync_row(
+            f"push {push['commands']} commands (median of {push['repeats']})",
+            push["median"],
+            health,
+            push["commands"],
+        ),
+        _sync_row("push the same again (all duplicates)", push["resend"], health, push["commands"]),
+        [
+            f"POST /api/incidents alone (median of {SYNC_SINGLE_REPORTS})",
+            _ms(push["single_report_ms"]),
+            _times(push["single_report_ms"] / health),
+            "1",
+            "1",
+            _ms(push["single_report_ms"]),
+            *["-"] * 6,
+        ],
+    ]
+    for limit, run in pull["by_limit"].items():
+        rows.append(
+            _sync_row(
+                f"pull {pull['rows']} rows, limit {limit} (median of {len(run['runs_ms'])})",
+                run,
+                health,
+            )
+        )
+    rows.append(
+        _sync_row(
+            f"member's first sync, limit {f['member_first_sync']['limit']}",
+            f["member_first_sync"],
+            health,
+        )
+    )
+    for limit, run in f["secretary_first_sync"].items():
+        rows.append(_sync_row(f"secretary's first sync, limit {limit}", run, health))
+    timed = push["median"]
+    gz = push["gzip_request"]
+    refused = "reads it" if gz["accepted"] else f"refuses it: {gz['status']} {_code(gz['answer'])}"
+    secretary = f["secretary_first_sync"][first_limit]
+    lines = [
+        f"\nSync: one client, one request at a time, Accept-Encoding: gzip; grid {f['grid']} "
+        f"(community {f['community']}); health {_ms(health)} ms per request (median of "
+        f"{f['health_requests']} sequential GET /api/health, before and after)",
+        *_table(SYNC_COLUMNS, rows),
+        f"  push: {_mix(push['mix'])}, from a fresh device each time; receipts "
+        f"{_errors(timed['statuses'])}{_rejections(timed)}; sent again: "
+        f"{_errors(push['resend']['statuses'])}",
+        f"  push request body {_kb(push['request_bytes'])} kB as sent (JSON, UTF-8; gzip would "
+        f"make it {_kb(push['request_gzip_bytes'])} kB; the server {refused}); answer "
+        f"{_kb(timed['response_raw_bytes'])} kB, {_kb(timed['response_wire_bytes'])} kB as "
+        f"{timed['encoding']}; {_ms(timed['ms'] / push['commands'])} ms per command = "
+        f"{_times(timed['ms'] / push['commands'] / health)} x health",
+        f"  pull: {pull['rows']} history rows in the grid after the member's cursor "
+        f"(day by day over {pull['days']} days, {pull['incidents_made']} incidents reported by "
+        f"the member, each accepted by the secretary, {pull['comments_made']} commented on; "
+        f"made by the services in process in {pull['setup_s']:.1f} s, not timed); the member got "
+        f"{pull['by_limit'][first_limit]['incidents']} of {pull['incidents_made']} incidents",
+        f"  secretary's first sync: {secretary['incidents']} incidents and {secretary['tasks']} "
+        f"tasks of community {f['community']} (open, or changed in 30 days)",
+    ]
+    return lines + [f"  {line}" for line in _sync_verdict_lines(f)]
+
+
+def _sync_row(what, run, health, items=None):
+    items = run.get("changes", 0) if items is None else items
+    db_ms = run.get("database_cpu_ms")
+    return [
+        what,
+        _ms(run["ms"]),
+        _times(run["ms"] / health),
+        str(run.get("pages", 1)),
+        str(items),
+        _ms(run["ms"] / items) if items else "-",
+        _kb(run["request_bytes"]) if "request_bytes" in run else "-",
+        _kb(run.get("wire_bytes", run.get("response_wire_bytes", 0))),
+        _kb(run.get("raw_bytes", run.get("response_raw_bytes", 0))),
+        _encodings(run),
+        _ms(run["server_cpu_ms"]),
+        "-" if db_ms is None else _ms(db_ms),
+    ]
+
+
+def _encodings(run):
+    if "encodings" in run:
+        return "/".join(f"{n} {kind}" for kind, n in sorted(run["encodings"].items()))
+    return run["encoding"]
+
+
+def _mix(mix):
+    return ", ".join(f"{n} {kind}" for kind, n in mix.items())
+
+
+def _rejections(run):
+    return f" ({_errors(run['errors'])})" if run["errors"] else ""
+
+
+def _code(answer):
+    try:
+        return json.loads(answer)["error"]["code"]
+    except (ValueError, KeyError, TypeError):
+        return answer[:60]
+
+
+def _sync_verdicts(f):
+    """(target, pass, value, unit, the value in words) of the sync targets."""
+    push, pull = f["push"], f["pull"]
+    timed = push["median"]
+    applied = timed["statuses"].get("applied", 0)
+    limits = sorted(pull["by_limit"], key=int)
+    first = pull["by_limit"][limits[0]]
+    complete = first["incidents"] == pull["incidents_made"]
+    others = "; ".join(
+        f"{_ms(pull['by_limit'][limit]['ms'])} ms with limit {limit}" for limit in limits[1:]
+    )
+    pulls = [*pull["by_limit"].values(), f["member_first_sync"]]
+    pulls += f["secretary_first_sync"].values()
+    pages = sum(run["pages"] for run in pulls)
+    gzipped = sum(run["encodings"].get("gzip", 0) for run in pulls)
+    small = sum(run["uncompressed_small"] for run in pulls)
+    return [
+        (
+            f"sync push of {push['commands']} commands < {SYNC_PUSH_TARGET_MS / 1000:g} s "
+            f"(median of {push['repeats']})",
+            timed["ms"] < SYNC_PUSH_TARGET_MS and applied == push["commands"],
+            timed["ms"],
+            "ms",
+            f"{_ms(timed['ms'])} ms, {applied} of {push['commands']} applied; "
+            f"{_ms(timed['ms'] / push['commands'])} ms per command = "
+            f"{_times(timed['ms'] / push['commands'] / f['health_ms'])} x health "
+            f"({_ms(f['health_ms'])} ms)",
+        ),
+        (
+            f"sync pull of {pull['rows']} history rows < {SYNC_PULL_TARGET_MS / 1000:g} s "
+            f"(limit {limits[0]}, following has_more)",
+            first["ms"] < SYNC_PULL_TARGET_MS and complete,
+            first["ms"],
+            "ms",
+            f"{_ms(first['ms'])} ms in {first['pages']} pages "
+            f"({_times(first['ms'] / f['health_ms'])} x health)"
+            + ("" if complete else f", INCOMPLETE: {first['incidents']} incidents")
+            + (f"; {others}" if others else ""),
+        ),
+        (
+            "sync payloads compressed (Content-Encoding: gzip on pull answers)",
+            all(run["compressed"] for run in pulls),
+            gzipped,
+            "answers gzipped",
+            f"{gzipped} of {pages} answers gzip"
+            + (f", {small} under {SYNC_COMPRESS_MIN_SIZE} bytes sent as they are" if small else ""),
+        ),
+    ]
+
+
+def _sync_verdict_lines(f):
+    return [f"{target}: {_verdict(ok)} ({text})" for target, ok, _, _, text in _sync_verdicts(f)]
+
+
 def verdicts(results):
     """One PASS/MISS per target, backend and (for the grids) tolerance."""
     found = []
@@ -221,6 +392,18 @@ def verdicts(results):
                     "pass": f["wire_bytes"] < GRIDS_WIRE_TARGET,
                 }
             )
+        if "sync" in result:
+            found += [
+                {
+                    "backend": name,
+                    "target": target,
+                    "value": value,
+                    "unit": unit,
+                    "detail": text,
+                    "pass": ok,
+                }
+                for target, ok, value, unit, text in _sync_verdicts(result["sync"])
+            ]
     return found
 
 
@@ -238,6 +421,8 @@ def summary_text(results, found):
                 value += f" (gzip would make it {_kb(v['gzip_bytes'])} kB)"
             if v["map"]:
                 value += f"; {v['map']}"
+        elif "detail" in v:
+            value = v["detail"]
         elif "unit" in v:
             value = f"{_ms(v['value'])} {v['unit']}"
         else:
@@ -283,6 +468,11 @@ def _errors(errors):
 
 def _ratio(ratio):
     return "-" if ratio is None else f"{ratio:.2f}"
+
+
+def _times(ratio):
+    """A multiple of health: fewer decimals for bigger ones."""
+    return f"{ratio:.0f}" if ratio >= 100 else f"{ratio:.1f}" if ratio >= 10 else f"{ratio:.2f}"
 
 
 def _ms(ms):
