@@ -167,12 +167,6 @@ def report(user, body):
     _start_stage(incident, now)
     db.session.add(incident)
     photos.attach("incident", incident.id, body["photos"], user)
-    # The grid, community and street it is shown with, in one query instead of three.
-    shown = db.session.execute(select(Unit).where(Unit.id.in_([p["id"] for p in place.values()])))
-    by_id = {unit.id: unit for unit in shown.scalars()}
-    incident.grid, incident.community, incident.street = (
-        by_id[place[level]["id"]] for level in ("grid", "community", "street")
-    )
     record(
         "incident",
         incident.id,
@@ -665,9 +659,6 @@ def listing(user, filters, now=None):
 
 # What an incident is shown with, loaded with it rather than one query per row.
 SHOWN_WITH = (
-    joinedload(Incident.grid),
-    joinedload(Incident.community),
-    joinedload(Incident.street),
     joinedload(Incident.reporter),
     joinedload(Incident.assignee),
 )
@@ -690,6 +681,10 @@ def present(user, incidents, *, detail=False):
     now = clock.now()
     full = user.role in people.MANAGERS
     cat = catalogue.catalogue()
+    # The units the incidents are shown with, in one query; held here so they stay loaded.
+    needed = {i.grid_id for i in incidents} | {i.community_id for i in incidents}
+    needed |= {i.street_id for i in incidents}
+    units = {u.id: u for u in db.session.execute(select(Unit).where(Unit.id.in_(needed))).scalars()}
     photo_map = photos.attachments("incident", [i.id for i in incidents])
     out = []
     for incident in incidents:
@@ -702,9 +697,9 @@ def present(user, incidents, *, detail=False):
             "lng": incident.lng,
             "accuracy_m": incident.accuracy_m,
             "address": incident.address,
-            "grid": {"code": incident.grid.code, "name": incident.grid.name},
-            "community": {"code": incident.community.code, "name": incident.community.name},
-            "street": {"code": incident.street.code, "name": incident.street.name},
+            "grid": _ref(units[incident.grid_id]),
+            "community": _ref(units[incident.community_id]),
+            "street": _ref(units[incident.street_id]),
             "reporter": {"id": incident.reporter_id, "name": incident.reporter.name},
             "resident_name": _mask_name(incident.resident_name, full),
             "resident_phone": _mask_phone(incident.resident_phone, full),
@@ -741,6 +736,10 @@ def present(user, incidents, *, detail=False):
             )
         out.append(item)
     return out
+
+
+def _ref(unit):
+    return {"code": unit.code, "name": unit.name}
 
 
 def _category(cat, code):

@@ -236,7 +236,7 @@ def _free_place(task, member, actor, action, note=None, data=None):
         .values(claimed=Task.claimed - 1, updated_at=clock.now())
         .execution_options(synchronize_session=False)
     )
-    db.session.expire_all()
+    db.session.expire(task)  # its count changed in the database, not in the object
     if action is not None:
         record("task", task.id, action, actor, note=note, data=data or {"member": member.id})
     return True
