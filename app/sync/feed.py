@@ -189,20 +189,21 @@ def _feed_page(user, area, cursor, limit):
         select(*_columns())
         .where(_position_after(cursor["p"]), area.history_filter())
         .order_by(*_order())
-        .limit(limit)
+        .limit(limit + 1)  # one more than a page says whether another page follows
     ).all()
+    has_more = len(rows) > limit
+    rows = rows[:limit]
     position = (rows[-1][1], rows[-1][0]) if rows else tuple(cursor["p"])
-    touched = {"incident": [], "task": []}
+    touched = {"incident": {}, "task": {}}  # dicts as ordered sets
     for _, _, entity, entity_id in rows:
         if entity == "whistle":
             whistle = db.session.get(Whistle, int(entity_id))
             entity, entity_id = "incident", whistle.incident_id
-        if entity_id not in touched[entity]:
-            touched[entity].append(entity_id)
+        touched[entity][entity_id] = None
     return {
-        "changes": _changes(user, touched),
+        "changes": _changes(user, {entity: list(ids) for entity, ids in touched.items()}),
         "cursor": _encode(user, area, position),
-        "has_more": len(rows) == limit,
+        "has_more": has_more,
         "snapshot": False,
     }
 
@@ -219,7 +220,8 @@ def _changes(user, touched):
         shown = [found[i] for i in ids if i in found and module.visible(user, found[i])]
         for data in module.present(user, shown):
             changes.append({"entity": entity, "id": data["id"], "op": "put", "data": data})
-        gone = [i for i in ids if i not in {s.id for s in shown}]
+        shown_ids = {s.id for s in shown}
+        gone = [i for i in ids if i not in shown_ids]
         changes.extend({"entity": entity, "id": i, "op": "del", "data": None} for i in gone)
     return changes
 
