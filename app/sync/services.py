@@ -8,7 +8,7 @@ together, and a second copy racing the first fails on the receipt and rolls back
 from datetime import datetime
 
 from marshmallow import ValidationError
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import clock, transaction
@@ -46,18 +46,37 @@ def _device(user, device_id):
 def push(user, device_id, commands):
     """Apply commands in sequence order; stop at a gap. Returns the receipts and last_seq."""
     _device(user, device_id)
+    known = _known(device_id, commands)
     receipts = []
     for command in sorted(commands, key=lambda c: c["seq"]):
-        receipt = _apply(user, device_id, command)
+        receipt = _apply(user, device_id, command, known)
         receipts.append(receipt)
         if receipt["status"] == "gap":
             break
     last_seq = db.session.execute(select(Device.last_seq).where(Device.id == device_id)).scalar()
     db.session.execute(
-        Device.__table__.update().where(Device.id == device_id).values(last_seen_at=clock.now())
+        update(Device).where(Device.id == device_id).values(last_seen_at=clock.now())
     )
     db.session.commit()
     return {"results": receipts, "last_seq": last_seq}
+
+
+def _known(device_id, commands):
+    """Receipts already stored for this batch, by command id and by seq, in one query: a
+    resent batch is answered from these."""
+    ids = [c["command_id"] for c in commands]
+    seqs = [c["seq"] for c in commands]
+    rows = db.session.execute(
+        select(Command).where(
+            or_(Command.id.in_(ids), and_(Command.device_id == device_id, Command.seq.in_(seqs)))
+        )
+    ).scalars()
+    known = {}
+    for row in rows:
+        known[row.id] = row
+        if row.device_id == device_id:
+            known[("seq", row.seq)] = row
+    return known
 
 
 def _receipt(stored, duplicate=False):
@@ -77,13 +96,10 @@ def _receipt(stored, duplicate=False):
     return receipt
 
 
-def _stored(device_id, command):
+def _stored(device_id, command, known=None):
     """The receipt of a command already processed, found by its id or its place in order."""
-    stored = db.session.get(Command, command["command_id"])
-    if stored is None:
-        stored = db.session.execute(
-            select(Command).where(Command.device_id == device_id, Command.seq == command["seq"])
-        ).scalar()
+    known = known if known is not None else _known(device_id, [command])
+    stored = known.get(command["command_id"]) or known.get(("seq", command["seq"]))
     if stored is None:
         return None
     if stored.id != command["command_id"] or stored.device_id != device_id:
@@ -102,10 +118,21 @@ def _stored(device_id, command):
     return _receipt(stored, duplicate=True)
 
 
-def _locked_device(device_id):
-    return db.session.execute(
-        select(Device).where(Device.id == device_id).with_for_update()
-    ).scalar()
+def _advance(device_id, seq):
+    """Move the device to `seq` if it is the next one: one conditional UPDATE, which also
+    holds the device's row until the command commits, so a copy sent at the same moment
+    waits and then finds the step already taken."""
+    moved = db.session.execute(
+        update(Device)
+        .where(Device.id == device_id, Device.last_seq == seq - 1)
+        .values(last_seq=seq)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return moved == 1
+
+
+def _last_seq(device_id):
+    return db.session.execute(select(Device.last_seq).where(Device.id == device_id)).scalar()
 
 
 def _gap(command, last_seq):
@@ -124,46 +151,52 @@ def _gap(command, last_seq):
     }
 
 
-def _apply(user, device_id, command):
-    stored = _stored(device_id, command)
+def _not_next(device_id, command):
+    db.session.rollback()
+    return _stored(device_id, command) or _gap(command, _last_seq(device_id))
+
+
+def _apply(user, device_id, command, known):
+    stored = _stored(device_id, command, known)
     if stored is not None:
         return stored
-    device = _locked_device(device_id)
-    if command["seq"] != device.last_seq + 1:
+    if not _advance(device_id, command["seq"]):
+        return _not_next(device_id, command)
+    try:
+        status, result, error = _run(user, command)
+    except IntegrityError:
+        # A copy of this command, sent at the same moment, won inside the handler (SQLite
+        # has no row lock on the device to queue the copy behind): the copy is a duplicate.
         db.session.rollback()
-        return _stored(device_id, command) or _gap(command, device.last_seq)
-
-    status, result, error = _run(user, command)
-    if status == REJECTED:
-        # The rejection rolled the transaction back, lock included: take it again.
-        device = _locked_device(device_id)
-        if command["seq"] != device.last_seq + 1:
-            db.session.rollback()
-            return _stored(device_id, command) or _gap(command, device.last_seq)
-    db.session.add(
-        Command(
-            id=command["command_id"],
-            device_id=device_id,
-            seq=command["seq"],
-            user_id=user.id,
-            type=command["type"],
-            args=command["args"],
-            device_time=command.get("device_time"),
-            status=status,
-            code=error and error["code"],
-            message=error and error["message"],
-            fields=error and error["fields"],
-            result=result,
-            received_at=clock.now(),
-        )
+        stored = _stored(device_id, command)
+        if stored is None:
+            raise
+        return stored
+    # A rejection rolled back its transaction, the device's step included: take it again.
+    if status == REJECTED and not _advance(device_id, command["seq"]):
+        return _not_next(device_id, command)
+    receipt = Command(
+        id=command["command_id"],
+        device_id=device_id,
+        seq=command["seq"],
+        user_id=user.id,
+        type=command["type"],
+        args=command["args"],
+        device_time=command.get("device_time"),
+        status=status,
+        code=error and error["code"],
+        message=error and error["message"],
+        fields=error and error["fields"],
+        result=result,
+        received_at=clock.now(),
     )
-    device.last_seq = command["seq"]
+    db.session.add(receipt)
     try:
         db.session.commit()
     except IntegrityError:  # a copy of this command, sent at the same moment, won
         db.session.rollback()
         return _stored(device_id, command)
-    return _receipt(db.session.get(Command, command["command_id"]))
+    return _receipt(receipt)
 
 
 def _run(user, command):
