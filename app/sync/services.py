@@ -162,6 +162,7 @@ def _apply(user, device_id, command, known):
         return stored
     if not _advance(device_id, command["seq"]):
         return _not_next(device_id, command)
+    step = db.session().get_transaction()
     try:
         status, result, error = _run(user, command)
     except IntegrityError:
@@ -172,8 +173,10 @@ def _apply(user, device_id, command, known):
         if stored is None:
             raise
         return stored
-    # A rejection rolled back its transaction, the device's step included: take it again.
-    if status == REJECTED and not _advance(device_id, command["seq"]):
+    # A rejection rolled back its transaction, the device's step included; so did a service
+    # that rolled back to settle a race of its own and then succeeded (a claim that found the
+    # member's own claim from another tab): take the step again.
+    if db.session().get_transaction() is not step and not _advance(device_id, command["seq"]):
         return _not_next(device_id, command)
     receipt = Command(
         id=command["command_id"],
