@@ -50,7 +50,7 @@ def comment(user, args):
 
 
 # type -> (schema of args, function(user, args) -> the incident or task it changed)
-HANDLERS = {
+_HANDLERS = {
     "incident.report": (ReportIn, lambda u, a: incidents.report(u, a)[0]),
     "incident.me_too": (_with_id(Schema), lambda u, a: incidents.me_too(u, a["id"])),
     "incident.start": (
@@ -87,3 +87,6 @@ HANDLERS = {
     ),
     "comment": (CommentIn, comment),
 }
+
+# Schemas built once: a push of 500 commands would otherwise build 500 of them.
+HANDLERS = {kind: (schema(), run) for kind, (schema, run) in _HANDLERS.items()}

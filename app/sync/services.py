@@ -206,7 +206,7 @@ def _run(user, command):
     """(status, result, error): the command's effects are flushed, not committed."""
     schema, handler = HANDLERS[command["type"]]
     try:
-        args = schema().load(command["args"])
+        args = schema.load(command["args"])
         with transaction.grouped():
             changed = handler(user, args)
     except ValidationError as invalid:
