@@ -117,6 +117,26 @@ def app(database_url, tmp_path_factory):
     return app
 
 
+def empty(tables):
+    """Empty tables, history included: the test database may start afresh. Needs an app
+    context; the caller commits."""
+    if _db.engine.dialect.name == "postgresql":
+        _db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        return
+    # SQLite: the history refuses deletes, so lift its guard for the cleaning and put it back.
+    for event in ("update", "delete"):
+        _db.session.execute(text(f"DROP TRIGGER history_append_only_{event}"))
+    for table in tables:
+        _db.session.execute(text(f"DELETE FROM {table}"))
+    for event in ("UPDATE", "DELETE"):
+        _db.session.execute(
+            text(
+                f"CREATE TRIGGER history_append_only_{event.lower()} BEFORE {event} "
+                "ON history BEGIN SELECT RAISE(ABORT, 'history is append-only'); END"
+            )
+        )
+
+
 @pytest.fixture
 def db(app):
     """The database, emptied after the test (tests may commit, and threads may too)."""
@@ -124,21 +144,7 @@ def db(app):
         yield _db
         _db.session.rollback()
         _db.session.remove()
-        if _db.engine.dialect.name == "postgresql":
-            _db.session.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
-        else:
-            # The history refuses deletes; the test database may start afresh.
-            for event in ("update", "delete"):
-                _db.session.execute(text(f"DROP TRIGGER history_append_only_{event}"))
-            for table in TABLES:
-                _db.session.execute(text(f"DELETE FROM {table}"))
-            for event in ("UPDATE", "DELETE"):
-                _db.session.execute(
-                    text(
-                        f"CREATE TRIGGER history_append_only_{event.lower()} BEFORE {event} "
-                        "ON history BEGIN SELECT RAISE(ABORT, 'history is append-only'); END"
-                    )
-                )
+        empty(TABLES)
         # Spatial indexes and caches rebuild on a new revision: an emptied map is a new map.
         _db.session.execute(text("UPDATE map_revision SET revision = revision + 1"))
         _db.session.commit()

@@ -37,7 +37,7 @@ from app.errors import ApiError, Conflict, Invalid, NotFound
 from app.extensions import db
 from app.photos import services as photos
 from app.photos.models import Photo
-from app.photos.storage import check_sha
+from app.photos.storage import check_sha, fsync_dir
 
 VERSION = "1.0.0"
 EXTENSIONS = ("creation", "creation-with-upload", "termination", "checksum")
@@ -418,7 +418,7 @@ def _write_state(path: Path, state: dict) -> None:
         except FileNotFoundError:
             pass
         raise
-    _fsync_dir(path)
+    fsync_dir(path)
 
 
 def _make(path: Path, state: dict) -> bool:
@@ -436,7 +436,7 @@ def _make(path: Path, state: dict) -> bool:
         if (path / STATE).exists():
             return False
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
     return True
 
 
@@ -486,14 +486,6 @@ def _mtime(path: Path, fallback: Path | None = None) -> float:
         except FileNotFoundError:
             continue
     return time.time()
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 # -- errors -----------------------------------------------------------------------------------

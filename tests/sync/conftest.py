@@ -4,14 +4,13 @@ examples of one test, a simulated server restart, and logged-in clients of the s
 import uuid
 
 import pytest
-from sqlalchemy import text
 
 from app.catalogue import services as catalogue
 from app.extensions import db as _db
 from app.photos import services as photos
 from app.units import services as units
 from app.units import spatial
-from tests.conftest import Auth
+from tests.conftest import Auth, empty
 
 # What phones and their commands write, children first; people and the map stay.
 WRITTEN = (
@@ -32,21 +31,7 @@ def empty_written():
     """Empty the tables sync writes (the `db` fixture empties everything only after the
     test; a property test runs many examples in one test). Needs an app context."""
     _db.session.rollback()
-    if _db.engine.dialect.name == "postgresql":
-        _db.session.execute(text(f"TRUNCATE {', '.join(WRITTEN)} RESTART IDENTITY"))
-    else:
-        # The history refuses deletes: lift its guard for the cleaning, then put it back.
-        for event in ("update", "delete"):
-            _db.session.execute(text(f"DROP TRIGGER history_append_only_{event}"))
-        for table in WRITTEN:
-            _db.session.execute(text(f"DELETE FROM {table}"))
-        for event in ("UPDATE", "DELETE"):
-            _db.session.execute(
-                text(
-                    f"CREATE TRIGGER history_append_only_{event.lower()} BEFORE {event} "
-                    "ON history BEGIN SELECT RAISE(ABORT, 'history is append-only'); END"
-                )
-            )
+    empty(WRITTEN)
     _db.session.commit()
 
 
