@@ -7,7 +7,6 @@ from datetime import timedelta
 from flask import current_app, session
 from flask_login import login_user, logout_user
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.errors import ApiError, Forbidden
@@ -89,10 +88,9 @@ def load_user(login_id):
     user_id, _, version = (login_id or "").partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    # The caller's units decide what they see on nearly every request: load them at once.
-    user = db.session.get(
-        User, int(user_id), options=[joinedload(User.units), joinedload(User.responsible_for)]
-    )
+    # The caller's units load when a rule asks for them (measured: cheaper than loading them
+    # with the user on every request, and SQLite plans the joined form as a full scan).
+    user = db.session.get(User, int(user_id))
     if user is None or user.session_version != int(version) or not user.active:
         return None
     return user
