@@ -9,6 +9,8 @@ import numpy as np
 import shapely
 from shapely.geometry import shape
 
+from .simplify import round_coords
+
 LEVELS = ("district", "street", "community", "grid")
 POLYGONAL = ("Polygon", "MultiPolygon")
 COORD_DIGITS = 7  # 1e-7 degree is about 1 cm: finer than any survey, coarser than float noise.
@@ -184,10 +186,6 @@ def read_units(source, level):
     return units
 
 
-def _rounded(geom, ndigits):
-    return shapely.transform(geom, lambda c: np.round(c, ndigits))
-
-
 def _clean_number(v):
     # -0.0 would print as "-0.0"; integral floats are kept as floats so output is uniform.
     return 0.0 if v == 0 else v
@@ -225,7 +223,7 @@ def units_to_geojson(features, ndigits=COORD_DIGITS):
                     "level": f.level,
                     "parent_code": f.parent_code,
                 },
-                "geometry": _geometry_json(_rounded(f.geometry, ndigits)),
+                "geometry": _geometry_json(round_coords(f.geometry, ndigits)),
             }
         )
     return {"type": "FeatureCollection", "features": out}

@@ -2,7 +2,6 @@
 
 import math
 import re
-from datetime import timedelta
 
 from flask import current_app, session
 from flask_login import login_user, logout_user
@@ -94,13 +93,6 @@ def load_user(login_id):
     if user is None or user.session_version != int(version) or not user.active:
         return None
     return user
-
-
-def prune_login_attempts(older_than=timedelta(days=30)):
-    db.session.execute(
-        LoginAttempt.__table__.delete().where(LoginAttempt.at < utcnow() - older_than)
-    )
-    db.session.commit()
 
 
 MANAGERS = (SECRETARY, STREET_ADMIN, DISTRICT_ADMIN)

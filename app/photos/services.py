@@ -115,16 +115,6 @@ def attachments(entity, entity_ids):
     return found
 
 
-def kinds_attached(entity, entity_id):
-    return set(
-        db.session.execute(
-            select(Attachment.kind).where(
-                Attachment.entity == entity, Attachment.entity_id == entity_id
-            )
-        ).scalars()
-    )
-
-
 def open_for(user, sha, variant):
     """The served copy of a photo, if the user uploaded it or may see what it is attached to."""
     try:
