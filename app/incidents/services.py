@@ -1,6 +1,7 @@
 """Rules of incidents: reporting, the case flow with its deadlines, duplicates, whistles,
 escalation of overdue cases. Every change of state is one history entry."""
 
+import uuid
 from datetime import timedelta
 
 from sqlalchemy import or_, select
@@ -143,7 +144,7 @@ def report(user, body):
     place = _placement(body["lat"], body["lng"])
     now = clock.now()
     incident = Incident(
-        id=body.get("id") or _uuid(),
+        id=body.get("id") or str(uuid.uuid4()),
         category_code=body["category"],
         urgent=body["urgent"],
         description=body["description"],
@@ -185,12 +186,6 @@ def report(user, body):
         db.session.rollback()
         return report(user, body)
     return incident, True
-
-
-def _uuid():
-    import uuid
-
-    return str(uuid.uuid4())
 
 
 def similar(user, category, lat, lng, now=None):

@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import and_, or_, select, text
+from sqlalchemy import String, and_, cast, or_, select, text
 
 from app import clock
 from app.errors import ApiError
@@ -73,9 +73,12 @@ class Area:
             and_(HistoryEntry.entity == "task", HistoryEntry.entity_id.in_(mine_tasks)),
         ]
         if user.role == DEPARTMENT:
-            called = select(Whistle.incident_id).where(Whistle.department_id == user.department_id)
+            mine = Whistle.department_id == user.department_id
+            called = select(Whistle.incident_id).where(mine)
+            calls = select(cast(Whistle.id, String)).where(mine)
             own.append(and_(HistoryEntry.entity == "incident", HistoryEntry.entity_id.in_(called)))
-            own.append(HistoryEntry.entity == "whistle")  # shown only if its incident is visible
+            # Only its own calls: another department's call must not even name the incident.
+            own.append(and_(HistoryEntry.entity == "whistle", HistoryEntry.entity_id.in_(calls)))
         grids = self._unit_ids("grid")
         communities = self._unit_ids("community")
         if grids:

@@ -123,22 +123,30 @@ def test_a_withdrawn_area_is_purged_and_a_granted_one_filled_in(cast, as_user, d
     assert ("incident", mine["id"]) in held
 
 
-def test_lost_access_travels_as_a_tombstone(cast, as_user, db):
-    dept = as_user(cast.dept_user)
-    incident = as_user(cast.member).post("/api/incidents", json=report_body(cast.grid)).get_json()
-    as_user(cast.street_admin).post(
-        f"/api/incidents/{incident['id']}/whistle", json={"departments": ["urban_management"]}
-    )
+def test_a_department_pulls_its_own_calls_and_nothing_of_others(cast, as_user, db):
+    dept, street = as_user(cast.dept_user), as_user(cast.street_admin)
     _, cursor, _ = pull_all(dept)
-    # The whistle is withdrawn by an administrator (a correction made in the database).
+    ours = as_user(cast.member).post("/api/incidents", json=report_body(cast.grid)).get_json()
+    theirs = as_user(cast.member).post("/api/incidents", json=report_body(cast.grid)).get_json()
+    for incident, department, answer in (
+        (ours, "urban_management", dept),
+        (theirs, "water", as_user(cast.other_dept_user)),
+    ):
+        called = street.post(
+            f"/api/incidents/{incident['id']}/whistle", json={"departments": [department]}
+        )
+        call = called.get_json()[0]["id"]
+        assert answer.post(f"/api/whistles/{call}/report", json={}).status_code == 200
+    changes, cursor, _ = pull_all(dept, cursor)
+    # The other department's call names no incident to it, not even as a tombstone.
+    assert [(c["id"], c["op"]) for c in changes] == [(ours["id"], "put")]
+
+    # A call withdrawn by an administrator (a correction in the database) leaks nothing more.
     db.session.execute(text("DELETE FROM whistle"))
-    db.session.execute(
-        text("UPDATE incident SET updated_at = updated_at WHERE id = :id"), {"id": incident["id"]}
-    )
     db.session.commit()
-    as_user(cast.secretary).post(f"/api/incidents/{incident['id']}/accept", json={})
+    as_user(cast.secretary).post(f"/api/incidents/{ours['id']}/accept", json={})
     changes, _, _ = pull_all(dept, cursor)
-    assert [(c["id"], c["op"]) for c in changes] == []  # no longer in its area: nothing leaks
+    assert changes == []
 
 
 def test_an_old_cursor_gets_resync(cast, as_user, monkeypatch, app):
