@@ -35,11 +35,18 @@ from geo import demo as geo_demo
 PASSWORD = "correct horse battery staple"
 MAP_LEVELS = ("district", "street", "community", "grid")
 TABLES = (
+    "inbox_message",
+    "push_subscription",
+    "roll_call_person",
+    "roll_call",
+    "emergency_reinforcement",
+    "emergency_switch_grid",
     "sync_command",
     "sync_device",
     "history",
     "task_claim",
     "task",
+    "emergency_switch",
     "whistle",
     "incident_follower",
     "attachment",

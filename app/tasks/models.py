@@ -21,7 +21,8 @@ from app.units.models import utcnow
 
 OPEN, COMPLETED, VERIFIED, CANCELLED = "open", "completed", "verified", "cancelled"
 STATES = (OPEN, COMPLETED, VERIFIED, CANCELLED)
-KINDS = ("routine", "incident", "micro_wish", "volunteer")
+KINDS = ("routine", "incident", "micro_wish", "volunteer")  # what a secretary creates
+EMERGENCY = "emergency"  # made from a template when a switch starts (app/emergency)
 
 
 class Task(db.Model):
@@ -38,6 +39,10 @@ class Task(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(16))
     incident_id: Mapped[str | None] = mapped_column(ForeignKey("incident.id"), index=True)
+    # The emergency switch whose task template made it: such tasks come first in lists.
+    emergency_id: Mapped[str | None] = mapped_column(
+        ForeignKey("emergency_switch.id"), index=True
+    )
     community_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
     grid_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
     target: Mapped[str] = mapped_column(Text)
