@@ -1,0 +1,1 @@
+"""Getting the word out: the in-app inbox and Web Push."""
