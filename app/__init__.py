@@ -51,6 +51,8 @@ def register_extensions(app):
 def register_blueprints(app):
     from app.catalogue.routes import blp as catalogue
     from app.dispatch.routes import blp as dispatch
+    from app.emergency.routes import blp as emergency
+    from app.emergency.routes import calls as rollcalls
     from app.incidents.routes import blp as incidents
     from app.people.routes import blp as people
     from app.photos.routes import blp as photos
@@ -69,6 +71,8 @@ def register_blueprints(app):
         incidents,
         tasks,
         dispatch,
+        emergency,
+        rollcalls,
         photos,
         sync,
         uploads,

@@ -22,6 +22,11 @@ SHIPPED = {
 _cache, _lock = {}, Lock()
 
 
+def ship(kind, *paths):
+    """Another domain's reference document, seeded from its data file (version 0)."""
+    SHIPPED[kind] = list(paths)
+
+
 def _newest(kind, *columns):
     return db.session.execute(
         select(ReferenceDocument.version, *columns)
@@ -98,7 +103,8 @@ def calendar():
     return _built("holidays", build)
 
 
-def _save(kind, data, user):
+def save_document(kind, data, user):
+    """A new version of a document, in force from now; its number."""
     g.pop("reference_documents", None)
     version = (
         db.session.execute(
@@ -124,7 +130,7 @@ def replace_catalogue(data, user):
     problems = validate_catalogue(data, department_codes())
     if problems:
         raise Invalid("The catalogue has problems.", fields=_problems_as_fields(problems))
-    return _save("catalogue", data, user)
+    return save_document("catalogue", data, user)
 
 
 def replace_holidays(data, user):
@@ -133,4 +139,4 @@ def replace_holidays(data, user):
         raise Invalid('Send {"years": [holiday lists]}.', fields={"years": ["required"]})
     if problems:
         raise Invalid("The holiday list has problems.", fields=_problems_as_fields(problems))
-    return _save("holidays", data, user)
+    return save_document("holidays", data, user)

@@ -40,9 +40,7 @@ class Task(db.Model):
     kind: Mapped[str] = mapped_column(String(16))
     incident_id: Mapped[str | None] = mapped_column(ForeignKey("incident.id"), index=True)
     # The emergency switch whose task template made it: such tasks come first in lists.
-    emergency_id: Mapped[str | None] = mapped_column(
-        ForeignKey("emergency_switch.id"), index=True
-    )
+    emergency_id: Mapped[str | None] = mapped_column(ForeignKey("emergency_switch.id"), index=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
     grid_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
     target: Mapped[str] = mapped_column(Text)

@@ -95,6 +95,9 @@ class TaskOut(Schema):
     title = fields.String()
     kind = fields.String()
     incident_id = fields.String(allow_none=True)
+    emergency_id = fields.String(
+        allow_none=True, metadata={"description": "made by this emergency switch: comes first"}
+    )
     community = fields.Nested(Ref)
     grid = fields.Nested(Ref, allow_none=True)
     target = fields.String()

@@ -2,21 +2,23 @@
 progress, completion with evidence, verification. Every change is one history entry."""
 
 import uuid
+from datetime import timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, undefer
 
 from app import clock, transaction
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
+from app.history.models import HistoryEntry
 from app.history.services import record, register_scope, timeline
 from app.incidents.models import Incident
 from app.people import services as people
 from app.people.models import DISTRICT_ADMIN, User
 from app.photos import services as photos
 from app.rules import require, require_state
-from app.tasks.models import CANCELLED, COMPLETED, OPEN, VERIFIED, Claim, Task
+from app.tasks.models import CANCELLED, COMPLETED, EMERGENCY, OPEN, VERIFIED, Claim, Task
 from app.units import spatial
 from app.units.models import Unit
 
@@ -123,6 +125,120 @@ def create(user, body):
     )
     transaction.commit()
     return task, True
+
+
+def create_for_emergency(user, switch_id, specs):
+    """Emergency tasks from a template, in bulk (a whole district is 514 grids times the
+    template): two statements, whatever the number. Each spec holds title, target, measures,
+    capacity, hours (its natural-hour time limit), stage, grid_id, community_id and
+    responsible_id. The number made."""
+    if not specs:
+        return 0
+    now = clock.now()
+    rows = [
+        {
+            "id": str(uuid.uuid4()),
+            "title": spec["title"],
+            "kind": EMERGENCY,
+            "emergency_id": switch_id,
+            "community_id": spec["community_id"],
+            "grid_id": spec["grid_id"],
+            "target": spec["target"],
+            "capacity": spec["capacity"],
+            "claimed": 0,
+            "responsible_id": spec["responsible_id"],
+            "deadline": now + timedelta(hours=spec["hours"]),
+            "measures": spec["measures"],
+            "state": OPEN,
+            "created_by_id": user.id,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for spec in specs
+    ]
+    db.session.execute(insert(Task), rows)
+    db.session.execute(
+        insert(HistoryEntry),
+        [
+            {
+                "entity": "task",
+                "entity_id": row["id"],
+                "action": "create",
+                "actor_id": user.id,
+                "actor_role": user.role,
+                "to_state": OPEN,
+                "note": row["title"],
+                "data": {"emergency": switch_id, "stage": spec["stage"]},
+                "at": now,
+                "grid_id": row["grid_id"],
+                "community_id": row["community_id"],
+            }
+            for row, spec in zip(rows, specs, strict=True)
+        ],
+    )
+    return len(rows)
+
+
+def end_emergency(user, switch_id, reason):
+    """The switch's open tasks end with it, their places freed; the number cancelled."""
+    open_tasks = db.session.execute(
+        select(Task.id, Task.grid_id, Task.community_id).where(
+            Task.emergency_id == switch_id, Task.state == OPEN
+        )
+    ).all()
+    if not open_tasks:
+        return 0
+    ids = [row.id for row in open_tasks]
+    now = clock.now()
+    db.session.execute(
+        update(Claim)
+        .where(Claim.task_id.in_(ids), Claim.live)
+        .values(live=False, released_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(Task)
+        .where(Task.id.in_(ids))
+        .values(state=CANCELLED, claimed=0, reason=reason, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        insert(HistoryEntry),
+        [
+            {
+                "entity": "task",
+                "entity_id": row.id,
+                "action": "cancel",
+                "actor_id": user.id,
+                "actor_role": user.role,
+                "from_state": OPEN,
+                "to_state": CANCELLED,
+                "note": reason,
+                "at": now,
+                "grid_id": row.grid_id,
+                "community_id": row.community_id,
+            }
+            for row in open_tasks
+        ],
+    )
+    return len(ids)
+
+
+def emergency_figures(switch_id):
+    """How a switch's tasks stand: open (of which claimed and overdue), completed, verified,
+    cancelled."""
+    now = clock.now()
+    figures = dict.fromkeys(("open", "claimed", "overdue", "completed", "verified", "cancelled"), 0)
+    for state, claimed, overdue, count in db.session.execute(
+        select(Task.state, Task.claimed > 0, Task.deadline < now, func.count())
+        .where(Task.emergency_id == switch_id)
+        .group_by(Task.state, Task.claimed > 0, Task.deadline < now)
+    ):
+        figures[state] += count
+        if state == OPEN:
+            figures["claimed"] += count if claimed else 0
+            figures["overdue"] += count if overdue else 0
+    return figures
 
 
 # -- claims -------------------------------------------------------------------------------------
@@ -461,7 +577,8 @@ def listing(user, filters):
         query = query.where(Task.state == OPEN, Task.claimed < Task.capacity)
     if filters.get("overdue"):
         query = query.where(Task.state == OPEN, Task.deadline < clock.now())
-    query = query.order_by(Task.deadline, Task.created_at)
+    # Emergency work first: the normal queue steps back, and is all still there.
+    query = query.order_by(Task.emergency_id.is_(None), Task.deadline, Task.created_at)
     return (
         db.session.execute(query.limit(filters.get("limit", 100)).offset(filters.get("offset", 0)))
         .scalars()
@@ -490,6 +607,7 @@ def present(user, tasks, *, detail=False):
             "id": task.id,
             "title": task.title,
             "kind": task.kind,
+            "emergency_id": task.emergency_id,
             "incident_id": task.incident_id,
             "community": {"code": task.community.code, "name": task.community.name},
             "grid": {"code": task.grid.code, "name": task.grid.name} if task.grid else None,

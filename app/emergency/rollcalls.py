@@ -1,0 +1,441 @@
+"""叫应 roll-calls: everyone who answers for a part of the map is asked, each acknowledges
+once (one conditional UPDATE, so a phone's resends count once), figures per grid, community
+and street, re-issue to those outstanding, and escalation of those still silent to whoever
+answers for them."""
+
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.orm import aliased
+
+from app import clock, transaction
+from app.emergency import scope
+from app.emergency.models import RollCall, RollCallPerson
+from app.errors import Invalid, NotFound
+from app.extensions import db
+from app.history.services import record, register_scope
+from app.notify import services as inbox
+from app.people import services as people
+from app.people.models import (
+    DISTRICT_ADMIN,
+    SECRETARY,
+    STREET_ADMIN,
+    User,
+    responsibility,
+    user_scope,
+)
+from app.rules import require
+from app.units.models import Unit
+
+ESCALATE_AFTER_MIN = 10  # outstanding people go up the chain after this many minutes
+LEVELS = ("grid", "community", "street")
+
+
+def people_in(grids):
+    """{user id: (grid id, community id, street id)} of everyone who answers for `grids`
+    (rows of (grid id, code, community id, street id)): the members serving them, the
+    secretaries of their communities, the 包保 leaders of any of those units and the admins
+    of their streets; each person once, placed where they answer most closely."""
+    where = {g: (g, c, s) for g, _, c, s in grids}
+    streets = {s for *_, s in grids}
+    where.update({c: (None, c, s) for _, _, c, s in grids})
+    where.update({s: (None, None, s) for s in streets})
+    grid_ids = [g for g, *_ in grids]
+    community_ids = list({c for _, _, c, _ in grids})
+    found = {}
+    asks = (
+        (user_scope, grid_ids, people.FIELD),
+        (user_scope, community_ids, (SECRETARY,)),
+        (responsibility, list(where), None),
+        (user_scope, list(streets), (STREET_ADMIN,)),
+    )
+    for table, unit_ids, roles in asks:
+        query = (
+            select(table.c.user_id, table.c.unit_id)
+            .join(User, User.id == table.c.user_id)
+            .where(table.c.unit_id.in_(unit_ids), User.active)
+            .order_by(table.c.unit_id)
+        )
+        if roles:
+            query = query.where(User.role.in_(roles))
+        for user_id, unit_id in db.session.execute(query):
+            found.setdefault(user_id, where[unit_id])
+    return found
+
+
+def call(user, grids, message, escalate_after_min, switch=None):
+    """Ask everyone over `grids` (but the caller): (the roll-call, the ids of those asked)."""
+    asked = people_in(grids)
+    asked.pop(user.id, None)
+    now = clock.now()
+    item = RollCall(
+        id=str(uuid.uuid4()),
+        switch_id=switch.id if switch else None,
+        message=message,
+        drill=bool(switch and switch.drill),
+        created_by_id=user.id,
+        created_at=now,
+        escalate_after_min=escalate_after_min,
+        issues=1,
+        last_issued_at=now,
+    )
+    db.session.add(item)
+    db.session.flush()
+    if asked:
+        db.session.execute(
+            insert(RollCallPerson),
+            [
+                {
+                    "roll_call_id": item.id,
+                    "user_id": user_id,
+                    "grid_id": g,
+                    "community_id": c,
+                    "street_id": s,
+                }
+                for user_id, (g, c, s) in asked.items()
+            ],
+        )
+    record("rollcall", item.id, "issue", user, note=message, data={"asked": len(asked)})
+    inbox.deliver(asked, "rollcall", f"叫应：{message}", None, "rollcall", item.id)
+    return item, list(asked)
+
+
+def call_on_demand(user, body):
+    """A roll-call without a switch: a street over its street, a secretary over their
+    community, the district anywhere."""
+    grids = scope.grids_of(body["scope"])
+    require(
+        scope.may_act_over(user, grids),
+        "Roll-calls are called by the district, a street over its street and a secretary "
+        "over their community.",
+    )
+    item, _ = call(user, grids, body["message"], body["escalate_after_min"])
+    transaction.commit()
+    return item
+
+
+def _mine(user, call_id):
+    return db.session.get(RollCallPerson, (call_id, user.id))
+
+
+def _runs(user, item):
+    """Who sees the figures and re-issues: its caller, the district, and the secretaries and
+    street admins over the people it asked."""
+    if user.role == DISTRICT_ADMIN or item.created_by_id == user.id:
+        return True
+    return user.role in (SECRETARY, STREET_ADMIN) and bool(_area_filter(user))
+
+
+def _area_filter(user):
+    """The units whose people a manager follows: their communities and streets."""
+    return [unit for unit in user.units if unit.level in ("community", "street")]
+
+
+def _in_area(user, item):
+    """A condition on RollCallPerson: the people the caller follows in this call."""
+    if user.role == DISTRICT_ADMIN or item.created_by_id == user.id:
+        return RollCallPerson.roll_call_id == item.id
+    units = _area_filter(user)
+    return or_(
+        RollCallPerson.community_id.in_([u.id for u in units if u.level == "community"]),
+        RollCallPerson.street_id.in_([u.id for u in units if u.level == "street"]),
+    )
+
+
+def visible(user, item):
+    return _mine(user, item.id) is not None or (
+        _runs(user, item)
+        and db.session.execute(
+            select(RollCallPerson.user_id)
+            .where(RollCallPerson.roll_call_id == item.id, _in_area(user, item))
+            .limit(1)
+        ).first()
+        is not None
+    )
+
+
+def get_visible(user, call_id):
+    item = db.session.get(RollCall, call_id)
+    if item is None or not visible(user, item):
+        raise NotFound("No such roll-call.", fields={"id": [call_id]})
+    return item
+
+
+def acknowledge(user, call_id, device_time=None):
+    """Acknowledge once: a resend finds the row answered and changes nothing."""
+    answered = db.session.execute(
+        update(RollCallPerson)
+        .where(
+            RollCallPerson.roll_call_id == call_id,
+            RollCallPerson.user_id == user.id,
+            RollCallPerson.acknowledged_at.is_(None),
+        )
+        .values(acknowledged_at=clock.now(), device_time=device_time)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    item = db.session.get(RollCall, call_id)
+    if not answered:
+        if item is None or _mine(user, call_id) is None:
+            raise NotFound("You were not asked by this roll-call.", fields={"id": [call_id]})
+        return item
+    record("rollcall", call_id, "acknowledge", user, device_time=device_time)
+    transaction.commit()
+    return item
+
+
+def reissue(user, call_id):
+    """Ask again those still outstanding (within the caller's area): the escalation clock
+    starts again for them."""
+    item = get_visible(user, call_id)
+    require(_runs(user, item), "Only who called it and the managers over it re-issue it.")
+    if item.closed_at is not None:
+        raise Invalid("The roll-call is closed.", code="closed", fields={"id": [call_id]})
+    outstanding = (
+        db.session.execute(
+            select(RollCallPerson.user_id).where(
+                RollCallPerson.roll_call_id == item.id,
+                RollCallPerson.acknowledged_at.is_(None),
+                _in_area(user, item),
+            )
+        )
+        .scalars()
+        .all()
+    )
+    item.issues += 1
+    item.last_issued_at = clock.now()
+    record("rollcall", item.id, "reissue", user, data={"asked": len(outstanding)})
+    inbox.deliver(outstanding, "rollcall", f"再次叫应：{item.message}", None, "rollcall", item.id)
+    transaction.commit()
+    return len(outstanding)
+
+
+def figures(user, call_id, level="community"):
+    """Asked, acknowledged and outstanding per unit of `level` within the caller's area,
+    with the people outstanding."""
+    if level not in LEVELS:
+        raise Invalid("Count by grid, community or street.", fields={"level": [level]})
+    item = get_visible(user, call_id)
+    require(_runs(user, item), "Figures are for who called it and the managers over it.")
+    column = getattr(RollCallPerson, f"{level}_id")
+    unit = aliased(Unit)
+    rows = db.session.execute(
+        select(
+            column,
+            unit.code,
+            unit.name,
+            func.count(),
+            func.count(RollCallPerson.acknowledged_at),
+        )
+        .outerjoin(unit, unit.id == column)
+        .where(RollCallPerson.roll_call_id == item.id, _in_area(user, item))
+        .group_by(column, unit.code, unit.name)
+        .order_by(unit.code)
+    ).all()
+    silent = {}
+    for unit_id, user_id, name, phone, role in db.session.execute(
+        select(column, User.id, User.name, User.phone, User.role)
+        .join(User, User.id == RollCallPerson.user_id)
+        .where(
+            RollCallPerson.roll_call_id == item.id,
+            RollCallPerson.acknowledged_at.is_(None),
+            _in_area(user, item),
+        )
+        .order_by(User.name)
+    ):
+        silent.setdefault(unit_id, []).append(
+            {
+                "id": user_id,
+                "name": name,
+                "role": role,
+                "phone": phone if people.sees_contacts(user) else people.mask_phone(phone),
+            }
+        )
+    units = [
+        {
+            "code": code,
+            "name": name,
+            "asked": asked,
+            "acknowledged": acked,
+            "outstanding": asked - acked,
+            "outstanding_people": silent.get(unit_id, []),
+        }
+        for unit_id, code, name, asked, acked in rows
+    ]
+    return {
+        "id": item.id,
+        "level": level,
+        "asked": sum(u["asked"] for u in units),
+        "acknowledged": sum(u["acknowledged"] for u in units),
+        "outstanding": sum(u["outstanding"] for u in units),
+        "units": units,
+    }
+
+
+def _answerers(role, unit_ids):
+    """{unit id: [user id]} of the people of `role` whose scope is each unit."""
+    found = {}
+    for unit_id, user_id in db.session.execute(
+        select(user_scope.c.unit_id, User.id)
+        .join(User, User.id == user_scope.c.user_id)
+        .where(user_scope.c.unit_id.in_(unit_ids), User.role == role, User.active)
+    ):
+        found.setdefault(unit_id, []).append(user_id)
+    return found
+
+
+def escalate_roll_calls(now=None):
+    """Escalate the people still silent `escalate_after_min` minutes after the roll-call was
+    (re-)issued to whoever answers for them: a grid's people to the community's secretary,
+    a secretary to the street's admin, a street to the district. Run every minute (the
+    worker does). Each person is escalated once per roll-call; the number escalated."""
+    now = now or clock.now()
+    escalated = 0
+    for item in (
+        db.session.execute(select(RollCall).where(RollCall.closed_at.is_(None))).scalars().all()
+    ):
+        if item.last_issued_at + timedelta(minutes=item.escalate_after_min) > now:
+            continue
+        silent = db.session.execute(
+            select(
+                RollCallPerson.user_id,
+                User.name,
+                RollCallPerson.grid_id,
+                RollCallPerson.community_id,
+                RollCallPerson.street_id,
+            )
+            .join(User, User.id == RollCallPerson.user_id)
+            .where(
+                RollCallPerson.roll_call_id == item.id,
+                RollCallPerson.acknowledged_at.is_(None),
+                RollCallPerson.escalated_at.is_(None),
+            )
+        ).all()
+        if not silent:
+            continue
+        secretaries = _answerers(SECRETARY, {p.community_id for p in silent if p.grid_id})
+        admins = _answerers(STREET_ADMIN, {p.street_id for p in silent if not p.grid_id})
+        district = (
+            db.session.execute(select(User.id).where(User.role == DISTRICT_ADMIN, User.active))
+            .scalars()
+            .all()
+        )
+        to = {}
+        for person in silent:
+            if person.grid_id:
+                targets = secretaries.get(person.community_id)
+            elif person.community_id:
+                targets = admins.get(person.street_id)
+            else:
+                targets = None
+            for target in targets or district:
+                if target != person.user_id:
+                    to.setdefault(target, []).append(person.name)
+        for target, names in to.items():
+            shown = "、".join(names[:20]) + (f" 等{len(names)}人" if len(names) > 20 else "")
+            inbox.deliver(
+                [target], "escalation", f"叫应未回复：{len(names)}人", shown, "rollcall", item.id
+            )
+        db.session.execute(
+            update(RollCallPerson)
+            .where(
+                RollCallPerson.roll_call_id == item.id,
+                RollCallPerson.user_id.in_([p.user_id for p in silent]),
+            )
+            .values(escalated_at=now)
+        )
+        record("rollcall", item.id, "escalate", None, data={"people": len(silent)})
+        escalated += len(silent)
+    db.session.commit()
+    return escalated
+
+
+def snapshot(user, after_id, since, limit):
+    """A first sync's roll-calls: those asking the user, and those over a manager's area,
+    open or lately made."""
+    query = select(RollCall).where(
+        or_(RollCall.closed_at.is_(None), RollCall.created_at >= since),
+        RollCall.id > (after_id or ""),
+    )
+    rows = db.session.execute(query.order_by(RollCall.id)).scalars()
+    return [item for item in rows if visible(user, item)][:limit]
+
+
+def present(user, calls):
+    if not calls:
+        return []
+    ids = [item.id for item in calls]
+    totals = {
+        call_id: (asked, acked)
+        for call_id, asked, acked in db.session.execute(
+            select(
+                RollCallPerson.roll_call_id,
+                func.count(),
+                func.count(RollCallPerson.acknowledged_at),
+            )
+            .where(RollCallPerson.roll_call_id.in_(ids))
+            .group_by(RollCallPerson.roll_call_id)
+        )
+    }
+    mine = {
+        row.roll_call_id: row
+        for row in db.session.execute(
+            select(RollCallPerson).where(
+                RollCallPerson.roll_call_id.in_(ids), RollCallPerson.user_id == user.id
+            )
+        ).scalars()
+    }
+    out = []
+    for item in calls:
+        asked, acked = totals.get(item.id, (0, 0))
+        answer = mine.get(item.id)
+        out.append(
+            {
+                "id": item.id,
+                "switch_id": item.switch_id,
+                "message": item.message,
+                "drill": item.drill,
+                "created_at": item.created_at,
+                "created_by": {"id": item.created_by.id, "name": item.created_by.name},
+                "escalate_after_min": item.escalate_after_min,
+                "issues": item.issues,
+                "last_issued_at": item.last_issued_at,
+                "closed_at": item.closed_at,
+                "asked": asked,
+                "acknowledged": acked,
+                "outstanding": asked - acked,
+                "mine": {
+                    "asked": answer is not None,
+                    "acknowledged_at": answer.acknowledged_at if answer else None,
+                },
+                "runs": _runs(user, item),
+            }
+        )
+    return out
+
+
+def feed_filter(user, history):
+    """Which history rows of roll-calls reach a user's phone: those of calls asking them
+    (but not every colleague's answer), and for managers those over their area."""
+    asked = select(RollCallPerson.roll_call_id).where(RollCallPerson.user_id == user.id)
+    own = and_(
+        history.entity_id.in_(asked),
+        or_(history.action != "acknowledge", history.actor_id == user.id),
+    )
+    units = _area_filter(user) if user.role in (SECRETARY, STREET_ADMIN) else []
+    if not units:
+        return and_(history.entity == "rollcall", own)
+    followed = select(RollCallPerson.roll_call_id).where(
+        or_(
+            RollCallPerson.community_id.in_([u.id for u in units if u.level == "community"]),
+            RollCallPerson.street_id.in_([u.id for u in units if u.level == "street"]),
+        )
+    )
+    made = select(RollCall.id).where(RollCall.created_by_id == user.id)
+    return and_(
+        history.entity == "rollcall",
+        or_(own, history.entity_id.in_(followed), history.entity_id.in_(made)),
+    )
+
+
+register_scope("rollcall", lambda call_id: (None, None))

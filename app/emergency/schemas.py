@@ -1,0 +1,205 @@
+"""Request and response shapes for emergency switches and roll-calls."""
+
+from marshmallow import Schema, fields, post_load, validate
+
+from app.emergency.models import KINDS, LEVEL_BY_NAME, SCOPES, STATES
+from app.incidents.schemas import UUID, PersonRef, Ref, Text
+
+Level = lambda **kw: fields.String(  # noqa: E731
+    validate=validate.OneOf(tuple(LEVEL_BY_NAME)),
+    metadata={"description": "response level: I red (most severe), II orange, III yellow, IV blue"},
+    **kw,
+)
+
+
+class ScopeIn(Schema):
+    level = fields.String(required=True, validate=validate.OneOf(SCOPES))
+    codes = fields.List(
+        fields.String(validate=validate.Length(max=20)),
+        validate=validate.Length(max=600),
+        metadata={"description": "unit codes of that level (not for district or polygon)"},
+    )
+    geometry = fields.Dict(metadata={"description": "a GeoJSON Polygon or MultiPolygon (WGS-84)"})
+
+
+class RollCallOptions(Schema):
+    roll_call_message = fields.String(validate=validate.Length(min=1, max=500), load_default=None)
+    escalate_after_min = fields.Integer(
+        validate=validate.Range(1, 24 * 60),
+        load_default=None,
+        metadata={"description": "escalate the silent after this many minutes (default 10)"},
+    )
+
+
+class SwitchIn(RollCallOptions):
+    id = fields.String(validate=UUID, metadata={"description": "made by the client, for retries"})
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    level = Level(required=True)
+    drill = fields.Boolean(load_default=False, metadata={"description": "演练: out of statistics"})
+    reason = Text(required=True)
+    scope = fields.Nested(ScopeIn, required=True)
+
+    @post_load
+    def rank(self, data, **kwargs):
+        data["level"] = LEVEL_BY_NAME[data["level"]]
+        return data
+
+
+class DecideIn(RollCallOptions):
+    approve = fields.Boolean(required=True)
+    note = fields.String(validate=validate.Length(max=2000), load_default=None)
+
+
+class LevelIn(Schema):
+    level = Level(required=True)
+    note = fields.String(validate=validate.Length(max=2000), load_default=None)
+
+    @post_load
+    def rank(self, data, **kwargs):
+        data["level"] = LEVEL_BY_NAME[data["level"]]
+        return data
+
+
+class ReinforceIn(Schema):
+    user_id = fields.Integer(required=True)
+    grid = fields.String(required=True, metadata={"description": "a grid code in the switch"})
+
+
+class SwitchQuery(Schema):
+    state = fields.List(fields.String(validate=validate.OneOf(STATES)))
+
+
+class SwitchOut(Schema):
+    id = fields.String()
+    kind = fields.String()
+    level = fields.String()
+    colour = fields.String()
+    title = fields.String(metadata={"description": "防汛Ⅱ级应急响应, as the banner says it"})
+    drill = fields.Boolean()
+    reason = fields.String()
+    state = fields.String()
+    scope = fields.Dict()
+    street = fields.Nested(Ref, allow_none=True)
+    requested_by = fields.Nested(PersonRef)
+    requested_at = fields.DateTime()
+    started_at = fields.DateTime(allow_none=True)
+    ended_at = fields.DateTime(allow_none=True)
+    note = fields.String(allow_none=True)
+    grids = fields.List(fields.String(), metadata={"description": "codes of the grids covered"})
+    roll_call = fields.String(allow_none=True, metadata={"description": "its newest roll-call"})
+    may_decide = fields.Boolean(metadata={"description": "the caller may decide, change, end"})
+
+
+class GridMode(Schema):
+    switch = fields.String()
+    level = fields.String()
+    colour = fields.String()
+    kind = fields.String()
+    drill = fields.Boolean()
+    title = fields.String()
+
+
+class ModesOut(Schema):
+    grids = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(GridMode),
+        metadata={"description": "grid code → its effective (most severe) mode"},
+    )
+
+
+class TemplatesIn(Schema):
+    data = fields.Dict(required=True)
+
+
+class TemplatesOut(Schema):
+    version = fields.Integer(metadata={"description": "0: the file shipped with the code"})
+    data = fields.Dict()
+
+
+class RollCallIn(Schema):
+    scope = fields.Nested(ScopeIn, required=True)
+    message = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    escalate_after_min = fields.Integer(validate=validate.Range(1, 24 * 60), load_default=10)
+
+
+class AckIn(Schema):
+    device_time = fields.AwareDateTime(load_default=None)
+
+
+class MyAnswer(Schema):
+    asked = fields.Boolean()
+    acknowledged_at = fields.DateTime(allow_none=True)
+
+
+class RollCallOut(Schema):
+    id = fields.String()
+    switch_id = fields.String(allow_none=True)
+    message = fields.String()
+    drill = fields.Boolean()
+    created_at = fields.DateTime()
+    created_by = fields.Nested(PersonRef)
+    escalate_after_min = fields.Integer()
+    issues = fields.Integer()
+    last_issued_at = fields.DateTime()
+    closed_at = fields.DateTime(allow_none=True)
+    asked = fields.Integer()
+    acknowledged = fields.Integer()
+    outstanding = fields.Integer()
+    mine = fields.Nested(MyAnswer)
+    runs = fields.Boolean(metadata={"description": "the caller sees figures and re-issues"})
+
+
+class FiguresQuery(Schema):
+    level = fields.String(
+        validate=validate.OneOf(("grid", "community", "street")), load_default="community"
+    )
+
+
+class Silent(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    role = fields.String()
+    phone = fields.String()
+
+
+class UnitFigures(Schema):
+    code = fields.String(allow_none=True)
+    name = fields.String(allow_none=True)
+    asked = fields.Integer()
+    acknowledged = fields.Integer()
+    outstanding = fields.Integer()
+    outstanding_people = fields.List(fields.Nested(Silent))
+
+
+class FiguresOut(Schema):
+    id = fields.String()
+    level = fields.String()
+    asked = fields.Integer()
+    acknowledged = fields.Integer()
+    outstanding = fields.Integer()
+    units = fields.List(fields.Nested(UnitFigures))
+
+
+class ReissueOut(Schema):
+    asked = fields.Integer(metadata={"description": "how many were asked again"})
+
+
+class TaskFigures(Schema):
+    open = fields.Integer()
+    claimed = fields.Integer(metadata={"description": "open tasks with at least one holder"})
+    overdue = fields.Integer()
+    completed = fields.Integer()
+    verified = fields.Integer()
+    cancelled = fields.Integer()
+
+
+class LiveSwitch(Schema):
+    switch = fields.Nested(SwitchOut)
+    roll_call = fields.Nested(FiguresOut, allow_none=True)
+    tasks = fields.Nested(TaskFigures)
+
+
+class LiveOut(Schema):
+    at = fields.DateTime()
+    poll_after_s = fields.Integer(metadata={"description": "ask again after this long"})
+    switches = fields.List(fields.Nested(LiveSwitch))

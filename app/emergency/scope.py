@@ -1,0 +1,68 @@
+"""The part of the map a switch or a roll-call names, and who may act over it."""
+
+from shapely.geometry import shape
+from sqlalchemy import or_, select
+from sqlalchemy.orm import aliased
+
+from app.errors import Invalid
+from app.extensions import db
+from app.people.models import DISTRICT_ADMIN, SECRETARY, STREET_ADMIN
+from app.units import spatial
+from app.units.models import Unit
+
+
+def grids_of(scope):
+    """[(grid id, code, community id, street id)] of the grids a scope names, in code order:
+    {"level": "district"}, {"level": street|community|grid, "codes": [...]}, or
+    {"level": "polygon", "geometry": GeoJSON} (the grids it touches)."""
+    grid, community = aliased(Unit), aliased(Unit)
+    query = (
+        select(grid.id, grid.code, grid.parent_id, community.parent_id)
+        .join(community, community.id == grid.parent_id)
+        .where(grid.level == "grid")
+    )
+    level = scope["level"]
+    if level == "polygon":
+        try:
+            geometry = shape(scope["geometry"])
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise Invalid(
+                "Draw the area as a GeoJSON polygon.", fields={"scope.geometry": ["not GeoJSON"]}
+            ) from None
+        if geometry.geom_type not in ("Polygon", "MultiPolygon") or not geometry.is_valid:
+            raise Invalid(
+                "The drawn area must be a valid polygon.",
+                fields={"scope.geometry": [f"{geometry.geom_type}, valid: {geometry.is_valid}"]},
+            )
+        query = query.where(grid.id.in_(spatial.grids_touching(geometry)))
+    elif level != "district":
+        codes = scope.get("codes") or []
+        if not codes:
+            raise Invalid(f"Name the {level} codes.", fields={"scope.codes": ["required"]})
+        found = dict(
+            db.session.execute(select(Unit.code, Unit.level).where(Unit.code.in_(codes))).all()
+        )
+        unknown = [code for code in codes if found.get(code) != level]
+        if unknown:
+            raise Invalid(f"No {level} with these codes.", fields={"scope.codes": unknown})
+        query = query.where(or_(*(grid.code.startswith(code) for code in codes)))
+    rows = db.session.execute(query.order_by(grid.code)).all()
+    if not rows:
+        raise Invalid("That area holds no grid.", fields={"scope": ["no grid"]})
+    return rows
+
+
+def own(user, level):
+    return {unit.id for unit in user.units if unit.level == level}
+
+
+def may_act_over(user, grids):
+    """District admins anywhere, street admins within their street, secretaries within their
+    community: who may switch (a secretary only requests) or call the roll over `grids`."""
+    if user.role == DISTRICT_ADMIN:
+        return True
+    if user.role == STREET_ADMIN:
+        return {street for *_, street in grids} <= own(user, "street")
+    if user.role == SECRETARY:
+        return {community for _, _, community, _ in grids} <= own(user, "community")
+    return False
