@@ -39,6 +39,10 @@ export default defineConfig({
         // /api is the server's own: never answered with the app's page.
         navigateFallbackDenylist: [/^\/api(\/|$)/],
         cleanupOutdatedCaches: true,
+        // The first install takes over the open page at once: a member who goes offline in
+        // the very session they installed the app in still gets every screen from the cache.
+        // (Later versions still wait for the user; see registerType.)
+        clientsClaim: true,
         // API data lives in IndexedDB (the sync engine), not in the service worker's caches.
         runtimeCaching: [],
       },

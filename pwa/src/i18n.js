@@ -59,3 +59,19 @@ export function errorText(error) {
   if (code && te(`errors.${code}`)) return t(`errors.${code}`)
   return error.message || t('errors.unknown')
 }
+
+/** Why the server refused a command, for the person who sent it: the translated reason and,
+ * for a full task, who holds it and since when (the server names them in fields._extra). */
+export function rejectionText(error) {
+  const { t, te, d } = i18n.global
+  if (!error) return t('errors.unknown')
+  const holders = error.fields?._extra?.holders
+  if (error.code === 'task_full' && Array.isArray(holders) && holders.length) {
+    const names = holders
+      .map((h) => (h.claimed_at ? t('errors.holder_at', { name: h.name, at: d(new Date(h.claimed_at), 'short') }) : h.name))
+      .join('、')
+    return t('errors.task_full_by', { names })
+  }
+  if (error.code && te(`errors.${error.code}`)) return t(`errors.${error.code}`)
+  return error.message || error.code || t('errors.unknown')
+}

@@ -10,6 +10,7 @@ const routes = [
   { path: '/report', name: 'report', component: () => import('./views/report/ReportView.vue'), meta: { tab: true } },
   { path: '/tasks', name: 'tasks', component: () => import('./views/tasks/TasksView.vue'), meta: { tab: true } },
   { path: '/tasks/:id', name: 'task', component: () => import('./views/tasks/TaskDetailView.vue'), props: true },
+  { path: '/incidents/:id', name: 'incident', component: () => import('./views/incidents/IncidentDetailView.vue'), props: true },
   { path: '/me', name: 'me', component: () => import('./views/me/MeView.vue'), meta: { tab: true } },
   { path: '/:pathMatch(.*)*', redirect: '/' },
 ]

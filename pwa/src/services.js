@@ -4,4 +4,8 @@ import { uploadPhoto } from './photos.js'
 
 export const db = openDb('gridlink')
 export const api = createApi()
-export const engine = createEngine({ db, api, uploader: (row) => uploadPhoto(api, row) })
+export const engine = createEngine({
+  db,
+  api,
+  uploader: (row, onProgress) => uploadPhoto({ api, db, row, onProgress, userId: row.user_id }),
+})

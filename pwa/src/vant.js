@@ -12,6 +12,7 @@ import {
   Loading,
   NavBar,
   NoticeBar,
+  Progress,
   PullRefresh,
   Tab,
   Tabbar,
@@ -34,6 +35,7 @@ import 'vant/es/loading/style/index.mjs'
 import 'vant/es/nav-bar/style/index.mjs'
 import 'vant/es/notice-bar/style/index.mjs'
 import 'vant/es/notify/style/index.mjs'
+import 'vant/es/progress/style/index.mjs'
 import 'vant/es/pull-refresh/style/index.mjs'
 import 'vant/es/tab/style/index.mjs'
 import 'vant/es/tabbar/style/index.mjs'
@@ -42,7 +44,7 @@ import 'vant/es/tabs/style/index.mjs'
 import 'vant/es/tag/style/index.mjs'
 import 'vant/es/toast/style/index.mjs'
 
-const COMPONENTS = [ActionSheet, Button, Cell, CellGroup, Checkbox, Empty, Field, Form, Icon, Loading, NavBar, NoticeBar, PullRefresh, Tab, Tabbar, TabbarItem, Tabs, Tag]
+const COMPONENTS = [ActionSheet, Button, Cell, CellGroup, Checkbox, Empty, Field, Form, Icon, Loading, NavBar, NoticeBar, Progress, PullRefresh, Tab, Tabbar, TabbarItem, Tabs, Tag]
 
 export default {
   install(app) {

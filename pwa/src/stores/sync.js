@@ -15,6 +15,9 @@ export const useSync = defineStore('sync', {
     lastSync: null,
     lastError: null,
     needsLogin: false,
+    photosWaiting: 0,
+    photosRefused: [], // blobs the server will never take, with its reason
+    upload: null, // the photo going up now: {sha256, sent, total, index, count}
     subscriptions: [],
   }),
   getters: {
@@ -50,6 +53,18 @@ export const useSync = defineStore('sync', {
           this.othersPending = rows.filter((r) => r.user_id !== userId && r.state === 'pending').length
         },
       )
+      sub(
+        () => db.blobs.where('uploaded').anyOf(0, -1).filter((b) => b.user_id === userId).toArray(),
+        (rows) => {
+          this.photosWaiting = rows.filter((b) => b.uploaded === 0).length
+          this.photosRefused = rows.filter((b) => b.uploaded === -1).map(({ sha256, error }) => ({ sha256, error }))
+        },
+      )
+      const off = engine.on((event) => {
+        if (event.type !== 'upload') return
+        this.upload = event.done ? null : { sha256: event.sha256, sent: event.sent, total: event.total, index: event.index, count: event.count }
+      })
+      this.subscriptions.push({ unsubscribe: off })
       sub(
         () => db.entities.toArray(),
         (rows) => {

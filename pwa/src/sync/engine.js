@@ -27,6 +27,12 @@ function isoWithZone(date) {
   )
 }
 
+/** A 4xx that retrying the same bytes cannot fix (docs/uploads.md); 401 asks for a login,
+ * 408/409/423/429 are transient. */
+function refusedForGood(error) {
+  return error instanceof ApiError && error.status >= 400 && error.status < 500 && ![401, 408, 409, 423, 429].includes(error.status)
+}
+
 /** Unit codes an entity belongs to (its grid, community, street), for drop_scopes. */
 function unitCodes(data) {
   return ['grid', 'community', 'street'].map((level) => data?.[level]?.code).filter(Boolean)
@@ -316,10 +322,24 @@ export function createEngine({ db, api, uuid = makeUuid, now = () => new Date(),
 
   async function uploadPhotos(userId) {
     if (!uploader) return
-    // IndexedDB cannot index booleans: uploaded is 0 or 1.
+    // IndexedDB cannot index booleans: uploaded is 0 (waiting), 1 (done) or -1 (refused).
     const waiting = await db.blobs.where('uploaded').equals(0).filter((row) => row.user_id === userId).toArray()
-    for (const row of waiting) {
-      await uploader(row)
+    for (const [index, row] of waiting.entries()) {
+      const progress = (sent, total) => emit({ type: 'upload', sha256: row.sha256, sent, total, index, count: waiting.length })
+      progress(0, row.blob?.size ?? 0)
+      try {
+        await uploader(row, progress)
+      } catch (error) {
+        // The same bytes will never be accepted (not an image, too large...): say so and go
+        // on with the other photos. Anything else (offline, 5xx, busy) is tried next time.
+        if (refusedForGood(error)) {
+          await db.blobs.update(row.sha256, { uploaded: -1, error: { code: error.code, message: error.message } })
+          continue
+        }
+        throw error
+      } finally {
+        emit({ type: 'upload', sha256: row.sha256, done: true, index, count: waiting.length })
+      }
       await db.blobs.update(row.sha256, { uploaded: 1 })
     }
   }
