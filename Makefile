@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test bench pwa pwa-test db demo lint clean
+.PHONY: run test e2e bench pwa pwa-test db demo lint clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,7 +37,13 @@ run: $(VENV)/.installed pwa demo
 
 # Every test; with TEST_DATABASE_URL set, every database test runs on PostGIS too.
 test: $(VENV)/.installed lint pwa-test
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --ignore=tests/e2e $(PYTEST_ARGS)
+	$(MAKE) e2e
+
+# End to end: the built PWA served by the real server, driven in Debian's Chromium
+# (tests/e2e; E2E_DATABASE_URL puts its server on PostGIS). Screenshots: artifacts/screenshots.
+e2e: $(VENV)/.installed pwa
+	$(BIN)/python -m pytest tests/e2e $(E2E_ARGS)
 
 bench: $(VENV)/.installed
 	$(BIN)/python -m bench $(BENCH_ARGS)

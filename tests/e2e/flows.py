@@ -1,0 +1,121 @@
+"""What a person does in the app, as steps the tests share. Every step waits for a state of
+the page (a text, a tag, a URL), never for a length of time."""
+
+import io
+import re
+from datetime import UTC, datetime, timedelta
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import PASSWORD, WAIT_MS
+
+expect.set_options(timeout=WAIT_MS)
+
+
+def login(page, user):
+    page.goto("/login")
+    page.locator("input[name=phone]").fill(user.phone)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("heading", name=f"{user.name}，您好")).to_be_visible()
+
+
+def service_worker_ready(page):
+    """The app shell is precached and the worker controls the page: every screen and a
+    reload work with no network."""
+    assert page.evaluate("navigator.serviceWorker.ready.then((r) => Boolean(r.active))")
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+
+
+def tab(page, name):
+    page.locator(".van-tabbar").get_by_role("tab", name=re.compile(f"^{name}")).click()
+
+
+def synced(page):
+    """Home (or me): the sync line says everything is sent and nothing waits."""
+    expect(page.locator(".sync-status").first).to_contain_text("已同步")
+
+
+def sync_now(page):
+    page.get_by_role("button", name="立即同步").first.click()
+
+
+def jpeg(color=(200, 80, 40), size=(1200, 900)):
+    """A camera-like photo: a JPEG with some detail, as bytes."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", size, color)
+    draw = ImageDraw.Draw(image)
+    for i in range(0, size[0], 40):
+        draw.line([(i, 0), (size[0] - i, size[1])], fill=(i % 255, 120, 200), width=6)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+def report(page, group, category, description, photo, shots=None):
+    """Report an incident: category → photo → GPS → description → submit."""
+    tab(page, "上报")
+    page.get_by_text(group, exact=True).click()
+    page.get_by_text(category, exact=True).click()
+    page.locator("input[type=file]").set_input_files(
+        {"name": "scene.jpg", "mimeType": "image/jpeg", "buffer": photo}
+    )
+    expect(page.get_by_role("img", name="现场照片 1")).to_be_visible()
+    if shots:
+        shots(page, "report-photos")
+    page.get_by_role("button", name="下一步").click()
+    page.get_by_role("button", name="使用当前位置（GPS）").click()
+    expect(page.locator(".where")).to_contain_text("精度约")
+    if shots:
+        shots(page, "report-location")
+    page.get_by_role("button", name="下一步").click()
+    page.get_by_label("情况描述").fill(description)
+    if shots:
+        shots(page, "report-description")
+    page.get_by_role("button", name="提交上报").click()
+    expect(page.get_by_role("heading", name=re.compile("您好"))).to_be_visible()
+
+
+def incident_card(page, description):
+    return page.locator(".incident-card", has_text=description)
+
+
+def task_card(page, title):
+    return page.locator(".task-card", has_text=title)
+
+
+class Api:
+    """The API as a logged-in person (the secretary's side in these tests), through
+    Playwright's request context: the real server, cookies and CSRF as the app sends them."""
+
+    def __init__(self, playwright, base, user):
+        self.request = playwright.request.new_context(base_url=base)
+        self.token = self.request.get("/api/auth/csrf").json()["csrf_token"]
+        answer = self.post("/api/auth/login", {"phone": user.phone, "password": PASSWORD})
+        self.token = answer.headers.get("x-csrftoken", self.token)
+
+    def post(self, path, body):
+        answer = self.request.post(path, data=body, headers={"X-CSRFToken": self.token})
+        assert answer.ok, f"{path}: {answer.status} {answer.text()}"
+        return answer
+
+    def get(self, path):
+        answer = self.request.get(path)
+        assert answer.ok, f"{path}: {answer.status} {answer.text()}"
+        return answer.json()
+
+    def create_task(self, title, grid, capacity=1, hours=48):
+        deadline = (datetime.now(UTC) + timedelta(hours=hours)).isoformat()
+        body = {
+            "title": title,
+            "grid": grid,
+            "target": f"{title}：完成并拍照反馈",
+            "capacity": capacity,
+            "deadline": deadline,
+            "measures": "到现场核实，逐户走访",
+        }
+        return self.post("/api/tasks", body).json()
+
+    def close(self):
+        self.request.dispose()

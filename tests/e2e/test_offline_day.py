@@ -1,0 +1,89 @@
+"""A member's day without signal, in a real Chromium against the real server: everything done
+offline survives a reload, arrives once when the signal returns, and shows as synced."""
+
+from playwright.sync_api import expect
+from sqlalchemy import text
+
+from app.people.models import GRID_MEMBER, SECRETARY
+from tests.e2e import flows
+
+
+def test_offline_report_and_claim_survive_a_reload_and_arrive_once(
+    playwright_instance, server, engine, people, units, phone, shots
+):
+    grid = units.grids[0]
+    member = people.make(GRID_MEMBER, grid.code, name="王网格")
+    secretary = people.make(SECRETARY, units.code, name="李书记")
+    api = flows.Api(playwright_instance, server.base, secretary)
+    task = api.create_task("清理楼道杂物", grid.code)
+    api.close()
+
+    context = phone(geolocation={"latitude": grid.lat, "longitude": grid.lng, "accuracy": 12})
+    page = context.new_page()
+    page.goto("/")
+    shots(page, "login")
+    flows.login(page, member)
+    flows.synced(page)
+    expect(page.locator(".leaflet-container path").first).to_be_visible()
+    flows.service_worker_ready(page)
+    shots(page, "home")
+
+    flows.tab(page, "任务")
+    expect(flows.task_card(page, task["title"])).to_be_visible()
+    shots(page, "tasks")
+
+    # No signal from here on.
+    context.set_offline(True)
+    description = "北门路楼道口堆放杂物，堵塞消防通道"
+    flows.report(page, "城管", "乱堆乱放", description, flows.jpeg(), shots)
+    card = flows.incident_card(page, description)
+    expect(card.locator(".sync-tag")).to_have_text("待发送")
+    expect(page.locator(".sync-status")).to_contain_text("离线")
+
+    flows.tab(page, "任务")
+    page.get_by_role("button", name=f"认领任务：{task['title']}").click()
+    page.get_by_role("tab", name="我的任务").click()
+    expect(flows.task_card(page, task["title"])).to_contain_text("认领待同步")
+    shots(page, "tasks-mine-offline")
+
+    # A reload with no network: the shell from the service worker, the data from IndexedDB.
+    page.reload()
+    expect(flows.task_card(page, task["title"])).to_contain_text("认领待同步")
+    flows.tab(page, "首页")
+    expect(flows.incident_card(page, description).locator(".sync-tag")).to_have_text("待发送")
+    flows.tab(page, "我的")
+    expect(page.get_by_text("待发送 (2)")).to_be_visible()
+    expect(page.get_by_role("tab", name="我的, 2 条未发送")).to_be_visible()
+    shots(page, "me-offline")
+
+    # The signal returns: the app flushes by itself on "online".
+    context.set_offline(False)
+    expect(page.get_by_text("待发送 (0)")).to_be_visible()
+    flows.synced(page)
+    shots(page, "me-synced")
+    flows.tab(page, "首页")
+    expect(flows.incident_card(page, description).locator(".sync-tag")).to_have_text("已同步")
+    expect(flows.incident_card(page, description)).to_contain_text("已上报")
+    flows.tab(page, "任务")
+    page.get_by_role("tab", name="我的任务").click()
+    mine = flows.task_card(page, task["title"])
+    expect(mine).to_contain_text("名额 1/1")
+    expect(mine.get_by_text("认领待同步")).to_be_hidden()
+
+    with engine.connect() as db:
+        incidents = db.execute(
+            text("SELECT id, description FROM incident WHERE reporter_id = :u"), {"u": member.id}
+        ).all()
+        claims = db.execute(
+            text("SELECT task_id, live FROM task_claim WHERE user_id = :u"), {"u": member.id}
+        ).all()
+        photos = db.execute(
+            text(
+                "SELECT p.sha256 FROM attachment a JOIN photo p ON p.sha256 = a.sha256 "
+                "WHERE a.entity = 'incident' AND a.entity_id = :i"
+            ),
+            {"i": incidents[0].id if incidents else ""},
+        ).all()
+    assert [i.description for i in incidents] == [description]
+    assert [(c.task_id, bool(c.live)) for c in claims] == [(task["id"], True)]
+    assert len(photos) == 1, "the photo arrived and is attached to the incident"
