@@ -4,10 +4,17 @@ the same service: a command is the route's request, queued."""
 from marshmallow import Schema, fields, validate
 
 from app import transaction
+from app.emergency import rollcalls
+from app.emergency.models import RollCall
+from app.emergency.schemas import AckIn
 from app.history.services import record
 from app.incidents import services as incidents
+from app.incidents.models import Incident
 from app.incidents.schemas import UUID, CheckIn, HandleIn, ReasonIn, ReportIn, StartIn, Text
+from app.notify import services as inbox
+from app.notify.models import Message
 from app.tasks import services as tasks
+from app.tasks.models import Task
 from app.tasks.schemas import ClaimIn, CompleteIn, ProgressIn
 
 
@@ -86,7 +93,19 @@ _HANDLERS = {
         ),
     ),
     "comment": (CommentIn, comment),
+    # Sent ahead of the rest by the phone (its own lane, docs/sync.md); once however often.
+    "rollcall.ack": (
+        _with_id(AckIn),
+        lambda u, a: rollcalls.acknowledge(u, a["id"], a["device_time"]),
+    ),
+    "message.read": (
+        type("MessageReadCommand", (Schema,), {"id": fields.Integer(required=True)}),
+        lambda u, a: inbox.mark_read(u, a["id"]),
+    ),
 }
+
+# The entity a command's result names, by the type of what its handler returns.
+ENTITY_OF = {Incident: "incident", Task: "task", RollCall: "rollcall", Message: "message"}
 
 # Schemas built once: a push of 500 commands would otherwise build 500 of them.
 HANDLERS = {kind: (schema(), run) for kind, (schema, run) in _HANDLERS.items()}

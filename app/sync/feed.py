@@ -18,11 +18,16 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import String, and_, cast, or_, select, text
 
 from app import clock
+from app.emergency import rollcalls
+from app.emergency import services as emergency
+from app.emergency.models import EmergencySwitch, RollCall, SwitchGrid
 from app.errors import ApiError
 from app.extensions import db
 from app.history.models import HistoryEntry
 from app.incidents import services as incidents
 from app.incidents.models import Incident, Whistle
+from app.notify import services as inbox
+from app.notify.models import Message
 from app.people import services as people
 from app.people.models import DEPARTMENT, DISTRICT_ADMIN
 from app.tasks import services as tasks
@@ -30,6 +35,18 @@ from app.tasks.models import Claim, Task
 from app.units.models import Unit
 
 RECENT = timedelta(days=30)  # a first sync brings open work and what changed in 30 days
+
+# What a phone holds, in the order a first sync brings it: entity -> (the domain's module,
+# its model, what rows load with, how its id reads from the history's text).
+ENTITIES = {
+    "incident": (incidents, Incident, incidents.SHOWN_WITH, str),
+    "task": (tasks, Task, tasks.SHOWN_WITH, str),
+    "emergency": (emergency, EmergencySwitch, (), str),
+    "rollcall": (rollcalls, RollCall, (), str),
+    "message": (inbox, Message, (), int),
+}
+FIRST = "incident"
+NEXT = dict(zip(ENTITIES, list(ENTITIES)[1:], strict=False))
 
 
 def _serializer():
@@ -62,8 +79,15 @@ class Area:
 
     def history_filter(self):
         user = self.user
+        # Messages are personal, whoever the reader.
+        own_messages = and_(
+            HistoryEntry.entity == "message",
+            HistoryEntry.entity_id.in_(
+                select(cast(Message.id, String)).where(Message.user_id == user.id)
+            ),
+        )
         if self.everything:
-            return HistoryEntry.id.is_not(None)
+            return or_(HistoryEntry.entity != "message", own_messages)
         mine_incidents = select(Incident.id).where(
             or_(Incident.reporter_id == user.id, Incident.assignee_id == user.id)
         )
@@ -81,6 +105,18 @@ class Area:
             own.append(and_(HistoryEntry.entity == "whistle", HistoryEntry.entity_id.in_(calls)))
         grids = self._unit_ids("grid")
         communities = self._unit_ids("community")
+        switched = select(SwitchGrid.switch_id).where(
+            or_(SwitchGrid.grid_id.in_(grids), SwitchGrid.community_id.in_(communities))
+        )
+        requested = select(EmergencySwitch.id).where(EmergencySwitch.requested_by_id == user.id)
+        own.append(
+            and_(
+                HistoryEntry.entity == "emergency",
+                or_(HistoryEntry.entity_id.in_(switched), HistoryEntry.entity_id.in_(requested)),
+            )
+        )
+        own.append(rollcalls.feed_filter(user, HistoryEntry))
+        own.append(own_messages)
         if grids:
             own.append(HistoryEntry.grid_id.in_(grids))
             # A member's pool: tasks of the community around their grid with no grid of their own.
@@ -170,9 +206,9 @@ def pull(user, token=None, limit=500):
         # The user's area changed: purge what left it, and bring what came in by a snapshot.
         old = set(cursor["a"])
         drop = sorted(_codes(old - set(area.key)))
-        cursor = {"p": cursor["p"], "s": ["incident", ""]}
+        cursor = {"p": cursor["p"], "s": [FIRST, ""]}
     if cursor is None:
-        cursor = {"p": list(current_position()), "s": ["incident", ""]}
+        cursor = {"p": list(current_position()), "s": [FIRST, ""]}
     if cursor.get("s"):
         page = _snapshot_page(user, area, cursor, limit)
     else:
@@ -197,7 +233,7 @@ def _feed_page(user, area, cursor, limit):
     has_more = len(rows) > limit
     rows = rows[:limit]
     position = (rows[-1][1], rows[-1][0]) if rows else tuple(cursor["p"])
-    touched = {"incident": {}, "task": {}}  # dicts as ordered sets
+    touched = {entity: {} for entity in ENTITIES}  # dicts as ordered sets
     for _, _, entity, entity_id in rows:
         if entity == "whistle":
             whistle = db.session.get(Whistle, int(entity_id))
@@ -214,11 +250,11 @@ def _feed_page(user, area, cursor, limit):
 def _changes(user, touched):
     """put for what the user sees now; del (a tombstone) for what they no longer see."""
     changes = []
-    for entity, module, model in (("incident", incidents, Incident), ("task", tasks, Task)):
-        ids = touched[entity]
+    for entity, (module, model, shown_with, key) in ENTITIES.items():
+        ids = [key(i) for i in touched.get(entity, ())]
         if not ids:
             continue
-        query = select(model).options(*module.SHOWN_WITH).where(model.id.in_(ids))
+        query = select(model).options(*shown_with).where(model.id.in_(ids))
         found = {row.id: row for row in db.session.execute(query).unique().scalars()}
         shown = [found[i] for i in ids if i in found and module.visible(user, found[i])]
         for data in module.present(user, shown):
@@ -230,15 +266,16 @@ def _changes(user, touched):
 
 
 def _snapshot_page(user, area, cursor, limit):
-    """The open work and the last 30 days in the user's area, incidents then tasks."""
+    """The open work, modes, roll-calls and messages and the last 30 days in the user's
+    area, one kind after the other (ENTITIES)."""
     entity, after = cursor["s"]
-    module = incidents if entity == "incident" else tasks
+    module = ENTITIES[entity][0]
     ids = [row.id for row in module.snapshot(user, after, clock.now() - RECENT, limit)]
     if len(ids) == limit:
         following = [entity, ids[-1]]
     else:
-        following = ["task", ""] if entity == "incident" else None
-    touched = {"incident": [], "task": [], entity: ids}
+        following = [NEXT[entity], ""] if entity in NEXT else None
+    touched = {entity: ids}
     return {
         "changes": _changes(user, touched),
         "cursor": _encode(user, area, cursor["p"], following),

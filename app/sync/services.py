@@ -14,10 +14,9 @@ from sqlalchemy.exc import IntegrityError
 from app import clock, transaction
 from app.errors import ApiError, Conflict
 from app.extensions import db
-from app.incidents.models import Incident
 from app.people import services as people
 from app.people.models import DISTRICT_ADMIN, user_scope
-from app.sync.commands import HANDLERS
+from app.sync.commands import ENTITY_OF, HANDLERS
 from app.sync.models import APPLIED, REJECTED, Command, Device
 from app.units.models import Unit
 
@@ -248,8 +247,7 @@ def _run(user, command):
                 ),
             },
         )
-    entity = "incident" if isinstance(changed, Incident) else "task"
-    return APPLIED, {"entity": entity, "id": changed.id}, None
+    return APPLIED, {"entity": ENTITY_OF[type(changed)], "id": changed.id}, None
 
 
 def rejected(user, limit=100):
