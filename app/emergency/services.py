@@ -136,8 +136,13 @@ def switch(user, body):
             return existing, False
     grids = scope.grids_of(body["scope"])
     direct = user.role != SECRETARY and scope.may_act_over(user, grids)
+    request = (
+        user.role == SECRETARY
+        and body["scope"]["level"] not in ("street", "district")
+        and scope.may_act_over(user, grids)
+    )
     require(
-        direct or (user.role == SECRETARY and scope.may_act_over(user, grids)),
+        direct or request,
         "Street admins switch within their street and the district anywhere; "
         "a secretary may request a switch for their own community.",
     )
@@ -185,9 +190,9 @@ def _street_admins(street_id):
     ).scalars()
 
 
-def _start(user, item, grids, options):
+def _start(user, item, grids, options, requested=False):
     now = clock.now()
-    from_state = item.state if item.state == REQUESTED else None
+    from_state = REQUESTED if requested else None
     item.state, item.started_at, item.updated_at = ACTIVE, now, now
     item.decided_by_id, item.decided_at = user.id, now
     made = _instantiate(user, item, grids)
@@ -292,7 +297,7 @@ def decide(user, switch_id, approve, note=None, options=None):
     require(_answers_for(user, item), "Only the street's admin or the district decides.")
     require_state(item, (REQUESTED,), "decide on")
     if approve:
-        _start(user, item, _grids(item), options or {})
+        _start(user, item, _grids(item), options or {}, requested=True)
     else:
         if not note:
             raise Invalid("Say why the request is refused.", fields={"note": ["required"]})

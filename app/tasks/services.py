@@ -4,7 +4,7 @@ progress, completion with evidence, verification. Every change is one history en
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, undefer
 
@@ -229,15 +229,16 @@ def emergency_figures(switch_id):
     cancelled."""
     now = clock.now()
     figures = dict.fromkeys(("open", "claimed", "overdue", "completed", "verified", "cancelled"), 0)
-    for state, claimed, overdue, count in db.session.execute(
-        select(Task.state, Task.claimed > 0, Task.deadline < now, func.count())
+    held = func.sum(case((Task.claimed > 0, 1), else_=0))
+    late = func.sum(case((Task.deadline < now, 1), else_=0))
+    for state, count, claimed, overdue in db.session.execute(
+        select(Task.state, func.count(), held, late)
         .where(Task.emergency_id == switch_id)
-        .group_by(Task.state, Task.claimed > 0, Task.deadline < now)
+        .group_by(Task.state)
     ):
         figures[state] += count
         if state == OPEN:
-            figures["claimed"] += count if claimed else 0
-            figures["overdue"] += count if overdue else 0
+            figures["claimed"], figures["overdue"] = claimed, overdue
     return figures
 
 

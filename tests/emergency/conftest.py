@@ -5,7 +5,8 @@ from app import clock
 
 @pytest.fixture
 def switch_body():
-    def body(level="community", codes=(), **fields):
+    def body(scope="community", codes=(), **fields):
+        level = scope
         scope = {"level": level}
         if level != "district":
             scope["codes"] = list(codes)
