@@ -54,6 +54,27 @@ class Base:
     # cursor gets "resync" and it takes a new snapshot (its outbox is kept).
     SYNC_RETENTION_DAYS = int(os.environ.get("SYNC_RETENTION_DAYS", 60))
 
+    # Web Push (docs/push.md). Without VAPID_PRIVATE_KEY (PEM text) a key pair is made once
+    # in the instance folder; the subject is how a push service reaches the operator.
+    VAPID_PRIVATE_KEY = os.environ.get("VAPID_PRIVATE_KEY")
+    VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", "mailto:admin@example.com")
+    # At most one push per person per this many seconds; what comes meanwhile waits and
+    # goes out together in the next one.
+    PUSH_MIN_INTERVAL_S = int(os.environ.get("PUSH_MIN_INTERVAL_S", 30))
+    # A batch is given up ("failed") once each of the person's phones failed this many
+    # times in a row (404/410 are not failures: the subscription is removed).
+    PUSH_MAX_ATTEMPTS = int(os.environ.get("PUSH_MAX_ATTEMPTS", 5))
+    PUSH_TTL_S = int(os.environ.get("PUSH_TTL_S", 24 * 3600))
+    PUSH_TIMEOUT_S = float(os.environ.get("PUSH_TIMEOUT_S", 10))
+    PUSH_CONCURRENCY = int(os.environ.get("PUSH_CONCURRENCY", 16))
+    PUSH_BATCH_PEOPLE = int(os.environ.get("PUSH_BATCH_PEOPLE", 200))
+    # A claim older than this is taken to be from a worker that died mid-round.
+    PUSH_CLAIM_TIMEOUT_S = int(os.environ.get("PUSH_CLAIM_TIMEOUT_S", 600))
+    # Browsers' push services are public https hosts; anything else could aim the worker
+    # at the internal network. Tests point it at a local fake.
+    PUSH_ALLOW_LOCAL_ENDPOINTS = _bool("PUSH_ALLOW_LOCAL_ENDPOINTS", False)
+    PUSH_WORKER_INTERVAL_S = float(os.environ.get("PUSH_WORKER_INTERVAL_S", 5))
+
     API_TITLE = "GridLink 网格通 API"
     API_VERSION = "1"
     OPENAPI_VERSION = "3.0.3"

@@ -16,8 +16,10 @@ CRITICAL = ("rollcall", "mode")
 MUTABLE = tuple(kind for kind in KINDS if kind not in CRITICAL)
 
 # Push state of a message: waiting for the worker, sent, or not to be pushed (muted, or the
-# person has no subscription), or given up on.
+# person has no subscription), or given up on. "sending" is a worker's claim while it talks to
+# the push services with no transaction open (pushed_at then holds the time of the claim).
 PENDING, SENT, NOT_PUSHED, FAILED = "pending", "sent", "none", "failed"
+SENDING = "sending"
 
 
 class Message(db.Model):
