@@ -1,4 +1,5 @@
-// Screens: login, then four tabs (首页 / 上报 / 任务 / 我的) and the task detail.
+// Screens: login, then four tabs (首页 / 上报 / 任务 / 我的; a secretary's 首页 is the desk),
+// and the task and incident details.
 import { createRouter, createWebHistory } from 'vue-router'
 import { useSession } from './stores/session.js'
 import HomeView from './views/home/HomeView.vue'
@@ -7,6 +8,7 @@ import LoginView from './views/login/LoginView.vue'
 const routes = [
   { path: '/login', name: 'login', component: LoginView, meta: { public: true } },
   { path: '/', name: 'home', component: HomeView, meta: { tab: true } },
+  { path: '/desk', name: 'desk', component: () => import('./views/desk/DeskView.vue'), meta: { tab: true } },
   { path: '/report', name: 'report', component: () => import('./views/report/ReportView.vue'), meta: { tab: true } },
   { path: '/tasks', name: 'tasks', component: () => import('./views/tasks/TasksView.vue'), meta: { tab: true } },
   { path: '/tasks/:id', name: 'task', component: () => import('./views/tasks/TaskDetailView.vue'), props: true },
@@ -22,5 +24,7 @@ router.beforeEach((to) => {
   if (!to.meta.public && !session.loggedIn) return { name: 'login', query: to.fullPath !== '/' ? { next: to.fullPath } : {} }
   // A logged-in user reaches the login screen only to log in again (the session expired).
   if (to.name === 'login' && session.loggedIn && !to.query.again) return { name: 'home' }
+  // A secretary's home is the dispatch desk.
+  if (to.name === 'home' && session.isDesk) return { name: 'desk' }
   return true
 })

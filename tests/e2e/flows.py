@@ -20,6 +20,15 @@ def login(page, user):
     expect(page.get_by_role("heading", name=f"{user.name}，您好")).to_be_visible()
 
 
+def login_desk(page, user):
+    """A secretary logs in and lands on the dispatch desk."""
+    page.goto("/login")
+    page.locator("input[name=phone]").fill(user.phone)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("heading", name="调度台")).to_be_visible()
+
+
 def service_worker_ready(page):
     """The app shell is precached and the worker controls the page: every screen and a
     reload work with no network."""

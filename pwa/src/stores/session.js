@@ -9,6 +9,8 @@ export const useSession = defineStore('session', {
   state: () => ({ me: null, restored: false }),
   getters: {
     loggedIn: (state) => state.me !== null,
+    /** Community secretaries work from the dispatch desk. */
+    isDesk: (state) => state.me?.role === 'secretary',
     /** Codes of the grids I serve. */
     gridCodes: (state) => (state.me?.units || []).filter((u) => u.level === 'grid').map((u) => u.code),
   },
