@@ -54,6 +54,7 @@ def register_blueprints(app):
     from app.emergency.routes import blp as emergency
     from app.emergency.routes import calls as rollcalls
     from app.incidents.routes import blp as incidents
+    from app.notify.routes import blp as notify
     from app.people.routes import blp as people
     from app.photos.routes import blp as photos
     from app.pwa import bp as pwa
@@ -76,6 +77,7 @@ def register_blueprints(app):
         photos,
         sync,
         uploads,
+        notify,
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(pwa)
@@ -83,5 +85,7 @@ def register_blueprints(app):
 
 def register_commands(app):
     from app.cli import bp
+    from app.notify.cli import worker_cli
 
     app.register_blueprint(bp)
+    app.cli.add_command(worker_cli)

@@ -1,0 +1,149 @@
+"""`flask worker run`: the background worker. It sends pending Web Push messages and runs
+the periodic jobs that would otherwise need cron, each in its own app context."""
+
+import importlib
+import importlib.util
+import logging
+import signal
+import threading
+from dataclasses import dataclass
+from time import monotonic
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from app.extensions import db
+
+log = logging.getLogger("gridlink.worker")
+
+worker_cli = AppGroup("worker", help="The background worker: pushes and periodic jobs.")
+
+# Set by SIGTERM / SIGINT: the worker finishes the job in hand and stops.
+STOP = threading.Event()
+
+
+@dataclass
+class Job:
+    name: str
+    every_s: float  # 0: every round
+    fn: object
+
+
+JOBS: dict[str, Job] = {}
+
+
+def register_job(name, every_s, fn):
+    """Run fn() about every `every_s` seconds in the worker (0: every round), in an app
+    context of its own; it commits its own work. Registering a name again replaces it."""
+    JOBS[name] = Job(name, every_s, fn)
+
+
+def send_pushes():
+    """Push everything that may go now, a batch of people at a time."""
+    from app.notify.push import send_pending
+
+    limit = current_app.config["PUSH_BATCH_PEOPLE"]
+    while not STOP.is_set():
+        result = send_pending(limit=limit)
+        if result.people or result.none:
+            log.info("push: %s", result)
+        if result.people < limit:
+            return
+
+
+def escalate_incidents():
+    from app.incidents.services import escalate_overdue
+
+    moved = escalate_overdue()
+    if moved:
+        log.info("incidents: %s case(s) moved up", moved)
+
+
+def prune_uploads():
+    from app.uploads import tus
+
+    removed = tus.prune(current_app.config["UPLOAD_ROOT"])
+    if removed:
+        log.info("uploads: %s abandoned upload(s) removed", removed)
+
+
+register_job("push", 0, send_pushes)
+register_job("incidents.escalate", 60, escalate_incidents)
+register_job("uploads.prune", 24 * 3600, prune_uploads)
+
+
+def _roll_call_escalation():
+    """app.emergency's escalate_roll_calls, if that module is there (looked up when the
+    worker starts, so that a half-written module never stops the app from loading)."""
+    for name in ("app.emergency.services", "app.emergency.rollcalls"):
+        try:
+            if importlib.util.find_spec(name) is None:
+                continue
+        except ModuleNotFoundError:
+            return None
+        escalate = getattr(importlib.import_module(name), "escalate_roll_calls", None)
+        if escalate is not None:
+            return escalate
+    return None
+
+
+def _run_job(app, job):
+    with app.app_context():
+        try:
+            job.fn()
+        except Exception:
+            db.session.rollback()
+            log.exception("job %s failed; the worker carries on", job.name)
+        finally:
+            db.session.remove()
+
+
+def run(app, interval, once=False, jobs=None):
+    """Round after round until STOP: every job that is due, then a wait of `interval`."""
+    jobs = list((jobs or JOBS).values())
+    last = {}
+    while not STOP.is_set():
+        for job in jobs:
+            if STOP.is_set():
+                break
+            now = monotonic()
+            if job.name in last and now - last[job.name] < job.every_s:
+                continue
+            last[job.name] = now
+            _run_job(app, job)
+        if once:
+            break
+        STOP.wait(interval)
+
+
+@worker_cli.command("run")
+@click.option("--once", is_flag=True, help="one round of every job, then exit")
+@click.option(
+    "--interval", type=float, default=None, help="seconds between rounds [PUSH_WORKER_INTERVAL_S]"
+)
+def run_command(once, interval):
+    """Send pending pushes and run the periodic jobs until SIGTERM."""
+    app = current_app._get_current_object()
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    log.setLevel(logging.INFO)
+    if "rollcalls.escalate" not in JOBS:
+        escalate = _roll_call_escalation()
+        if escalate is not None:
+            register_job("rollcalls.escalate", 60, escalate)
+    interval = app.config["PUSH_WORKER_INTERVAL_S"] if interval is None else interval
+
+    def stop(signum, frame):
+        log.info("signal %s: stopping after the job in hand", signum)
+        STOP.set()
+
+    STOP.clear()
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    log.info("worker: jobs %s, a round every %ss", ", ".join(JOBS), interval)
+    try:
+        run(app, interval, once=once)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    click.echo("worker stopped" if STOP.is_set() else "worker: one round done")

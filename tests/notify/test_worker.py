@@ -1,0 +1,137 @@
+"""`flask worker run`: one round runs every job in an app context of its own, a failing job
+is logged and the others run, the real jobs push and escalate, SIGTERM stops it cleanly."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from flask import g
+from sqlalchemy import select
+
+from app.extensions import db as _db
+from app.notify import cli
+from app.notify.models import Message
+from app.notify.services import deliver
+from tests.notify.conftest import person
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def jobs(monkeypatch):
+    """A registry of the test's own, in place of the real one."""
+    registry = {}
+    monkeypatch.setattr(cli, "JOBS", registry)
+    # The roll-call job the worker adds when app.emergency is there: a harmless stand-in.
+    registry["rollcalls.escalate"] = cli.Job("rollcalls.escalate", 60, lambda: None)
+    return registry
+
+
+def test_one_round_runs_every_job_and_a_failure_stops_none(runner, jobs, caplog):
+    ran = []
+
+    def failing():
+        user = person()
+        deliver([user.id], "dispatch", "写了一半")
+        _db.session.flush()
+        g.marker = "failing"
+        raise RuntimeError("boom")
+
+    def after():
+        # Its own context (no `g` left from the job before) and a clean transaction: the
+        # failing job's writes were rolled back.
+        ran.append((getattr(g, "marker", None), _db.session.execute(select(Message)).all()))
+
+    cli.register_job("first", 0, lambda: ran.append("first"))
+    cli.register_job("failing", 0, failing)
+    cli.register_job("after", 60, after)
+
+    result = runner.invoke(args=["worker", "run", "--once"])
+
+    assert result.exit_code == 0, result.output
+    assert "one round done" in result.output
+    assert ran == ["first", (None, [])]
+    assert "job failing failed" in caplog.text and "boom" in caplog.text
+
+
+def test_jobs_run_when_due(app, jobs, monkeypatch):
+    ran = []
+    cli.register_job("often", 0, lambda: ran.append("often"))
+    cli.register_job("minutely", 60, lambda: ran.append("minutely"))
+    clock = iter([0, 0, 10, 10, 61, 61, 70, 70])
+    monkeypatch.setattr(cli, "monotonic", lambda: next(clock))
+    rounds = iter(range(4))
+    monkeypatch.setattr(cli.STOP, "wait", lambda s: next(rounds, None) == 3 and cli.STOP.set())
+    cli.STOP.clear()
+    jobs.pop("rollcalls.escalate")
+    try:
+        cli.run(app, interval=0)
+    finally:
+        cli.STOP.clear()
+    assert ran == ["often", "minutely", "often", "often", "minutely", "often"]
+
+
+def test_the_real_jobs_push_and_escalate(runner, sender, monkeypatch):
+    user, (phone,) = sender()
+    deliver([user.id], "rollcall", "叫应：请回复")
+    _db.session.commit()
+    called = []
+    monkeypatch.setattr(
+        "app.incidents.services.escalate_overdue", lambda: called.append("incidents") or 0
+    )
+    monkeypatch.setattr("app.uploads.tus.prune", lambda root: called.append("uploads") or 0)
+    monkeypatch.setitem(cli.JOBS, "rollcalls.escalate", cli.Job("r", 60, lambda: None))
+
+    result = runner.invoke(args=["worker", "run", "--once"])
+
+    assert result.exit_code == 0, result.output
+    assert [shown["title"] for shown in phone.shown()] == ["叫应：请回复"]
+    assert called == ["incidents", "uploads"]
+    assert set(cli.JOBS) >= {"push", "incidents.escalate", "uploads.prune"}
+
+
+def test_roll_call_escalation_is_found_when_the_emergency_module_has_it():
+    escalate = cli._roll_call_escalation()
+    if escalate is None:
+        pytest.skip("app.emergency has no escalate_roll_calls yet")
+    assert escalate.__name__ == "escalate_roll_calls"
+
+
+def test_sigterm_stops_the_worker_cleanly(app, db, tmp_path):
+    env = dict(
+        os.environ,
+        GRIDLINK_ENV="test",
+        DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+        GRIDLINK_INSTANCE=str(tmp_path),
+        FLASK_APP="wsgi",
+        PYTHONUNBUFFERED="1",
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flask", "worker", "run", "--interval", "0.2"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        # Started once it has logged its jobs; then let it go a few rounds.
+        deadline = time.monotonic() + 60
+        started = ""
+        while "worker: jobs" not in started and time.monotonic() < deadline:
+            started += process.stderr.readline()
+        assert "worker: jobs" in started, started
+        time.sleep(0.5)
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, err
+    assert "worker stopped" in out
+    assert "Traceback" not in err
