@@ -7,12 +7,13 @@ import sys
 import threading
 from pathlib import Path
 
+import flask
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from py_vapid.utils import b64urlencode
 
-from app import create_app
+from app import config
 from app.notify import push
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,10 +30,14 @@ with app.app_context():
 
 
 @pytest.fixture
-def make_app(monkeypatch):
+def make_app():
+    """A bare app over an instance folder: the key needs nothing else, and a second
+    create_app() would rebind the extensions the session's app holds."""
+
     def make(instance):
-        monkeypatch.setenv("GRIDLINK_INSTANCE", str(instance))
-        return create_app("test", {"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+        app = flask.Flask("gridlink", instance_path=str(instance))
+        app.config.from_object(config.Test)
+        return app
 
     return make
 
