@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import make_url
 
-from bench import grids, load, members, report, sync, writes
+from bench import emergency, grids, load, members, report, sync, writes
 from bench.client import Client
 from bench.common import ROOT, BenchError
 from bench.database import (
@@ -30,7 +30,7 @@ from bench.database import (
 )
 from bench.server import database_cpu, gunicorn, setup_text
 
-SCENARIOS = ("locate", "reports", "claims", "grids", "sync")
+SCENARIOS = ("locate", "reports", "claims", "grids", "sync", "emergency")
 LOAD_SCENARIOS = ("locate", "reports", "claims")  # each measured against health, in this order
 
 
@@ -159,6 +159,10 @@ def run_backend(backend, args, pool):
                     _progress(f"{backend}: sync (push, pull, first sync)")
                     meters = server_meters(backend, server, url)
                     result["sync"] = sync.measure(server, env, url, logins, meters, args.seed)
+                if "emergency" in args.scenario:
+                    # Last: it switches the whole district to emergency mode.
+                    _progress(f"{backend}: emergency (district switch, roll-call of everyone)")
+                    result["emergency"] = emergency.measure(server, env, url, logins, args.seed)
             finally:
                 client.close()
         if "locate" in args.scenario:

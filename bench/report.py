@@ -3,6 +3,7 @@
 import json
 import os
 
+from bench import emergency
 from bench.grids import REPEATS
 from bench.sync import COMPRESS_MIN_SIZE as SYNC_COMPRESS_MIN_SIZE
 from bench.sync import SINGLE_REPORTS as SYNC_SINGLE_REPORTS
@@ -62,6 +63,8 @@ def backend_text(name, result):
         lines += _grids_lines(result["grids"])
     if "sync" in result:
         lines += _sync_lines(result["sync"])
+    if "emergency" in result:
+        lines += emergency.lines(result["emergency"])
     return "\n".join(lines)
 
 
@@ -404,6 +407,8 @@ def verdicts(results):
                 }
                 for target, ok, value, unit, text in _sync_verdicts(result["sync"])
             ]
+        if "emergency" in result:
+            found += emergency.verdicts(name, result["emergency"])
     return found
 
 

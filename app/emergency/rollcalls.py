@@ -97,8 +97,13 @@ def call(user, grids, message, escalate_after_min, switch=None):
             ],
         )
     record("rollcall", item.id, "issue", user, note=message, data={"asked": len(asked)})
-    inbox.deliver(asked, "rollcall", f"叫应：{message}", None, "rollcall", item.id)
+    inbox.deliver(_asked(item), "rollcall", f"叫应：{message}", None, "rollcall", item.id)
     return item, list(asked)
+
+
+def _asked(item, *where):
+    """Those a roll-call asked (and who also meet `where`), as a query."""
+    return select(RollCallPerson.user_id).where(RollCallPerson.roll_call_id == item.id, *where)
 
 
 def call_on_demand(user, body):
@@ -191,23 +196,15 @@ def reissue(user, call_id):
     require(_runs(user, item), "Only who called it and the managers over it re-issue it.")
     if item.closed_at is not None:
         raise Invalid("The roll-call is closed.", code="closed", fields={"id": [call_id]})
-    outstanding = (
-        db.session.execute(
-            select(RollCallPerson.user_id).where(
-                RollCallPerson.roll_call_id == item.id,
-                RollCallPerson.acknowledged_at.is_(None),
-                _in_area(user, item),
-            )
-        )
-        .scalars()
-        .all()
-    )
+    outstanding = _asked(item, RollCallPerson.acknowledged_at.is_(None), _in_area(user, item))
     item.issues += 1
     item.last_issued_at = clock.now()
-    record("rollcall", item.id, "reissue", user, data={"asked": len(outstanding)})
-    inbox.deliver(outstanding, "rollcall", f"再次叫应：{item.message}", None, "rollcall", item.id)
+    asked = inbox.deliver(
+        outstanding, "rollcall", f"再次叫应：{item.message}", None, "rollcall", item.id
+    )
+    record("rollcall", item.id, "reissue", user, data={"asked": asked})
     transaction.commit()
-    return len(outstanding)
+    return asked
 
 
 def figures(user, call_id, level="community"):

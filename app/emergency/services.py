@@ -25,6 +25,7 @@ from app.emergency.models import (
     EmergencySwitch,
     Reinforcement,
     RollCall,
+    RollCallPerson,
     SwitchGrid,
 )
 from app.errors import Conflict, Invalid, NotFound
@@ -206,14 +207,14 @@ def _start(user, item, grids, options, requested=False):
         note=item.reason,
         data={"level": LEVELS[item.level][0], "grids": len(grids), "tasks": made},
     )
-    _, asked = rollcalls.call(
+    # Its roll-call's message is the word of the switch to everyone asked.
+    rollcalls.call(
         user,
         grids,
         options.get("roll_call_message") or f"{title(item)}已启动，请立即回复确认在岗。",
         options.get("escalate_after_min") or rollcalls.ESCALATE_AFTER_MIN,
         switch=item,
     )
-    inbox.deliver(asked, "mode", f"{title(item)}启动", item.reason, "emergency", item.id)
 
 
 def _instantiate(user, item, grids):
@@ -320,8 +321,12 @@ def decide(user, switch_id, approve, note=None, options=None):
 
 
 def _in_scope(item):
-    """Everyone a switch concerns: the people its roll-calls ask."""
-    return list(rollcalls.people_in(_grids(item)))
+    """Everyone a switch concerns: the people its roll-calls asked, as a query."""
+    return (
+        select(RollCallPerson.user_id)
+        .join(RollCall, RollCall.id == RollCallPerson.roll_call_id)
+        .where(RollCall.switch_id == item.id)
+    )
 
 
 def change_level(user, switch_id, level, note=None):

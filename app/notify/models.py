@@ -27,6 +27,8 @@ class Message(db.Model):
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    # Delivered together (one history row per batch: phones find their own message in it).
+    batch: Mapped[str] = mapped_column(String(36))
     kind: Mapped[str] = mapped_column(String(16))
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str | None] = mapped_column(Text)

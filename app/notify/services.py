@@ -1,66 +1,68 @@
-"""The inbox: messages to people, delivered to their phones by sync (one history row each)
-and pushed by the worker (app/notify/push.py) unless the person muted their kind."""
+"""The inbox: messages to people, delivered to their phones by sync (one history row per
+batch) and pushed by the worker (app/notify/push.py) unless the person muted their kind."""
 
-from sqlalchemy import func, insert, or_, select, update
+import uuid
+
+from sqlalchemy import Select, String, Text, case, func, insert, literal, or_, select, update
 
 from app import clock, transaction
 from app.errors import NotFound
 from app.extensions import db
-from app.history.models import HistoryEntry
-from app.history.services import register_scope
+from app.history.services import record, register_scope
 from app.notify.models import CRITICAL, NOT_PUSHED, PENDING, Message
 from app.people.models import User
+from app.types import UTCDateTime
 
 
-def deliver(user_ids, kind, title, body=None, entity=None, entity_id=None):
-    """One message to each person, in the caller's transaction: a few statements whatever
-    the number of people (a district roll-call asks 13,000)."""
-    user_ids = sorted(set(user_ids))
-    if not user_ids:
-        return 0
+def deliver(recipients, kind, title, body=None, entity=None, entity_id=None):
+    """One message to each recipient (user ids, or a SELECT of them), in the caller's
+    transaction, as one batch: two statements whatever their number (a district roll-call
+    asks 13,000) and one history row, by which every recipient's phone learns of its own
+    message. The number delivered."""
+    if not isinstance(recipients, Select):
+        ids = sorted(set(recipients))
+        if not ids:
+            return 0
+        recipients = select(User.id).where(User.id.in_(ids))
+    who = recipients.subquery()
+    user_id = who.c[0]
     now = clock.now()
-    critical = kind in CRITICAL
-    muted = set()
-    if not critical:
-        muted = {
-            user_id
-            for user_id, kinds in db.session.execute(
-                select(User.id, User.muted).where(User.id.in_(user_ids), User.muted.is_not(None))
+    batch = str(uuid.uuid4())
+    push = literal(PENDING)
+    if kind not in CRITICAL:
+        muted = [
+            person
+            for person, kinds in db.session.execute(
+                select(User.id, User.muted).where(
+                    User.id.in_(select(user_id)), User.muted.is_not(None)
+                )
             )
-            if kind in (kinds or ())
-        }
-    ids = db.session.execute(
-        insert(Message).returning(Message.id),
-        [
-            {
-                "user_id": user_id,
-                "kind": kind,
-                "title": title,
-                "body": body,
-                "entity": entity,
-                "entity_id": None if entity_id is None else str(entity_id),
-                "critical": critical,
-                "created_at": now,
-                "push": NOT_PUSHED if user_id in muted else PENDING,
-            }
-            for user_id in user_ids
-        ],
-    ).scalars()
-    # The phones learn of them from the history, like every other change.
-    db.session.execute(
-        insert(HistoryEntry),
-        [
-            {
-                "entity": "message",
-                "entity_id": str(i),
-                "action": "deliver",
-                "actor_role": "system",
-                "at": now,
-            }
-            for i in ids
-        ],
+            if kind in kinds
+        ]
+        if muted:
+            push = case((user_id.in_(muted), NOT_PUSHED), else_=PENDING)
+    columns = {
+        "user_id": user_id,
+        "batch": literal(batch),
+        "kind": literal(kind),
+        "title": literal(title),
+        "body": literal(body, Text),
+        "entity": literal(entity, String),
+        "entity_id": literal(None if entity_id is None else str(entity_id), String),
+        "critical": literal(kind in CRITICAL),
+        "created_at": literal(now, UTCDateTime()),
+        "push": push,
+    }
+    delivered = len(
+        db.session.execute(
+            insert(Message)
+            .from_select(list(columns), select(*columns.values()).distinct())
+            .returning(Message.id)
+        ).all()
     )
-    return len(user_ids)
+    if delivered:
+        record("inbox", batch, "deliver", None, data={"kind": kind, "count": delivered})
+    return delivered
 
 
 def get_own(user, message_id):
@@ -129,5 +131,16 @@ def present(user, messages):
     ]
 
 
-# A message is personal: its history row has no grid or community (sync finds it by person).
-register_scope("message", lambda message_id: (None, None))
+def in_batches(user, batches):
+    """The user's own messages of these delivery batches (what a pull's history names)."""
+    return (
+        db.session.execute(
+            select(Message.id).where(Message.user_id == user.id, Message.batch.in_(batches))
+        )
+        .scalars()
+        .all()
+    )
+
+
+# A batch is personal: its history row has no grid or community (sync finds it by person).
+register_scope("inbox", lambda batch: (None, None))

@@ -79,15 +79,13 @@ class Area:
 
     def history_filter(self):
         user = self.user
-        # Messages are personal, whoever the reader.
+        # Messages are personal, whoever the reader: batches holding one of theirs.
         own_messages = and_(
-            HistoryEntry.entity == "message",
-            HistoryEntry.entity_id.in_(
-                select(cast(Message.id, String)).where(Message.user_id == user.id)
-            ),
+            HistoryEntry.entity == "inbox",
+            HistoryEntry.entity_id.in_(select(Message.batch).where(Message.user_id == user.id)),
         )
         if self.everything:
-            return or_(HistoryEntry.entity != "message", own_messages)
+            return or_(HistoryEntry.entity != "inbox", own_messages)
         mine_incidents = select(Incident.id).where(
             or_(Incident.reporter_id == user.id, Incident.assignee_id == user.id)
         )
@@ -238,6 +236,9 @@ def _feed_page(user, area, cursor, limit):
         if entity == "whistle":
             whistle = db.session.get(Whistle, int(entity_id))
             entity, entity_id = "incident", whistle.incident_id
+        if entity == "inbox":  # a batch of messages: the user's own in it
+            touched["message"].update(dict.fromkeys(inbox.in_batches(user, [entity_id])))
+            continue
         touched[entity][entity_id] = None
     return {
         "changes": _changes(user, {entity: list(ids) for entity, ids in touched.items()}),

@@ -113,6 +113,7 @@ def upgrade():
         "inbox_message",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
         _fk("user_id", "user_account.id", "inbox_message", nullable=False),
+        sa.Column("batch", sa.String(36), nullable=False),
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("title", sa.String(200), nullable=False),
         sa.Column("body", sa.Text),

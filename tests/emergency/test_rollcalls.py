@@ -159,7 +159,7 @@ def test_phones_learn_of_modes_roll_calls_and_messages_by_sync(cast, as_user, sw
     banner = next(c["data"] for c in page["changes"] if c["entity"] == "emergency")
     assert (banner["title"], banner["colour"]) == ("防汛Ⅱ级应急响应", "orange")
     kinds = sorted(c["data"]["kind"] for c in page["changes"] if c["entity"] == "message")
-    assert kinds == ["mode", "rollcall"]
+    assert kinds == ["rollcall"]
     # Another street's member hears nothing of it, and none of anyone's messages.
     quiet = outsider.get("/api/sync/pull", query_string={"cursor": outsider_cursor}).get_json()
     assert quiet["changes"] == []
