@@ -24,6 +24,7 @@ from pywebpush import WebPushException, webpush
 from sqlalchemy import and_, delete, exists, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app import clock, transaction
 from app.errors import Invalid
@@ -221,7 +222,7 @@ def set_muted(user, kinds):
         )
     db.session.execute(update(User).where(User.id == user.id).values(muted=kinds))
     transaction.commit()
-    user.muted = kinds
+    set_committed_value(user, "muted", kinds)
     return notification_settings(user)
 
 

@@ -37,6 +37,11 @@ class Received:
     body: bytes
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # the sender opens many connections at once
+
+
 class FakePushService:
     """A push service: POST /push/<name> is recorded and answered with the status set for
     that name (201 unless told), after `delay` seconds."""
@@ -64,8 +69,7 @@ class FakePushService:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
+        self.server = _Server(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
