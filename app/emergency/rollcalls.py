@@ -362,18 +362,25 @@ def present(user, calls):
     if not calls:
         return []
     ids = [item.id for item in calls]
-    totals = {
-        call_id: (asked, acked)
-        for call_id, asked, acked in db.session.execute(
-            select(
-                RollCallPerson.roll_call_id,
-                func.count(),
-                func.count(RollCallPerson.acknowledged_at),
+    runs = {item.id: _runs(user, item) for item in calls}
+    # The totals are for those who run a call: a member's phone needs its own answer only,
+    # and 13,000 answers would each count 13,000 rows for nothing.
+    totals = (
+        {
+            call_id: (asked, acked)
+            for call_id, asked, acked in db.session.execute(
+                select(
+                    RollCallPerson.roll_call_id,
+                    func.count(),
+                    func.count(RollCallPerson.acknowledged_at),
+                )
+                .where(RollCallPerson.roll_call_id.in_([i for i in ids if runs[i]]))
+                .group_by(RollCallPerson.roll_call_id)
             )
-            .where(RollCallPerson.roll_call_id.in_(ids))
-            .group_by(RollCallPerson.roll_call_id)
-        )
-    }
+        }
+        if any(runs.values())
+        else {}
+    )
     mine = {
         row.roll_call_id: row
         for row in db.session.execute(
@@ -384,7 +391,7 @@ def present(user, calls):
     }
     out = []
     for item in calls:
-        asked, acked = totals.get(item.id, (0, 0))
+        asked, acked = totals.get(item.id, (None, None))
         answer = mine.get(item.id)
         out.append(
             {
@@ -400,12 +407,12 @@ def present(user, calls):
                 "closed_at": item.closed_at,
                 "asked": asked,
                 "acknowledged": acked,
-                "outstanding": asked - acked,
+                "outstanding": None if asked is None else asked - acked,
                 "mine": {
                     "asked": answer is not None,
                     "acknowledged_at": answer.acknowledged_at if answer else None,
                 },
-                "runs": _runs(user, item),
+                "runs": runs[item.id],
             }
         )
     return out

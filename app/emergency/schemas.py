@@ -142,9 +142,9 @@ class RollCallOut(Schema):
     issues = fields.Integer()
     last_issued_at = fields.DateTime()
     closed_at = fields.DateTime(allow_none=True)
-    asked = fields.Integer()
-    acknowledged = fields.Integer()
-    outstanding = fields.Integer()
+    asked = fields.Integer(allow_none=True, metadata={"description": "for those who run it"})
+    acknowledged = fields.Integer(allow_none=True)
+    outstanding = fields.Integer(allow_none=True)
     mine = fields.Nested(MyAnswer)
     runs = fields.Boolean(metadata={"description": "the caller sees figures and re-issues"})
 
