@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test e2e bench pwa pwa-test db demo lint clean
+.PHONY: run test e2e audit bench pwa pwa-test db demo lint clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,11 @@ test: $(VENV)/.installed lint pwa-test
 # (tests/e2e; E2E_DATABASE_URL puts its server on PostGIS). Screenshots: artifacts/screenshots.
 e2e: $(VENV)/.installed pwa
 	$(BIN)/python -m pytest tests/e2e $(E2E_ARGS)
+
+# Budgets, measured on the build served by the real server with the demo district: initial JS
+# gzipped, and Lighthouse (mobile) on the member's home and report screens (tests/e2e/audit.py).
+audit: $(VENV)/.installed pwa
+	$(BIN)/python -m tests.e2e.audit $(AUDIT_ARGS)
 
 bench: $(VENV)/.installed
 	$(BIN)/python -m bench $(BENCH_ARGS)

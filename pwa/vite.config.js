@@ -5,6 +5,16 @@ import { VitePWA } from 'vite-plugin-pwa'
 import vantIconFont from './scripts/vant-icon-font.js'
 
 export default defineConfig({
+  // Code the app never runs stays out of the bundle: the Options API (every component here is
+  // <script setup>, Vant's too), vue-i18n's legacy API and its global components.
+  define: {
+    __VUE_OPTIONS_API__: 'false',
+    __VUE_PROD_DEVTOOLS__: 'false',
+    __VUE_PROD_HYDRATION_MISMATCH_DETAILS__: 'false',
+    __VUE_I18N_LEGACY_API__: 'false',
+    __VUE_I18N_FULL_INSTALL__: 'false',
+    __INTLIFY_PROD_DEVTOOLS__: 'false',
+  },
   plugins: [
     vue(),
     vantIconFont(),

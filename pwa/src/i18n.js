@@ -1,9 +1,7 @@
 // Translations: zh-CN first, English second; the choice is kept on the phone.
 import { createI18n } from 'vue-i18n'
 import { Locale } from 'vant'
-import vantEn from 'vant/es/locale/lang/en-US'
 import vantZh from 'vant/es/locale/lang/zh-CN'
-import en from './locales/en.json'
 import zhCN from './locales/zh-CN.json'
 
 export const LOCALES = [
@@ -26,7 +24,8 @@ export const i18n = createI18n({
   legacy: false,
   locale: initial(),
   fallbackLocale: 'zh-CN',
-  messages: { 'zh-CN': zhCN, en },
+  // English is loaded when chosen (it is precached like every chunk: works offline too).
+  messages: { 'zh-CN': zhCN },
   datetimeFormats: {
     'zh-CN': {
       short: { month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false },
@@ -39,9 +38,15 @@ export const i18n = createI18n({
   },
 })
 
-export function setLocale(code) {
+export async function setLocale(code) {
+  let vant = vantZh
+  if (code === 'en') {
+    const [messages, vantEn] = await Promise.all([import('./locales/en.json'), import('vant/es/locale/lang/en-US')])
+    i18n.global.setLocaleMessage('en', messages.default)
+    vant = vantEn.default
+  }
   i18n.global.locale.value = code
-  Locale.use(code === 'en' ? 'en-US' : 'zh-CN', code === 'en' ? vantEn : vantZh)
+  Locale.use(code === 'en' ? 'en-US' : 'zh-CN', vant)
   document.documentElement.lang = code
   try {
     localStorage.setItem(KEY, code)

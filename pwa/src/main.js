@@ -14,7 +14,7 @@ async function start() {
   app.use(createPinia())
   app.use(i18n)
   app.use(vant)
-  setLocale(i18n.global.locale.value)
+  await setLocale(i18n.global.locale.value)
   await useSession().restore()
   app.use(router)
   app.mount('#app')

@@ -9,20 +9,15 @@ GRIDLINK_REQUIRE_BROWSER=1 a missing Chromium or PWA build; otherwise they skip 
 
 import itertools
 import os
-import signal
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 
-ROOT = Path(__file__).resolve().parents[2]
-DIST = Path(os.environ.get("PWA_DIST", ROOT / "pwa" / "dist"))
+from tests.e2e.server import DIST, ROOT, Server, make_app, wipe
+
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("E2E_ARTIFACTS", ROOT / "artifacts"))
 SCREENSHOTS = ARTIFACTS / "screenshots"
@@ -41,20 +36,10 @@ def _missing(env, reason):
     pytest.skip(reason)
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _database_url(tmp_path_factory):
     url = os.environ.get("E2E_DATABASE_URL")
     if url:
-        engine = create_engine(url)
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
+        wipe(url)
         return url
     if _required("GRIDLINK_REQUIRE_POSTGIS"):
         pytest.fail("GRIDLINK_REQUIRE_POSTGIS=1 but E2E_DATABASE_URL is not set")
@@ -62,16 +47,12 @@ def _database_url(tmp_path_factory):
 
 
 def _prepare(url, tmp_path_factory):
-    """Schema, the small demo district (7 streets, 7 communities, 35 grids) and its catalogue."""
-    import flask_migrate
-
-    from app import create_app
+    """Schema and the small demo district (7 streets, 7 communities, 35 grids)."""
     from app.units.importer import import_units
     from geo import demo as geo_demo
 
-    app = create_app("test", {"SQLALCHEMY_DATABASE_URI": url})
+    app = make_app(url)
     with app.app_context():
-        flask_migrate.upgrade()
         files = geo_demo.generate(
             tmp_path_factory.mktemp("e2e-demo"), seed=7, streets=7, communities=7, grids=35
         )
@@ -80,63 +61,20 @@ def _prepare(url, tmp_path_factory):
     return app
 
 
-class Server(SimpleNamespace):
-    def log_tail(self, lines=60):
-        try:
-            return "".join(Path(self.log).read_text(errors="replace").splitlines(True)[-lines:])
-        except OSError:
-            return ""
-
-
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
     if not (DIST / "index.html").is_file() or not (DIST / "sw.js").is_file():
         _missing("GRIDLINK_REQUIRE_BROWSER", f"no PWA build in {DIST}: run `make pwa`")
     url = _database_url(tmp_path_factory)
     app = _prepare(url, tmp_path_factory)
-    instance = tmp_path_factory.mktemp("e2e-instance")
-    port = _free_port()
-    log = instance / "server.log"
-    env = {
-        **os.environ,
-        "GRIDLINK_ENV": "dev",
-        "SECRET_KEY": "e2e-only",
-        "DATABASE_URL": url,
-        "GRIDLINK_INSTANCE": str(instance),
-        "PWA_DIST": str(DIST),
-    }
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [
-                str(Path(sys.executable).with_name("gunicorn")),
-                "--workers", "2", "--threads", "4",
-                "--bind", f"127.0.0.1:{port}",
-                "--access-logfile", "-",
-                "wsgi:app",
-            ],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    running = Server(base=base, url=url, app=app, process=process, log=str(log))
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/api/health", timeout=2) as answer:
-                if answer.status == 200:
-                    break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"the server did not start:\n{running.log_tail()}")
-        time.sleep(0.1)  # polling a starting process, not synchronising the test
-    yield running
-    process.send_signal(signal.SIGTERM)
+    running = Server(url, tmp_path_factory.mktemp("e2e-instance"))
     try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+        running.start()
+    except RuntimeError as error:
+        pytest.fail(str(error))
+    running.app = app
+    yield running
+    running.stop()
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,12 @@ from tests.e2e.conftest import PASSWORD, WAIT_MS
 
 expect.set_options(timeout=WAIT_MS)
 
+# Resolves once a service worker controls the page (a promise, not a polled string: the app's
+# CSP forbids eval).
+CONTROLLED = """navigator.serviceWorker.ready.then(() => navigator.serviceWorker.controller ? true :
+  new Promise((resolve) =>
+    navigator.serviceWorker.addEventListener('controllerchange', () => resolve(true))))"""
+
 
 def login(page, user):
     page.goto("/login")
@@ -32,8 +38,7 @@ def login_desk(page, user):
 def service_worker_ready(page):
     """The app shell is precached and the worker controls the page: every screen and a
     reload work with no network."""
-    assert page.evaluate("navigator.serviceWorker.ready.then((r) => Boolean(r.active))")
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    assert page.evaluate(CONTROLLED)
 
 
 def tab(page, name):

@@ -24,7 +24,7 @@ def test_offline_report_and_claim_survive_a_reload_and_arrive_once(
     shots(page, "login")
     flows.login(page, member)
     flows.synced(page)
-    expect(page.locator(".leaflet-container path").first).to_be_visible()
+    expect(page.locator(".grid-sketch path.mine")).to_be_visible()
     flows.service_worker_ready(page)
     shots(page, "home")
 

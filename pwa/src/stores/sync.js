@@ -1,6 +1,7 @@
 // The sync state and the shown entities (pulled + overlay), live from IndexedDB.
 import { liveQuery } from 'dexie'
 import { defineStore } from 'pinia'
+import { markRaw } from 'vue'
 import { FLUSH, getMeta, overlay } from '../sync/index.js'
 import { db, engine } from '../services.js'
 
@@ -49,7 +50,8 @@ export const useSync = defineStore('sync', {
         (rows) => {
           const mine = rows.filter((r) => r.user_id === userId)
           mine.sort((a, b) => String(a.created_at).localeCompare(String(b.created_at)) || a.seq - b.seq)
-          this.commands = mine
+          // Rows from IndexedDB are replaced whole on every change: no deep proxies.
+          this.commands = markRaw(mine)
           this.othersPending = rows.filter((r) => r.user_id !== userId && r.state === 'pending').length
         },
       )
@@ -68,7 +70,7 @@ export const useSync = defineStore('sync', {
       sub(
         () => db.entities.toArray(),
         (rows) => {
-          this.entities = rows
+          this.entities = markRaw(rows)
         },
       )
       sub(
