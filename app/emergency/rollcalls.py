@@ -168,8 +168,9 @@ def get_visible(user, call_id):
 
 
 def acknowledge(user, call_id, device_time=None):
-    """Acknowledge once: a resend finds the row answered and changes nothing."""
-    answered = db.session.execute(
+    """Acknowledge once: a resend finds the row answered and changes nothing. The answer:
+    {id, acknowledged_at, first} (first: this request was the acknowledgement)."""
+    at = db.session.execute(
         update(RollCallPerson)
         .where(
             RollCallPerson.roll_call_id == call_id,
@@ -177,16 +178,17 @@ def acknowledge(user, call_id, device_time=None):
             RollCallPerson.acknowledged_at.is_(None),
         )
         .values(acknowledged_at=clock.now(), device_time=device_time)
+        .returning(RollCallPerson.acknowledged_at)
         .execution_options(synchronize_session=False)
-    ).rowcount
-    item = db.session.get(RollCall, call_id)
-    if not answered:
-        if item is None or _mine(user, call_id) is None:
-            raise NotFound("You were not asked by this roll-call.", fields={"id": [call_id]})
-        return item
-    record("rollcall", call_id, "acknowledge", user, device_time=device_time)
-    transaction.commit()
-    return item
+    ).scalar()
+    if at is not None:
+        record("rollcall", call_id, "acknowledge", user, device_time=device_time)
+        transaction.commit()
+        return {"id": call_id, "acknowledged_at": at, "first": True}
+    mine = _mine(user, call_id)
+    if mine is None:
+        raise NotFound("You were not asked by this roll-call.", fields={"id": [call_id]})
+    return {"id": call_id, "acknowledged_at": mine.acknowledged_at, "first": False}
 
 
 def reissue(user, call_id):

@@ -8,6 +8,7 @@ from app.emergency import rollcalls, services
 from app.emergency.models import ACTIVE
 from app.emergency.schemas import (
     AckIn,
+    AckOut,
     DecideIn,
     FiguresOut,
     FiguresQuery,
@@ -145,10 +146,10 @@ def roll_call(call_id):
 
 @calls.post("/<call_id>/ack")
 @calls.arguments(AckIn)
-@calls.response(200, RollCallOut)
+@calls.response(200, AckOut)
 def acknowledge(body, call_id):
     """Acknowledge (叫应); again is harmless and counts once."""
-    return _call(rollcalls.acknowledge(current_user, call_id, body["device_time"]))
+    return rollcalls.acknowledge(current_user, call_id, body["device_time"])
 
 
 @calls.post("/<call_id>/reissue")

@@ -126,6 +126,12 @@ class AckIn(Schema):
     device_time = fields.AwareDateTime(load_default=None)
 
 
+class AckOut(Schema):
+    id = fields.String()
+    acknowledged_at = fields.DateTime()
+    first = fields.Boolean(metadata={"description": "false: it was acknowledged before"})
+
+
 class MyAnswer(Schema):
     asked = fields.Boolean()
     acknowledged_at = fields.DateTime(allow_none=True)

@@ -7,6 +7,7 @@ from app import transaction
 from app.emergency import rollcalls
 from app.emergency.models import RollCall
 from app.emergency.schemas import AckIn
+from app.extensions import db
 from app.history.services import record
 from app.incidents import services as incidents
 from app.incidents.models import Incident
@@ -56,6 +57,11 @@ def comment(user, args):
     return thing
 
 
+def acknowledge(user, args):
+    rollcalls.acknowledge(user, args["id"], args["device_time"])
+    return db.session.get(RollCall, args["id"])
+
+
 # type -> (schema of args, function(user, args) -> the incident or task it changed)
 _HANDLERS = {
     "incident.report": (ReportIn, lambda u, a: incidents.report(u, a)[0]),
@@ -94,10 +100,7 @@ _HANDLERS = {
     ),
     "comment": (CommentIn, comment),
     # Sent ahead of the rest by the phone (its own lane, docs/sync.md); once however often.
-    "rollcall.ack": (
-        _with_id(AckIn),
-        lambda u, a: rollcalls.acknowledge(u, a["id"], a["device_time"]),
-    ),
+    "rollcall.ack": (_with_id(AckIn), acknowledge),
     "message.read": (
         type("MessageReadCommand", (Schema,), {"id": fields.Integer(required=True)}),
         lambda u, a: inbox.mark_read(u, a["id"]),

@@ -26,10 +26,12 @@ def _count(db, *where, model=HistoryEntry):
 def test_an_acknowledgement_counts_once(cast, as_user, switch_body, db):
     call = _start(cast, as_user, switch_body)["roll_call"]
     member = as_user(cast.member)
-    for _ in range(3):
-        answer = member.post(f"/api/rollcalls/{call}/ack", json={}).get_json()
-    assert answer["mine"]["acknowledged_at"] is not None
-    assert answer["acknowledged"] is None  # the totals are for those who run it
+    answers = [member.post(f"/api/rollcalls/{call}/ack", json={}).get_json() for _ in range(3)]
+    assert [a["first"] for a in answers] == [True, False, False]
+    assert len({a["acknowledged_at"] for a in answers}) == 1
+    mine = member.get(f"/api/rollcalls/{call}").get_json()
+    assert mine["mine"]["acknowledged_at"] == answers[0]["acknowledged_at"]
+    assert mine["acknowledged"] is None  # the totals are for those who run it
     seen = as_user(cast.street_admin).get(f"/api/rollcalls/{call}").get_json()
     assert (seen["acknowledged"], seen["outstanding"]) == (1, 2)
     assert _count(db, HistoryEntry.action == "acknowledge") == 1
