@@ -14,6 +14,7 @@ from app.extensions import db
 from app.history.models import HistoryEntry
 from app.history.services import record, register_scope, timeline
 from app.incidents.models import Incident
+from app.notify import services as inbox
 from app.people import services as people
 from app.people.models import DISTRICT_ADMIN, User
 from app.photos import services as photos
@@ -406,6 +407,7 @@ def assign(user, task_id, member_id, replace_id=None):
         _, created = _take_place(task, member, assigned_by=user)
         if created:
             record("task", task.id, "assign", user, data={"member": member.id})
+            _tell_assigned(member, task)
         transaction.commit()
         return task
     if replace_id == member.id or _live_claim(task.id, member.id) is not None:
@@ -419,8 +421,14 @@ def assign(user, task_id, member_id, replace_id=None):
         raise Invalid("That member holds no place on the task.", fields={"replace": [replace_id]})
     _take_place(task, member, assigned_by=user)
     record("task", task.id, "reassign", user, data={"member": member.id, "replaces": previous.id})
+    _tell_assigned(member, task)
     transaction.commit()
     return task
+
+
+def _tell_assigned(member, task):
+    """派单: the member hears of it in the inbox and by push."""
+    inbox.deliver([member.id], "dispatch", f"派单：{task.title}", task.target, "task", task.id)
 
 
 def unassign(user, task_id, member_id, note=None):

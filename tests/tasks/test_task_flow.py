@@ -270,6 +270,11 @@ def test_the_secretary_assigns_reassigns_and_unassigns(client, auth, place, crew
     reassign = moved["history"][-1]
     assert reassign["action"] == "reassign"
     assert reassign["data"] == {"member": zhao.id, "replaces": wang.id}
+    # Each member given a place hears of it (派单) in the inbox.
+    auth.login(zhao)
+    [told] = ok(client.get("/api/inbox"))
+    assert (told["kind"], told["entity"], told["entity_id"]) == ("dispatch", "task", task.id)
+    auth.login(secretary)
 
     # Moving from someone who holds nothing, or to someone already holding, is refused.
     failure = error(
