@@ -193,6 +193,13 @@ def phone(request, browser, server):
         context.close()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fresh_failure_screens():
+    """Screens of failures are this run's only."""
+    for old in SCREENSHOTS.glob("failed-*.png"):
+        old.unlink()
+
+
 @pytest.fixture(scope="session")
 def shots():
     """shots(page, name): a screenshot kept as a test artifact (artifacts/screenshots)."""

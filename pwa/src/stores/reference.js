@@ -7,6 +7,7 @@ import { api, db } from '../services.js'
 export const useReference = defineStore('reference', {
   state: () => ({ grids: null, catalogue: null }),
   actions: {
+    /** What the phone has cached, shown at once (works offline). */
     async load(me) {
       const queries = gridQueries(me)
       const fromCache = await Promise.all(queries.map((q) => cached(db, `grids?${q}`)))
@@ -14,12 +15,19 @@ export const useReference = defineStore('reference', {
       // out of Vue's deep reactivity (walking every coordinate through a proxy is slow).
       this.grids = raw(merge(fromCache))
       this.catalogue = raw(await cached(db, 'catalogue'))
+    },
+    /** Revalidates with the server (ETags): a screen redraws only if something changed. */
+    async refresh(me) {
       try {
-        const fresh = await Promise.all(queries.map((q) => refresh(db, api, `grids?${q}`, `/api/grids?${q}`)))
-        this.grids = raw(merge(fresh))
-        this.catalogue = raw(await refresh(db, api, 'catalogue', '/api/catalogue'))
+        const queries = gridQueries(me)
+        const answers = await Promise.all(queries.map((q) => refresh(db, api, `grids?${q}`, `/api/grids?${q}`, { changedOnly: true })))
+        if (answers.some((a) => a !== null) || !this.grids) {
+          this.grids = raw(merge(await Promise.all(queries.map((q) => cached(db, `grids?${q}`)))))
+        }
+        const catalogue = await refresh(db, api, 'catalogue', '/api/catalogue', { changedOnly: true })
+        if (catalogue !== null || !this.catalogue) this.catalogue = raw(await cached(db, 'catalogue'))
       } catch {
-        // offline with nothing cached: screens say so
+        // offline: the cached copies stay (screens say when there are none)
       }
     },
   },

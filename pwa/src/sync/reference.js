@@ -10,14 +10,16 @@ export async function cached(db, key) {
 
 /**
  * Fetches path (with If-None-Match when there is a cached copy), stores and returns the
- * fresh data; on 304 returns the cached data. Throws when offline and nothing is cached.
+ * fresh data; on 304 returns the cached data (or null with changedOnly). Throws when offline
+ * and nothing is cached.
  */
-export async function refresh(db, api, key, path, now = () => new Date()) {
+export async function refresh(db, api, key, path, { now = () => new Date(), changedOnly = false } = {}) {
   const row = await getMeta(db, `ref:${key}`)
   const headers = row?.etag ? { 'If-None-Match': row.etag } : {}
   try {
     const response = await api.request('GET', path, undefined, headers)
-    if (response.status === 304 && row) return row.data
+    // changedOnly: null when the cached copy is still good (the caller keeps what it shows).
+    if (response.status === 304 && row) return changedOnly ? null : row.data
     const etag = response.headers?.get?.('ETag') ?? null
     await setMeta(db, `ref:${key}`, { data: response.body, etag, at: now().toISOString(), path })
     return response.body
