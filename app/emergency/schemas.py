@@ -1,15 +1,23 @@
 """Request and response shapes for emergency switches and roll-calls."""
 
-from marshmallow import Schema, fields, post_load, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from app.emergency.models import KINDS, LEVEL_BY_NAME, SCOPES, STATES
 from app.incidents.schemas import UUID, PersonRef, Ref, Text
 
-Level = lambda **kw: fields.String(  # noqa: E731
-    validate=validate.OneOf(tuple(LEVEL_BY_NAME)),
-    metadata={"description": "response level: I red (most severe), II orange, III yellow, IV blue"},
-    **kw,
-)
+
+class Level(fields.String):
+    """A response level as people say it (I red, most severe, to IV blue), kept as 1..4."""
+
+    def __init__(self, **kw):
+        description = "response level: I red (most severe), II orange, III yellow, IV blue"
+        super().__init__(metadata={"description": description, "enum": list(LEVEL_BY_NAME)}, **kw)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        name = super()._deserialize(value, attr, data, **kwargs)
+        if name not in LEVEL_BY_NAME:
+            raise ValidationError(f"Must be one of: {', '.join(LEVEL_BY_NAME)}.")
+        return LEVEL_BY_NAME[name]
 
 
 class ScopeIn(Schema):
@@ -39,11 +47,6 @@ class SwitchIn(RollCallOptions):
     reason = Text(required=True)
     scope = fields.Nested(ScopeIn, required=True)
 
-    @post_load
-    def rank(self, data, **kwargs):
-        data["level"] = LEVEL_BY_NAME[data["level"]]
-        return data
-
 
 class DecideIn(RollCallOptions):
     approve = fields.Boolean(required=True)
@@ -53,11 +56,6 @@ class DecideIn(RollCallOptions):
 class LevelIn(Schema):
     level = Level(required=True)
     note = fields.String(validate=validate.Length(max=2000), load_default=None)
-
-    @post_load
-    def rank(self, data, **kwargs):
-        data["level"] = LEVEL_BY_NAME[data["level"]]
-        return data
 
 
 class ReinforceIn(Schema):
