@@ -69,6 +69,10 @@ def test_desk_dispatches_and_the_member_handles_it(
     expect(task).to_contain_text("名额 1/1")
     expect(task).to_contain_text("赵网格")
     shots(desk, "desk")
+    desk.set_viewport_size({"width": 360, "height": 640})
+    expect(desk.get_by_role("button", name="新建任务")).to_be_in_viewport()
+    shots(desk, "desk-phone")
+    desk.set_viewport_size(DESKTOP["viewport"])
 
     # The member's next pull brings both.
     flows.sync_now(member_page)
