@@ -1,8 +1,6 @@
 """`flask worker run`: the background worker. It sends pending Web Push messages and runs
 the periodic jobs that would otherwise need cron, each in its own app context."""
 
-import importlib
-import importlib.util
 import logging
 import signal
 import threading
@@ -68,24 +66,18 @@ def prune_uploads():
         log.info("uploads: %s abandoned upload(s) removed", removed)
 
 
+def escalate_roll_calls():
+    from app.emergency.rollcalls import escalate_roll_calls
+
+    escalated = escalate_roll_calls()
+    if escalated:
+        log.info("roll-calls: %s silent person(s) escalated", escalated)
+
+
 register_job("push", 0, send_pushes)
 register_job("incidents.escalate", 60, escalate_incidents)
 register_job("uploads.prune", 24 * 3600, prune_uploads)
-
-
-def _roll_call_escalation():
-    """app.emergency's escalate_roll_calls, if that module is there (looked up when the
-    worker starts, so that a half-written module never stops the app from loading)."""
-    for name in ("app.emergency.services", "app.emergency.rollcalls"):
-        try:
-            if importlib.util.find_spec(name) is None:
-                continue
-        except ModuleNotFoundError:
-            return None
-        escalate = getattr(importlib.import_module(name), "escalate_roll_calls", None)
-        if escalate is not None:
-            return escalate
-    return None
+register_job("rollcalls.escalate", 60, escalate_roll_calls)
 
 
 def _run_job(app, job):
@@ -128,10 +120,6 @@ def run_command(once, interval):
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     log.setLevel(logging.INFO)
-    if "rollcalls.escalate" not in JOBS:
-        escalate = _roll_call_escalation()
-        if escalate is not None:
-            register_job("rollcalls.escalate", 60, escalate)
     interval = app.config["PUSH_WORKER_INTERVAL_S"] if interval is None else interval
 
     def stop(signum, frame):

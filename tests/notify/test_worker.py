@@ -26,8 +26,6 @@ def jobs(monkeypatch):
     """A registry of the test's own, in place of the real one."""
     registry = {}
     monkeypatch.setattr(cli, "JOBS", registry)
-    # The roll-call job the worker adds when app.emergency is there: a harmless stand-in.
-    registry["rollcalls.escalate"] = cli.Job("rollcalls.escalate", 60, lambda: None)
     return registry
 
 
@@ -67,7 +65,6 @@ def test_jobs_run_when_due(app, jobs, monkeypatch):
     rounds = iter(range(4))
     monkeypatch.setattr(cli.STOP, "wait", lambda s: next(rounds, None) == 3 and cli.STOP.set())
     cli.STOP.clear()
-    jobs.pop("rollcalls.escalate")
     try:
         cli.run(app, interval=0)
     finally:
@@ -84,21 +81,15 @@ def test_the_real_jobs_push_and_escalate(runner, sender, monkeypatch):
         "app.incidents.services.escalate_overdue", lambda: called.append("incidents") or 0
     )
     monkeypatch.setattr("app.uploads.tus.prune", lambda root: called.append("uploads") or 0)
-    monkeypatch.setitem(cli.JOBS, "rollcalls.escalate", cli.Job("r", 60, lambda: None))
+    monkeypatch.setattr(
+        "app.emergency.rollcalls.escalate_roll_calls", lambda: called.append("rollcalls") or 0
+    )
 
     result = runner.invoke(args=["worker", "run", "--once"])
 
     assert result.exit_code == 0, result.output
     assert [shown["title"] for shown in phone.shown()] == ["叫应：请回复"]
-    assert called == ["incidents", "uploads"]
-    assert set(cli.JOBS) >= {"push", "incidents.escalate", "uploads.prune"}
-
-
-def test_roll_call_escalation_is_found_when_the_emergency_module_has_it():
-    escalate = cli._roll_call_escalation()
-    if escalate is None:
-        pytest.skip("app.emergency has no escalate_roll_calls yet")
-    assert escalate.__name__ == "escalate_roll_calls"
+    assert called == ["incidents", "uploads", "rollcalls"]
 
 
 def test_sigterm_stops_the_worker_cleanly(app, db, tmp_path):
