@@ -33,7 +33,7 @@ if (PHONE && PASSWORD) {
   await page.fill('input[name=password]', PASSWORD)
   await page.getByRole('button', { name: /登录|Log in/ }).click()
   await page.waitForURL(`${BASE}/`)
-  await page.waitForSelector('.leaflet-container', { timeout: 10000 }).catch(() => problems.push('no map'))
+  await page.waitForSelector('.grid-sketch path', { timeout: 10000 }).catch(() => problems.push('no map'))
   await page.waitForTimeout(1500)
   await shot('home')
 
