@@ -41,17 +41,17 @@ def _point(body):
 
 
 @blp.post("/incidents")
-@blp.arguments(ReportIn)
+@blp.arguments(ReportIn())
 @blp.response(201, IncidentOut)
 @blp.alt_response(200, schema=IncidentOut, description="the same id again: the original")
 def report(body):
     """Report an incident. The server places it in its grid from the point."""
-    incident, created = services.report(current_user, body)
-    return services.present(current_user, [incident])[0], 201 if created else 200
+    reported = services.report(current_user, body, shown=True)
+    return services.present_reported(current_user, reported), 201 if reported.created else 200
 
 
 @blp.get("/incidents")
-@blp.arguments(IncidentQuery, location="query")
+@blp.arguments(IncidentQuery(), location="query")
 @blp.response(200, IncidentOut(many=True))
 def listing(filters):
     """Incidents I may see, soonest deadline first."""
@@ -59,7 +59,7 @@ def listing(filters):
 
 
 @blp.get("/incidents/similar")
-@blp.arguments(SimilarArgs, location="query")
+@blp.arguments(SimilarArgs(), location="query")
 @blp.response(200, SimilarOut(many=True))
 def similar(args):
     """Likely duplicates: open, same category, within 250 m, last 7 days, nearest first."""
@@ -84,7 +84,7 @@ def me_too(incident_id):
 
 
 @blp.post("/incidents/<incident_id>/accept")
-@blp.arguments(NoteIn)
+@blp.arguments(NoteIn())
 @blp.response(200, IncidentDetail)
 def accept(body, incident_id):
     """立案."""
@@ -92,14 +92,14 @@ def accept(body, incident_id):
 
 
 @blp.post("/incidents/<incident_id>/reject")
-@blp.arguments(ReasonIn)
+@blp.arguments(ReasonIn())
 @blp.response(200, IncidentDetail)
 def reject(body, incident_id):
     return _detail(services.reject(current_user, incident_id, body["reason"]))
 
 
 @blp.post("/incidents/<incident_id>/merge")
-@blp.arguments(MergeIn)
+@blp.arguments(MergeIn())
 @blp.response(200, IncidentDetail)
 def merge(body, incident_id):
     """A duplicate: merged into another open incident."""
@@ -107,7 +107,7 @@ def merge(body, incident_id):
 
 
 @blp.post("/incidents/<incident_id>/dispatch")
-@blp.arguments(DispatchIn)
+@blp.arguments(DispatchIn())
 @blp.response(200, IncidentDetail)
 def dispatch(body, incident_id):
     """派遣 to a member serving the grid, optionally with a deadline other than the catalogue's."""
@@ -119,14 +119,14 @@ def dispatch(body, incident_id):
 
 
 @blp.post("/incidents/<incident_id>/start")
-@blp.arguments(StartIn)
+@blp.arguments(StartIn())
 @blp.response(200, IncidentDetail)
 def start(body, incident_id):
     return _detail(services.start(current_user, incident_id, body["device_time"], _point(body)))
 
 
 @blp.post("/incidents/<incident_id>/return")
-@blp.arguments(ReasonIn)
+@blp.arguments(ReasonIn())
 @blp.response(200, IncidentDetail)
 def give_back(body, incident_id):
     """回退: the member hands the case back to be dispatched again."""
@@ -134,7 +134,7 @@ def give_back(body, incident_id):
 
 
 @blp.post("/incidents/<incident_id>/handle")
-@blp.arguments(HandleIn)
+@blp.arguments(HandleIn())
 @blp.response(200, IncidentDetail)
 def handle(body, incident_id):
     """处置 done, with an after photo."""
@@ -151,7 +151,7 @@ def handle(body, incident_id):
 
 
 @blp.post("/incidents/<incident_id>/check")
-@blp.arguments(CheckIn)
+@blp.arguments(CheckIn())
 @blp.response(200, IncidentDetail)
 def check(body, incident_id):
     """核查: pass closes the case; fail sends it back for rework with a reason."""
@@ -163,7 +163,7 @@ def check(body, incident_id):
 
 
 @blp.post("/incidents/<incident_id>/extend")
-@blp.arguments(ExtendIn)
+@blp.arguments(ExtendIn())
 @blp.response(200, IncidentDetail)
 def extend(body, incident_id):
     """延期 before the deadline passes."""
@@ -171,7 +171,7 @@ def extend(body, incident_id):
 
 
 @blp.post("/incidents/<incident_id>/supervise")
-@blp.arguments(NoteIn)
+@blp.arguments(NoteIn())
 @blp.response(200, IncidentDetail)
 def supervise(body, incident_id):
     """督办."""
@@ -179,7 +179,7 @@ def supervise(body, incident_id):
 
 
 @blp.post("/incidents/<incident_id>/escalate")
-@blp.arguments(NoteIn)
+@blp.arguments(NoteIn())
 @blp.response(200, IncidentDetail)
 def escalate(body, incident_id):
     """Raise to the street what the community cannot solve."""
@@ -187,7 +187,7 @@ def escalate(body, incident_id):
 
 
 @blp.post("/incidents/<incident_id>/whistle")
-@blp.arguments(WhistleIn)
+@blp.arguments(WhistleIn())
 @blp.response(201, WhistleOut(many=True))
 def whistle(body, incident_id):
     """吹哨: call departments, each to report within `minutes` (default 30)."""
@@ -197,7 +197,7 @@ def whistle(body, incident_id):
 
 
 @blp.post("/whistles/<int:whistle_id>/<any(report, arrive, done):step>")
-@blp.arguments(WhistleStepIn)
+@blp.arguments(WhistleStepIn())
 @blp.response(200, WhistleOut)
 def whistle_step(body, whistle_id, step):
     """报到, arrival, outcome: the called department's answers."""
@@ -205,7 +205,7 @@ def whistle_step(body, whistle_id, step):
 
 
 @blp.post("/whistles/<int:whistle_id>/rate")
-@blp.arguments(RateIn)
+@blp.arguments(RateIn())
 @blp.response(200, WhistleOut)
 def rate(body, whistle_id):
     """The street rates a department's response (1-5)."""

@@ -3,10 +3,11 @@ escalation of overdue cases. Every change of state is one history entry."""
 
 import uuid
 from datetime import timedelta
+from typing import NamedTuple
 
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, make_transient_to_detached
 
 from app import clock, transaction
 from app.catalogue import services as catalogue
@@ -122,14 +123,29 @@ def _placement(lat, lng):
         raise Invalid(outside.message, code=outside.code, fields=outside.fields) from None
 
 
-def report(user, body):
-    """A new incident, or the same one again if this reporter already sent this id."""
+class Reported(NamedTuple):
+    """What `report` did: the incident and whether it is new (not the original of a resent
+    id); for a new one, where it was placed and, if asked for, its photos as shown, so that
+    showing it reads nothing back (see `present_reported`)."""
+
+    incident: Incident
+    created: bool
+    place: dict | None = None
+    photos: list | None = None
+
+
+# Built once: a report is the hottest write there is (and a push carries hundreds).
+_INSERT = insert(Incident.__table__)
+
+
+def report(user, body, *, shown=False):
+    """A new incident, or the same one again if this reporter already sent this id. With
+    `shown`, the new incident's photos as `present` shows them are asked in the same
+    transaction.
+
+    A resent id is the rare case: the insert is tried first and the primary key says whether
+    the id was taken (rather than a look before every insert), then the original is found."""
     require(user.role != DEPARTMENT, "Departments do not report incidents here.")
-    existing = db.session.get(Incident, body["id"]) if body.get("id") else None
-    if existing is not None:
-        if existing.reporter_id != user.id:
-            raise Conflict("That id is taken.", code="id_taken", fields={"id": [body["id"]]})
-        return existing, False
     try:
         catalogue.catalogue().subcategory(body["category"])
     except KeyError:
@@ -143,29 +159,51 @@ def report(user, body):
         )
     place = _placement(body["lat"], body["lng"])
     now = clock.now()
-    incident = Incident(
-        id=body.get("id") or str(uuid.uuid4()),
-        category_code=body["category"],
-        urgent=body["urgent"],
-        description=body["description"],
-        lat=body["lat"],
-        lng=body["lng"],
-        accuracy_m=body.get("accuracy_m"),
-        address=body.get("address"),
-        grid_id=place["grid"]["id"],
-        community_id=place["community"]["id"],
-        street_id=place["street"]["id"],
-        reporter_id=user.id,
-        resident_name=body.get("resident_name"),
-        resident_phone=body.get("resident_phone"),
-        state=HANDLED if body["handled_on_spot"] else REPORTED,
-        self_handled=body["handled_on_spot"],
-        assignee_id=user.id if body["handled_on_spot"] else None,
-        reported_at=now,
-        updated_at=now,
-        device_time=body.get("device_time"),
-    )
+    row = {
+        "id": body.get("id") or str(uuid.uuid4()),
+        "category_code": body["category"],
+        "urgent": body["urgent"],
+        "description": body["description"],
+        "lat": body["lat"],
+        "lng": body["lng"],
+        "accuracy_m": body.get("accuracy_m"),
+        "address": body.get("address"),
+        "grid_id": place["grid"]["id"],
+        "community_id": place["community"]["id"],
+        "street_id": place["street"]["id"],
+        "reporter_id": user.id,
+        "resident_name": body.get("resident_name"),
+        "resident_phone": body.get("resident_phone"),
+        "state": HANDLED if body["handled_on_spot"] else REPORTED,
+        "self_handled": body["handled_on_spot"],
+        "assignee_id": user.id if body["handled_on_spot"] else None,
+        "merged_into_id": None,
+        "rework_count": 0,
+        "supervised": False,
+        "reason": None,
+        "reported_at": now,
+        "updated_at": now,
+        "device_time": body.get("device_time"),
+    }
+    incident = Incident(**row)
     _start_stage(incident, now)
+    for name in ("stage_started_at", "deadline", "escalation"):
+        row[name] = getattr(incident, name)
+    try:
+        # A Core insert, then the object taken as loaded: the ORM's unit of work would only
+        # repeat what is known here. The session's connection: no autoflush.
+        db.session.connection().execute(_INSERT, row)
+    except IntegrityError:  # the id was taken: sent before, or twice at once
+        db.session.rollback()
+        original = db.session.get(Incident, body["id"]) if body.get("id") else None
+        if original is None:
+            raise
+        if original.reporter_id != user.id:
+            raise Conflict(
+                "That id is taken.", code="id_taken", fields={"id": [body["id"]]}
+            ) from None
+        return Reported(original, False)
+    make_transient_to_detached(incident)
     db.session.add(incident)
     photos.attach("incident", incident.id, body["photos"], user)
     record(
@@ -180,12 +218,9 @@ def report(user, body):
         scope=(incident.grid_id, incident.community_id),
         data={"grid": place["grid"]["code"], "handled_on_spot": body["handled_on_spot"]},
     )
-    try:
-        transaction.commit()
-    except IntegrityError:  # the same id, sent twice at once: the other one won
-        db.session.rollback()
-        return report(user, body)
-    return incident, True
+    attached = photos.attached(body["photos"]) if shown else None
+    transaction.commit()
+    return Reported(incident, True, place, attached)
 
 
 def similar(user, category, lat, lng, now=None):
@@ -669,18 +704,38 @@ def _within(area):
     return Incident.id.is_not(None) if column is None else column == area.id
 
 
-def present(user, incidents, *, detail=False):
-    """Incidents as the API shows them to this user: personal data masked below secretary."""
+def present_reported(user, reported):
+    """A report as the API shows it: a new one with the units it was placed in, and its
+    photos if `report` was asked for them, as `report` knows them."""
+    if not reported.created:
+        return present(user, [reported.incident])[0]
+    incident, place = reported.incident, reported.place
+    units = {place[level]["id"]: place[level] for level in ("grid", "community", "street")}
+    photo_map = None if reported.photos is None else {incident.id: reported.photos}
+    return present(user, [incident], units=units, photo_map=photo_map)[0]
+
+
+def present(user, incidents, *, detail=False, units=None, photo_map=None):
+    """Incidents as the API shows them to this user: personal data masked below secretary.
+    `units` ({id: {code, name}}) and `photo_map` (as `photos.attachments` gives it) are what
+    the caller already knows, not read again."""
     from app.history.services import timeline
 
     now = clock.now()
     full = user.role in people.MANAGERS
     cat = catalogue.catalogue()
-    # The units the incidents are shown with, in one query; held here so they stay loaded.
+    # The units the incidents are shown with, in one query.
+    units = dict(units or {})
     needed = {i.grid_id for i in incidents} | {i.community_id for i in incidents}
     needed |= {i.street_id for i in incidents}
-    units = {u.id: u for u in db.session.execute(select(Unit).where(Unit.id.in_(needed))).scalars()}
-    photo_map = photos.attachments("incident", [i.id for i in incidents])
+    needed -= units.keys()
+    if needed:
+        rows = db.session.execute(
+            select(Unit.id, Unit.code, Unit.name).where(Unit.id.in_(needed))
+        ).all()
+        units.update((row.id, {"code": row.code, "name": row.name}) for row in rows)
+    if photo_map is None:
+        photo_map = photos.attachments("incident", [i.id for i in incidents])
     out = []
     for incident in incidents:
         item = {
@@ -734,7 +789,7 @@ def present(user, incidents, *, detail=False):
 
 
 def _ref(unit):
-    return {"code": unit.code, "name": unit.name}
+    return {"code": unit["code"], "name": unit["name"]}
 
 
 def _category(cat, code):

@@ -2,10 +2,11 @@
 and serve only metadata-free copies to those who may see what it is attached to."""
 
 import hashlib
+from datetime import UTC
 from functools import lru_cache
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from app.errors import ApiError, NotFound
@@ -13,9 +14,16 @@ from app.extensions import db
 from app.photos.images import PhotoRejected, inspect, sanitize, thumbnail
 from app.photos.models import Attachment, Photo
 from app.photos.storage import LocalPhotoStore, check_sha
+from app.units.models import utcnow
 
 DISPLAY, THUMB = "display", "thumb"
 _STATUS = {"too_large": 413, "not_an_image": 415, "unsupported_type": 415}
+
+# Built once: building a statement costs more than running these.
+_ATTACH = insert(Attachment.__table__)
+_ARRIVED = select(Photo.__table__.c.sha256).where(
+    Photo.__table__.c.sha256.in_(bindparam("shas", expanding=True))
+)
 
 # entity -> function(user, entity_id) -> bool, registered by the domains that attach photos.
 _visibility = {}
@@ -74,20 +82,50 @@ def upload(user, data):
 
 
 def attach(entity, entity_id, photos, user):
-    """Attach photo references ({sha256, kind, taken_at, lat, lng}) in the caller's transaction."""
-    for ref in photos:
-        db.session.add(
-            Attachment(
-                sha256=ref["sha256"],
-                entity=entity,
-                entity_id=entity_id,
-                kind=ref["kind"],
-                taken_at=ref.get("taken_at"),
-                lat=ref.get("lat"),
-                lng=ref.get("lng"),
-                added_by_id=user.id,
-            )
-        )
+    """Attach photo references ({sha256, kind, taken_at, lat, lng}) in the caller's transaction,
+    at once (a Core insert: nothing reads the rows back in the request that writes them)."""
+    if not photos:
+        return
+    now = utcnow()
+    # On the session's connection: no autoflush (see app.history.services.record).
+    db.session.connection().execute(
+        _ATTACH,
+        [
+            {
+                "sha256": ref["sha256"],
+                "entity": entity,
+                "entity_id": entity_id,
+                "kind": ref["kind"],
+                "taken_at": ref.get("taken_at"),
+                "lat": ref.get("lat"),
+                "lng": ref.get("lng"),
+                "added_by_id": user.id,
+                "added_at": now,
+            }
+            for ref in photos
+        ],
+    )
+
+
+def attached(photos):
+    """The attachment dicts of photo references just attached, as `attachments` shows them,
+    without reading the attachments back: one look at which photos have arrived."""
+    shas = sorted({ref["sha256"] for ref in photos})
+    arrived = (
+        set(db.session.connection().execute(_ARRIVED, {"shas": shas}).scalars()) if shas else set()
+    )
+    return [
+        {
+            "sha256": ref["sha256"],
+            "kind": ref["kind"],
+            # in UTC, as the database hands it back to `attachments`
+            "taken_at": ref["taken_at"].astimezone(UTC) if ref.get("taken_at") else None,
+            "lat": ref.get("lat"),
+            "lng": ref.get("lng"),
+            "available": ref["sha256"] in arrived,
+        }
+        for ref in photos
+    ]
 
 
 def attachments(entity, entity_ids):

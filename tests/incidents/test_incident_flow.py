@@ -139,6 +139,33 @@ def test_a_retried_report_is_the_same_report(cast, as_user, db):
     assert stolen.status_code == 409 and stolen.get_json()["error"]["code"] == "id_taken"
 
 
+def test_a_report_answers_what_a_fresh_read_shows(cast, as_user):
+    """The report's answer is built from what the server wrote, not read back: it must say
+    what reading the incident afterwards says (units, photos and whether they arrived)."""
+    from tests.photos.test_images import _jpeg
+    from tests.photos.test_photo_api import upload
+
+    member = as_user(cast.member)
+    arrived = upload(member, _jpeg()).get_json()["sha256"]
+    photos = [
+        {"sha256": SHA, "kind": "close_up", "taken_at": "2026-03-02T09:15:00+08:00"},
+        {"sha256": arrived, "kind": "wide", "lat": 27.7, "lng": 109.2},
+    ]
+    answer = report(member, cast.grid, photos=photos, urgent=True, address="北门")
+    assert answer.status_code == 201
+    created = answer.get_json()
+    shown = member.get(f"/api/incidents/{created['id']}").get_json()
+    assert [p["available"] for p in created["photos"]] == [False, True]
+    assert [p["kind"] for p in created["photos"]] == ["close_up", "wide"]
+    for moment in ("deadline", "reported_at"):  # the same instant, whatever the offset
+        assert datetime.fromisoformat(created.pop(moment)) == datetime.fromisoformat(
+            shown.pop(moment)
+        )
+    for photo in created["photos"] + shown["photos"]:
+        photo["taken_at"] = photo["taken_at"] and datetime.fromisoformat(photo["taken_at"])
+    assert created == {k: v for k, v in shown.items() if k in created}
+
+
 def test_a_point_outside_the_district_is_rejected_clearly(cast, as_user):
     response = as_user(cast.member).post(
         "/api/incidents", json={**report_body(cast.grid), "lat": 39.9, "lng": 116.4}
