@@ -36,22 +36,28 @@ def _newest(kind, *columns):
     ).first()
 
 
-def _versions():
-    """{kind: (version, created_at)} of the newest document of each kind, in one query."""
+def _versions_statement():
     newest = (
         select(ReferenceDocument.kind, func.max(ReferenceDocument.version).label("version"))
         .group_by(ReferenceDocument.kind)
         .subquery()
     )
-    rows = db.session.execute(
-        select(
-            ReferenceDocument.kind, ReferenceDocument.version, ReferenceDocument.created_at
-        ).join(
-            newest,
-            (newest.c.kind == ReferenceDocument.kind)
-            & (newest.c.version == ReferenceDocument.version),
-        )
-    ).all()
+    return select(
+        ReferenceDocument.kind, ReferenceDocument.version, ReferenceDocument.created_at
+    ).join(
+        newest,
+        (newest.c.kind == ReferenceDocument.kind) & (newest.c.version == ReferenceDocument.version),
+    )
+
+
+# Built once: it is asked on every request that reads the catalogue or the calendar, and
+# building the statement cost more than running it.
+_VERSIONS = _versions_statement()
+
+
+def _versions():
+    """{kind: (version, created_at)} of the newest document of each kind, in one query."""
+    rows = db.session.execute(_VERSIONS).all()
     return {kind: (version, created_at) for kind, version, created_at in rows}
 
 
