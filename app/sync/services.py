@@ -8,7 +8,7 @@ together, and a second copy racing the first fails on the receipt and rolls back
 from datetime import datetime
 
 from marshmallow import ValidationError
-from sqlalchemy import and_, or_, select, text, update
+from sqlalchemy import and_, bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import clock, transaction
@@ -46,9 +46,10 @@ def push(user, device_id, commands):
     """Apply commands in sequence order; stop at a gap. Returns the receipts and last_seq."""
     _device(user, device_id)
     known = _known(device_id, commands)
+    lazy = db.session.get_bind().dialect.name == "postgresql"
     receipts = []
     for command in sorted(commands, key=lambda c: c["seq"]):
-        receipt = _apply(user, device_id, command, known)
+        receipt = _apply(user, device_id, command, known, lazy)
         receipts.append(receipt)
         if receipt["status"] == "gap":
             break
@@ -79,18 +80,30 @@ def _known(device_id, commands):
 
 
 def _receipt(stored, duplicate=False):
+    return _answer(
+        stored.id,
+        stored.seq,
+        stored.status,
+        stored.result,
+        stored.status == REJECTED
+        and {"code": stored.code, "message": stored.message, "fields": stored.fields},
+        duplicate,
+    )
+
+
+def _answer(command_id, seq, status, result, error, duplicate=False):
     receipt = {
-        "command_id": stored.id,
-        "seq": stored.seq,
-        "status": "duplicate" if duplicate else stored.status,
-        "outcome": stored.status,
-        "result": stored.result,
+        "command_id": command_id,
+        "seq": seq,
+        "status": "duplicate" if duplicate else status,
+        "outcome": status,
+        "result": result,
     }
-    if stored.status == REJECTED:
+    if status == REJECTED:
         receipt["error"] = {
-            "code": stored.code,
-            "message": stored.message,
-            "fields": stored.fields or {},
+            "code": error["code"],
+            "message": error["message"],
+            "fields": error["fields"] or {},
         }
     return receipt
 
@@ -117,16 +130,28 @@ def _stored(device_id, command, known=None):
     return _receipt(stored, duplicate=True)
 
 
+# Built once, run on the session's connection (Core: nothing of the ORM is needed), for each
+# of up to a thousand commands of a push.
+_device_table, _command_table = Device.__table__, Command.__table__
+_ADVANCE = (
+    update(_device_table)
+    .where(
+        _device_table.c.id == bindparam("device"), _device_table.c.last_seq == bindparam("previous")
+    )
+    .values(last_seq=bindparam("next"))
+)
+_RECEIPT = insert(_command_table)
+
+
 def _advance(device_id, seq):
     """Move the device to `seq` if it is the next one: one conditional UPDATE, which also
     holds the device's row until the command commits, so a copy sent at the same moment
     waits and then finds the step already taken."""
-    moved = db.session.execute(
-        update(Device)
-        .where(Device.id == device_id, Device.last_seq == seq - 1)
-        .values(last_seq=seq)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    moved = (
+        db.session.connection()
+        .execute(_ADVANCE, {"device": device_id, "previous": seq - 1, "next": seq})
+        .rowcount
+    )
     return moved == 1
 
 
@@ -155,8 +180,7 @@ def _commit_lazily():
     push ends with an ordinary commit, which flushes the WAL up to it, and so every command
     before it, before any receipt is answered: what a crash loses was never acknowledged,
     and the phone sends it again."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SET LOCAL synchronous_commit = off"))
+    db.session.connection().exec_driver_sql("SET LOCAL synchronous_commit = off")
 
 
 def _not_next(device_id, command):
@@ -164,11 +188,12 @@ def _not_next(device_id, command):
     return _stored(device_id, command) or _gap(command, _last_seq(device_id))
 
 
-def _apply(user, device_id, command, known):
+def _apply(user, device_id, command, known, lazy=False):
     stored = _stored(device_id, command, known)
     if stored is not None:
         return stored
-    _commit_lazily()
+    if lazy:
+        _commit_lazily()
     if not _advance(device_id, command["seq"]):
         return _not_next(device_id, command)
     step = db.session().get_transaction()
@@ -187,28 +212,30 @@ def _apply(user, device_id, command, known):
     # member's own claim from another tab): take the step again.
     if db.session().get_transaction() is not step and not _advance(device_id, command["seq"]):
         return _not_next(device_id, command)
-    receipt = Command(
-        id=command["command_id"],
-        device_id=device_id,
-        seq=command["seq"],
-        user_id=user.id,
-        type=command["type"],
-        args=command["args"],
-        device_time=command.get("device_time"),
-        status=status,
-        code=error and error["code"],
-        message=error and error["message"],
-        fields=error and error["fields"],
-        result=result,
-        received_at=clock.now(),
-    )
-    db.session.add(receipt)
     try:
+        db.session.connection().execute(
+            _RECEIPT,
+            {
+                "id": command["command_id"],
+                "device_id": device_id,
+                "seq": command["seq"],
+                "user_id": user.id,
+                "type": command["type"],
+                "args": command["args"],
+                "device_time": command.get("device_time"),
+                "status": status,
+                "code": error and error["code"],
+                "message": error and error["message"],
+                "fields": error and error["fields"],
+                "result": result,
+                "received_at": clock.now(),
+            },
+        )
         db.session.commit()
     except IntegrityError:  # a copy of this command, sent at the same moment, won
         db.session.rollback()
         return _stored(device_id, command)
-    return _receipt(receipt)
+    return _answer(command["command_id"], command["seq"], status, result, error)
 
 
 def _run(user, command):
