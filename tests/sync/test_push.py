@@ -1,5 +1,7 @@
 """Commands up: each applied once, in each device's order; rejections keep their payload."""
 
+import gzip
+import json
 import uuid
 
 import pytest
@@ -121,3 +123,46 @@ def test_unknown_command_types_are_refused_with_the_field(cast, as_user, device)
     )
     assert response.status_code == 422
     assert "commands" in response.get_json()["error"]["fields"]
+
+
+def _gzipped(client, body, encoding="gzip"):
+    return client.post(
+        "/api/sync/push",
+        data=body,
+        headers={"Content-Encoding": encoding, "Content-Type": "application/json"},
+    )
+
+
+def test_a_gzipped_batch_is_read_as_the_same_batch(cast, as_user, device, db):
+    member = as_user(cast.member)
+    report = report_body(cast.grid)
+    batch = {"device_id": device, "commands": [command(1, "incident.report", report)]}
+    body = json.dumps(batch).encode()
+    answer = _gzipped(member, gzip.compress(body))
+    assert answer.status_code == 200, answer.get_json()
+    assert [r["status"] for r in answer.get_json()["results"]] == ["applied"]
+    # Two gzip members one after the other are one body, as gzip has it; the resend is
+    # answered from the receipts.
+    half = len(body) // 2
+    again = _gzipped(member, gzip.compress(body[:half]) + gzip.compress(body[half:]))
+    assert [r["status"] for r in again.get_json()["results"]] == ["duplicate"]
+    assert count(db, "incident") == 1
+
+
+def test_a_body_that_is_not_gzip_or_unpacks_too_far_is_refused(cast, as_user, device, app, db):
+    member = as_user(cast.member)
+    body = json.dumps({"device_id": device, "commands": []}).encode()
+    broken = _gzipped(member, gzip.compress(body)[:-12])  # cut short
+    assert broken.status_code == 400
+    assert broken.get_json()["error"]["code"] == "malformed_gzip"
+    assert _gzipped(member, body).get_json()["error"]["code"] == "malformed_gzip"
+    not_json = _gzipped(member, gzip.compress(b"{not json"))
+    assert (not_json.status_code, not_json.get_json()["error"]["code"]) == (400, "malformed_json")
+    other = _gzipped(member, body, encoding="br")
+    assert (other.status_code, other.get_json()["error"]["code"]) == (415, "unsupported_media_type")
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    bomb = gzip.compress(b" " * (limit + 1))  # a few kB on the wire
+    assert len(bomb) < limit // 100
+    refused = _gzipped(member, bomb)
+    assert (refused.status_code, refused.get_json()["error"]["code"]) == (413, "payload_too_large")
+    assert count(db, "sync_device") == 0
