@@ -271,18 +271,6 @@ def figures(user, call_id, level="community"):
     }
 
 
-def _answerers(role, unit_ids):
-    """{unit id: [user id]} of the people of `role` whose scope is each unit."""
-    found = {}
-    for unit_id, user_id in db.session.execute(
-        select(user_scope.c.unit_id, User.id)
-        .join(User, User.id == user_scope.c.user_id)
-        .where(user_scope.c.unit_id.in_(unit_ids), User.role == role, User.active)
-    ):
-        found.setdefault(unit_id, []).append(user_id)
-    return found
-
-
 def escalate_roll_calls(now=None):
     """Escalate the people still silent `escalate_after_min` minutes after the roll-call was
     (re-)issued to whoever answers for them: a grid's people to the community's secretary,
@@ -312,8 +300,8 @@ def escalate_roll_calls(now=None):
         ).all()
         if not silent:
             continue
-        secretaries = _answerers(SECRETARY, {p.community_id for p in silent if p.grid_id})
-        admins = _answerers(STREET_ADMIN, {p.street_id for p in silent if not p.grid_id})
+        secretaries = scope.answerers(SECRETARY, {p.community_id for p in silent if p.grid_id})
+        admins = scope.answerers(STREET_ADMIN, {p.street_id for p in silent if not p.grid_id})
         district = (
             db.session.execute(select(User.id).where(User.role == DISTRICT_ADMIN, User.active))
             .scalars()

@@ -10,7 +10,7 @@ without changing what was switched.
 import uuid
 from pathlib import Path
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import delete, insert, or_, select, update
 
 from app import clock, transaction
 from app.catalogue import services as reference
@@ -177,18 +177,10 @@ def switch(user, body):
         _start(user, item, grids, body)
     else:
         record("emergency", item.id, "request", user, to_state=REQUESTED, note=item.reason)
-        deciders = _street_admins(item.street_id)
+        deciders = scope.answerers(STREET_ADMIN, [item.street_id]).get(item.street_id, [])
         inbox.deliver(deciders, "mode", f"申请启动{title(item)}", item.reason, "emergency", item.id)
     transaction.commit()
     return item, True
-
-
-def _street_admins(street_id):
-    return db.session.execute(
-        select(User.id)
-        .join(user_scope, user_scope.c.user_id == User.id)
-        .where(user_scope.c.unit_id == street_id, User.role == STREET_ADMIN, User.active)
-    ).scalars()
 
 
 def _start(user, item, grids, options, requested=False):
@@ -233,7 +225,7 @@ def _instantiate(user, item, grids):
             )
         ).scalars()
     )
-    secretaries = _secretaries({c for _, _, c, _ in grids})
+    secretaries = scope.answerers(SECRETARY, {c for _, _, c, _ in grids})
     level = LEVELS[item.level][0]
     specs = [
         {
@@ -245,24 +237,13 @@ def _instantiate(user, item, grids):
             "stage": task["stage"],
             "grid_id": grid_id,
             "community_id": community_id,
-            "responsible_id": secretaries.get(community_id, user.id),
+            "responsible_id": secretaries.get(community_id, [user.id])[0],
         }
         for grid_id, _, community_id, _ in grids
         if grid_id not in taken
         for task in template
     ]
     return tasks.create_for_emergency(user, item.id, specs)
-
-
-def _secretaries(community_ids):
-    """{community id: its secretary} (定责任 of emergency tasks), the first by id."""
-    rows = db.session.execute(
-        select(user_scope.c.unit_id, func.min(User.id))
-        .join(User, User.id == user_scope.c.user_id)
-        .where(user_scope.c.unit_id.in_(community_ids), User.role == SECRETARY, User.active)
-        .group_by(user_scope.c.unit_id)
-    ).all()
-    return dict(rows)
 
 
 def get_visible(user, switch_id):
