@@ -50,6 +50,19 @@ export function createFakeServer({ users = [{ id: 1, name: '彭旭', phone: '139
     return data
   }
 
+  function seedRollcall(call) {
+    const data = { message: '请立即应答', drill: false, closed_at: null, mine: { asked: true, acknowledged_at: null }, ...call }
+    record('rollcall', data.id, data)
+    return data
+  }
+
+  function seedMessage(message) {
+    const data = { kind: 'dispatch', title: '派单', body: null, entity: null, entity_id: null, critical: false, read_at: null, created_at: '2026-07-01T08:00:00+08:00', ...message }
+    state.entities.set(`message:${data.id}`, data)
+    state.history.push({ entity: 'message', id: data.id })
+    return data
+  }
+
   class Refusal extends Error {
     constructor(code, message, fields = {}) {
       super(message)
@@ -89,6 +102,22 @@ export function createFakeServer({ users = [{ id: 1, name: '彭旭', phone: '139
       const data = { ...task, claimed: task.claimed + 1, holders: [...task.holders, { user_id: user.id, name: user.name }] }
       record('task', args.id, data)
       return data
+    },
+    // Once, however often resent; the acknowledgement is a change the caller pulls.
+    'rollcall.ack': (user, args) => {
+      const call = state.entities.get(`rollcall:${args.id}`)
+      if (!call) throw new Refusal('not_found', 'No such roll-call.')
+      if (call.mine.acknowledged_at) return call
+      const data = { ...call, mine: { ...call.mine, acknowledged_at: '2026-07-01T08:05:00+08:00' } }
+      record('rollcall', args.id, data)
+      return data
+    },
+    // Reading writes no history: no pull brings the message back (as on the real server).
+    'message.read': (user, args) => {
+      const message = state.entities.get(`message:${args.id}`)
+      if (!message) throw new Refusal('not_found', 'No such message.')
+      if (!message.read_at) state.entities.set(`message:${args.id}`, { ...message, read_at: 'now' })
+      return message
     },
     'task.release': (user, args) => {
       const task = state.entities.get(`task:${args.id}`)
@@ -165,8 +194,9 @@ export function createFakeServer({ users = [{ id: 1, name: '彭旭', phone: '139
       const next = cursor.s + page.length
       const done = next >= all.length
       const changes = page.map(([key, data]) => {
-        const [entity, id] = key.split(':')
-        return { entity, id, op: 'put', data: view(entity, data, user) }
+        const entity = key.slice(0, key.indexOf(':'))
+        // The id as the entity has it (a message's is a number, as on the real server).
+        return { entity, id: data.id ?? key.slice(entity.length + 1), op: 'put', data: view(entity, data, user) }
       })
       return [200, { changes, cursor: cursorOf(user, cursor.p, done ? null : next), has_more: !done, snapshot: true, drop_scopes: drop }]
     }
@@ -238,6 +268,8 @@ export function createFakeServer({ users = [{ id: 1, name: '彭旭', phone: '139
     fetch,
     seedTask,
     seedIncident,
+    seedRollcall,
+    seedMessage,
     record,
     logIn(userId) {
       state.session = userId

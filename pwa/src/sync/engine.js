@@ -7,6 +7,13 @@ import { createLock } from './lock.js'
 import { target } from './overlay.js'
 
 export const PUSH_BATCH = 100
+// Commands that must not wait behind a long queue (叫应: "I am here" within minutes). They go
+// in a lane of their own, a second device id of the same user with its own seq, pushed before
+// the main lane: the server keeps order per device, so they overtake everything queued
+// (docs/sync.md, "The urgent lane").
+export const URGENT = new Set(['rollcall.ack'])
+export const MAIN_LANE = 'main'
+export const URGENT_LANE = 'urgent'
 export const PULL_LIMIT = 500
 // A sent command whose entity no pull has brought (it left the user's area, say) stops
 // being laid over the pulled data after this long.
@@ -94,8 +101,13 @@ export function createEngine({ db, api, uuid = makeUuid, now = () => new Date(),
     emit({ type: 'user' })
   }
 
-  async function deviceId(userId) {
-    const key = `device:${userId}`
+  function laneKey(userId, lane = MAIN_LANE) {
+    return lane === URGENT_LANE ? `device:${userId}:urgent` : `device:${userId}`
+  }
+
+  /** The device id of a user's lane (made on first use): main, or urgent for acknowledgements. */
+  async function deviceId(userId, lane = MAIN_LANE) {
+    const key = laneKey(userId, lane)
     let id = await getMeta(db, key)
     if (!id) {
       id = uuid()
@@ -115,8 +127,9 @@ export function createEngine({ db, api, uuid = makeUuid, now = () => new Date(),
     if (!user) throw new Error('enqueue needs a logged-in user')
     const userId = user.id
     const at = now()
+    const lane = URGENT.has(type) ? URGENT_LANE : MAIN_LANE
     const command = await db.transaction('rw', db.outbox, db.meta, async () => {
-      const device = await deviceId(userId)
+      const device = await deviceId(userId, lane)
       const seq = (await getMeta(db, `seq:${device}`, 0)) + 1
       await setMeta(db, `seq:${device}`, seq)
       const row = {
@@ -126,6 +139,7 @@ export function createEngine({ db, api, uuid = makeUuid, now = () => new Date(),
         args,
         user_id: userId,
         device_id: device,
+        lane,
         device_time: isoWithZone(at),
         created_at: at.toISOString(),
         state: PENDING,
@@ -138,9 +152,13 @@ export function createEngine({ db, api, uuid = makeUuid, now = () => new Date(),
     return command
   }
 
+  /** A user's unanswered commands: the urgent lane's first, then by device and seq. */
   async function pendingOf(userId) {
     const rows = await db.outbox.where('[user_id+state]').equals([userId, PENDING]).toArray()
-    return rows.sort((a, b) => (a.device_id < b.device_id ? -1 : a.device_id > b.device_id ? 1 : a.seq - b.seq))
+    const urgentFirst = (row) => (row.lane === URGENT_LANE ? 0 : 1)
+    return rows.sort(
+      (a, b) => urgentFirst(a) - urgentFirst(b) || (a.device_id < b.device_id ? -1 : a.device_id > b.device_id ? 1 : a.seq - b.seq),
+    )
   }
 
   /**
@@ -162,7 +180,9 @@ export function createEngine({ db, api, uuid = makeUuid, now = () => new Date(),
         await db.outbox.add({ ...row, device_id: fresh, seq, moved_from: oldDevice })
       }
       await setMeta(db, `seq:${fresh}`, seq)
-      if ((await getMeta(db, `device:${userId}`)) === oldDevice) await setMeta(db, `device:${userId}`, fresh)
+      for (const lane of [MAIN_LANE, URGENT_LANE]) {
+        if ((await getMeta(db, laneKey(userId, lane))) === oldDevice) await setMeta(db, laneKey(userId, lane), fresh)
+      }
     })
   }
 
@@ -180,10 +200,20 @@ export function createEngine({ db, api, uuid = makeUuid, now = () => new Date(),
     })
   }
 
+  /** Reading a message writes no history, so no pull brings it back read: the applied
+   * command is the server's word, and the phone's copy takes it. */
+  async function settleRead(command) {
+    const key = ['message', command.args.id]
+    const stored = await db.entities.get(key)
+    if (!stored) return // not pulled yet: the overlay shows it read until then
+    if (!stored.data.read_at) await db.entities.put({ ...stored, data: { ...stored.data, read_at: command.device_time } })
+    await db.outbox.delete(command.command_id)
+  }
+
   async function applyReceipts(batch, receipts) {
     const bySeq = new Map(batch.map((row) => [row.seq, row]))
     let gap = null
-    await db.transaction('rw', db.outbox, async () => {
+    await db.transaction('rw', db.outbox, db.entities, async () => {
       for (const receipt of receipts) {
         const row = bySeq.get(receipt.seq)
         if (!row || row.command_id !== receipt.command_id) continue
@@ -194,6 +224,7 @@ export function createEngine({ db, api, uuid = makeUuid, now = () => new Date(),
         }
         if (outcome === 'applied') {
           await db.outbox.update(row.command_id, { state: SENT, result: receipt.result ?? null, acked_at: now().toISOString() })
+          if (row.type === 'message.read') await settleRead(row)
         } else if (outcome === 'rejected') {
           await db.outbox.update(row.command_id, {
             state: REJECTED,

@@ -63,6 +63,10 @@ const EFFECTS = {
       holders: (current.holders || []).filter((h) => h.user_id !== user?.id),
     }
   },
+  // 叫应 answered on the phone: shown answered at once, offline too.
+  'rollcall.ack': (current, command) =>
+    current && (current.mine?.acknowledged_at ? current : { ...current, mine: { ...current.mine, acknowledged_at: command.device_time } }),
+  'message.read': (current, command) => current && (current.read_at ? current : { ...current, read_at: command.device_time }),
   'task.complete': (current, command) =>
     current && { ...current, state: 'completed', completed_at: command.device_time, completion_note: command.args.note ?? null },
 }
@@ -72,7 +76,8 @@ function key(entity, id) {
 }
 
 /**
- * overlay(entities, commands, user) → {incidents, tasks}: arrays of entity data, each with
+ * overlay(entities, commands, user) → {incidents, tasks, emergencies, rollcalls, messages}:
+ * arrays of entity data, each with
  * `pending` (the commands still on their way, oldest first: {command_id, type, state}) and
  * `rejected` (refused commands with their error) when there are any.
  * entities: [{entity, id, data}]; commands: outbox rows of this user.
@@ -105,11 +110,8 @@ export function overlay(entities, commands, user) {
       pending: [...(next.pending || []), { command_id: command.command_id, type: command.type, state: command.state }],
     })
   }
-  const incidents = []
-  const tasks = []
-  for (const [k, data] of shown) {
-    if (k.startsWith('incident:')) incidents.push(data)
-    else if (k.startsWith('task:')) tasks.push(data)
-  }
-  return { incidents, tasks }
+  const out = { incidents: [], tasks: [], emergencies: [], rollcalls: [], messages: [] }
+  const lists = { incident: out.incidents, task: out.tasks, emergency: out.emergencies, rollcall: out.rollcalls, message: out.messages }
+  for (const [k, data] of shown) lists[k.slice(0, k.indexOf(':'))]?.push(data)
+  return out
 }
