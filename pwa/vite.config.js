@@ -55,6 +55,9 @@ export default defineConfig({
         clientsClaim: true,
         // API data lives in IndexedDB (the sync engine), not in the service worker's caches.
         runtimeCaching: [],
+        // Web Push (push and notificationclick) lives in public/push-sw.js, imported by the
+        // generated worker: generateSW keeps its precache, no injectManifest build needed.
+        importScripts: ['push-sw.js'],
       },
     }),
   ],

@@ -20,6 +20,10 @@ const routes = [
   { path: '/tasks/:id', name: 'task', component: () => import('./views/tasks/TaskDetailView.vue'), props: true },
   { path: '/incidents/:id', name: 'incident', component: () => import('./views/incidents/IncidentDetailView.vue'), props: true },
   { path: '/me', name: 'me', component: MeView, meta: { tab: true } },
+  // Emergency mode: the banner's screen (mode, roll-call), the inbox, and the leaders' console.
+  { path: '/mode', name: 'mode', component: () => import('./views/emergency/ModeView.vue') },
+  { path: '/inbox', name: 'inbox', component: () => import('./views/inbox/InboxView.vue') },
+  { path: '/emergency', name: 'console', component: () => import('./views/emergency/ConsoleView.vue'), meta: { leaders: true } },
   { path: '/:pathMatch(.*)*', redirect: '/' },
 ]
 
@@ -30,6 +34,8 @@ router.beforeEach((to) => {
   if (!to.meta.public && !session.loggedIn) return { name: 'login', query: to.fullPath !== '/' ? { next: to.fullPath } : {} }
   // A logged-in user reaches the login screen only to log in again (the session expired).
   if (to.name === 'login' && session.loggedIn && !to.query.again) return { name: 'home' }
+  // The emergency console is for those who switch or request (street, district, secretary).
+  if (to.meta.leaders && !session.isLeader) return { name: 'home' }
   // A secretary's home is the dispatch desk.
   if (to.name === 'home' && session.isDesk) return { name: 'desk' }
   return true

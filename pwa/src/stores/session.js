@@ -1,6 +1,7 @@
 // Who is logged in on this phone. The last session is kept in IndexedDB so the app opens
 // offline; the server's cookie decides whether it is still valid (a 401 asks again).
 import { defineStore } from 'pinia'
+import { disablePush } from '../push.js'
 import { api, engine } from '../services.js'
 
 const PHONE_KEY = 'gridlink.phone'
@@ -11,6 +12,8 @@ export const useSession = defineStore('session', {
     loggedIn: (state) => state.me !== null,
     /** Community secretaries work from the dispatch desk. */
     isDesk: (state) => state.me?.role === 'secretary',
+    /** Who switches to emergency mode (a secretary requests it): the emergency console. */
+    isLeader: (state) => ['secretary', 'street_admin', 'district_admin'].includes(state.me?.role),
     /** Codes of the grids I serve. */
     gridCodes: (state) => (state.me?.units || []).filter((u) => u.level === 'grid').map((u) => u.code),
   },
@@ -54,6 +57,12 @@ export const useSession = defineStore('session', {
     },
     /** Logs out. Unsent commands stay on the phone for this user's next login. */
     async logout() {
+      try {
+        // This phone's pushes were this person's: they stop with the session.
+        await disablePush(api)
+      } catch {
+        // offline: the server drops the subscription when the next person's phone renews it
+      }
       try {
         await api.logout()
       } catch {

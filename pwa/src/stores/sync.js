@@ -2,8 +2,10 @@
 import { liveQuery } from 'dexie'
 import { defineStore } from 'pinia'
 import { markRaw } from 'vue'
+import { awaitingMe, currentMode } from '../lib/emergency.js'
 import { FLUSH, getMeta, overlay } from '../sync/index.js'
 import { db, engine } from '../services.js'
+import { useSession } from './session.js'
 
 export const useSync = defineStore('sync', {
   state: () => ({
@@ -30,6 +32,28 @@ export const useSync = defineStore('sync', {
     },
     incidents() {
       return this.view.incidents
+    },
+    /** Emergency switches (平急结合) pulled for my area, and each by id. */
+    emergencies() {
+      return this.view.emergencies
+    },
+    switchesById() {
+      return Object.fromEntries(this.view.emergencies.map((s) => [s.id, s]))
+    },
+    /** The switch my banner shows (covering my grids), or null: normal times. */
+    mode() {
+      return currentMode(this.view.emergencies, useSession().gridCodes)
+    },
+    /** Roll-calls (叫应) waiting for my answer. */
+    rollcallsWaiting() {
+      return awaitingMe(this.view.rollcalls)
+    },
+    /** The inbox (站内信), newest first. */
+    messages() {
+      return [...this.view.messages].sort((a, b) => String(b.created_at).localeCompare(String(a.created_at)) || b.id - a.id)
+    },
+    unread() {
+      return this.view.messages.filter((m) => !m.read_at).length
     },
     /** ok, syncing, offline, login, error: one word for the badge and the banner. */
     phase(state) {
