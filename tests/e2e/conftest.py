@@ -47,14 +47,15 @@ def _database_url(tmp_path_factory):
 
 
 def _prepare(url, tmp_path_factory):
-    """Schema and the small demo district (7 streets, 7 communities, 35 grids)."""
+    """Schema and the small demo district (7 streets, 13 communities, 65 grids: street
+    520602007 has three communities, for an emergency over several)."""
     from app.units.importer import import_units
     from geo import demo as geo_demo
 
     app = make_app(url)
     with app.app_context():
         files = geo_demo.generate(
-            tmp_path_factory.mktemp("e2e-demo"), seed=7, streets=7, communities=7, grids=35
+            tmp_path_factory.mktemp("e2e-demo"), seed=7, streets=7, communities=13, grids=65
         )
         for level in ("district", "street", "community", "grid"):
             import_units(str(files[level]), level, crs="gcj02" if level == "district" else "wgs84")
