@@ -11,11 +11,15 @@ from tests.e2e.conftest import PASSWORD, WAIT_MS
 
 expect.set_options(timeout=WAIT_MS)
 
-# Resolves once a service worker controls the page (a promise, not a polled string: the app's
-# CSP forbids eval).
-CONTROLLED = """navigator.serviceWorker.ready.then(() => navigator.serviceWorker.controller ? true :
-  new Promise((resolve) =>
-    navigator.serviceWorker.addEventListener('controllerchange', () => resolve(true))))"""
+# Resolves true once a service worker controls the page, false after WAIT_MS (a promise, not a
+# polled string: the app's CSP forbids eval; and bounded: a worker that failed to install must
+# fail the test, not hang it).
+CONTROLLED = f"""Promise.race([
+  navigator.serviceWorker.ready.then(() => navigator.serviceWorker.controller ? true :
+    new Promise((resolve) =>
+      navigator.serviceWorker.addEventListener('controllerchange', () => resolve(true)))),
+  new Promise((resolve) => setTimeout(() => resolve(false), {WAIT_MS})),
+])"""
 
 
 def login(page, user):
@@ -38,7 +42,7 @@ def login_desk(page, user):
 def service_worker_ready(page):
     """The app shell is precached and the worker controls the page: every screen and a
     reload work with no network."""
-    assert page.evaluate(CONTROLLED)
+    assert page.evaluate(CONTROLLED), "no service worker took the page"
 
 
 def tab(page, name):

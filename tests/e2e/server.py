@@ -3,6 +3,7 @@ worker included) on a free port of 127.0.0.1, over a database made for the run. 
 e2e fixtures and by `make audit`; plain functions, no pytest."""
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -54,13 +55,18 @@ class Server:
         self.process = None
 
     def start(self, timeout=30):
+        # The server serves its own copy of the build: a `npm run build` elsewhere (it empties
+        # pwa/dist first) cannot pull files from under a service worker being installed.
+        dist = self.instance / "dist"
+        shutil.rmtree(dist, ignore_errors=True)
+        shutil.copytree(DIST, dist)
         env = {
             **os.environ,
             "GRIDLINK_ENV": "dev",
             "SECRET_KEY": "e2e-only",
             "DATABASE_URL": self.url,
             "GRIDLINK_INSTANCE": str(self.instance),
-            "PWA_DIST": str(DIST),
+            "PWA_DIST": str(dist),
         }
         gunicorn = str(Path(sys.executable).with_name("gunicorn"))
         with open(self.log, "wb") as out:
