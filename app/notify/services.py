@@ -13,6 +13,8 @@ from app.notify.models import CRITICAL, NOT_PUSHED, PENDING, Message
 from app.people.models import User
 from app.types import UTCDateTime
 
+TITLE_MAX = 200  # inbox_message.title
+
 
 def deliver(recipients, kind, title, body=None, entity=None, entity_id=None):
     """One message to each recipient (user ids, or a SELECT of them), in the caller's
@@ -24,6 +26,9 @@ def deliver(recipients, kind, title, body=None, entity=None, entity_id=None):
         if not ids:
             return 0
         recipients = select(User.id).where(User.id.in_(ids))
+    if len(title) > TITLE_MAX:  # a long reason is cut in the title, whole in the body
+        body = body or title
+        title = title[: TITLE_MAX - 1] + "…"
     who = recipients.subquery()
     user_id = who.c[0]
     now = clock.now()

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from app import clock, transaction
 from app.errors import ApiError, Conflict
 from app.extensions import db
+from app.notify import services as inbox
 from app.people import services as people
 from app.people.models import DISTRICT_ADMIN, user_scope
 from app.sync.commands import ENTITY_OF, HANDLERS
@@ -212,6 +213,10 @@ def _apply(user, device_id, command, known, lazy=False):
     # member's own claim from another tab): take the step again.
     if db.session().get_transaction() is not step and not _advance(device_id, command["seq"]):
         return _not_next(device_id, command)
+    if status == REJECTED:  # told in the inbox too: nothing a member did is dropped silently
+        inbox.deliver(
+            [user.id], "rejection", error["message"], None, "command", command["command_id"]
+        )
     try:
         db.session.connection().execute(
             _RECEIPT,

@@ -195,3 +195,14 @@ def test_an_acknowledgement_sent_offline_and_resent_counts_once(cast, as_user, s
     figures = as_user(cast.street_admin).get(f"/api/rollcalls/{call}/figures").get_json()
     assert figures["acknowledged"] == 1
     assert _count(db, HistoryEntry.action == "acknowledge") == 1
+
+
+def test_a_long_title_is_cut_and_kept_whole_in_the_body(cast, db):
+    from app.notify.services import deliver
+
+    reason = "任务已满：" + "、".join(f"队员{n}于14:02认领" for n in range(40))
+    assert deliver([cast.member.id], "rejection", reason) == 1
+    db.session.commit()
+    message = db.session.execute(select(Message)).scalar_one()
+    assert len(message.title) == 200 and message.title.endswith("…")
+    assert message.body == reason

@@ -89,6 +89,10 @@ def test_a_rejected_command_keeps_its_payload_and_the_queue_moves_on(cast, as_us
     seen_by_secretary = secretary.get("/api/sync/rejected").get_json()
     assert [c["user"]["name"] for c in seen_by_secretary] == ["王芳"]
     assert as_user(cast.outside_secretary).get("/api/sync/rejected").get_json() == []
+    # The member is told in the inbox too, with the reason.
+    [told] = member.get("/api/inbox").get_json()
+    assert (told["kind"], told["entity"]) == ("rejection", "command")
+    assert told["entity_id"] == refused["command_id"] and "李强" in told["title"]
 
 
 def test_invalid_arguments_are_a_rejection_not_a_failed_push(cast, as_user, device):
