@@ -300,8 +300,8 @@ def escalate_roll_calls(now=None):
         ).all()
         if not silent:
             continue
-        secretaries = scope.answerers(SECRETARY, {p.community_id for p in silent if p.grid_id})
-        admins = scope.answerers(STREET_ADMIN, {p.street_id for p in silent if not p.grid_id})
+        secretaries = people.holders(SECRETARY, {p.community_id for p in silent if p.grid_id})
+        admins = people.holders(STREET_ADMIN, {p.street_id for p in silent if not p.grid_id})
         district = (
             db.session.execute(select(User.id).where(User.role == DISTRICT_ADMIN, User.active))
             .scalars()

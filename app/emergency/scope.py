@@ -6,7 +6,7 @@ from sqlalchemy.orm import aliased
 
 from app.errors import Invalid
 from app.extensions import db
-from app.people.models import DISTRICT_ADMIN, SECRETARY, STREET_ADMIN, User, user_scope
+from app.people.models import DISTRICT_ADMIN, SECRETARY, STREET_ADMIN
 from app.units import spatial
 from app.units.models import Unit
 
@@ -66,17 +66,3 @@ def may_act_over(user, grids):
     if user.role == SECRETARY:
         return {community for _, _, community, _ in grids} <= own(user, "community")
     return False
-
-
-def answerers(role, unit_ids):
-    """{unit id: [user id, lowest first]} of the active people of `role` whose scope is each
-    of the units: a community's secretaries, a street's admins."""
-    found = {}
-    for unit_id, user_id in db.session.execute(
-        select(user_scope.c.unit_id, User.id)
-        .join(User, User.id == user_scope.c.user_id)
-        .where(user_scope.c.unit_id.in_(list(unit_ids)), User.role == role, User.active)
-        .order_by(User.id)
-    ):
-        found.setdefault(unit_id, []).append(user_id)
-    return found

@@ -177,7 +177,7 @@ def switch(user, body):
         _start(user, item, grids, body)
     else:
         record("emergency", item.id, "request", user, to_state=REQUESTED, note=item.reason)
-        deciders = scope.answerers(STREET_ADMIN, [item.street_id]).get(item.street_id, [])
+        deciders = people.holders(STREET_ADMIN, [item.street_id]).get(item.street_id, [])
         inbox.deliver(deciders, "mode", f"申请启动{title(item)}", item.reason, "emergency", item.id)
     transaction.commit()
     return item, True
@@ -225,7 +225,7 @@ def _instantiate(user, item, grids):
             )
         ).scalars()
     )
-    secretaries = scope.answerers(SECRETARY, {c for _, _, c, _ in grids})
+    secretaries = people.holders(SECRETARY, {c for _, _, c, _ in grids})
     level = LEVELS[item.level][0]
     specs = [
         {

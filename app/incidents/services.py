@@ -31,8 +31,16 @@ from app.incidents.models import (
     Incident,
     Whistle,
 )
+from app.notify import services as inbox
 from app.people import services as people
-from app.people.models import DEPARTMENT, DISTRICT_ADMIN, STREET_ADMIN, Department, User
+from app.people.models import (
+    DEPARTMENT,
+    DISTRICT_ADMIN,
+    SECRETARY,
+    STREET_ADMIN,
+    Department,
+    User,
+)
 from app.photos import services as photos
 from app.rules import require, require_state
 from app.units import services as units
@@ -369,8 +377,25 @@ def dispatch(user, incident_id, assignee_id, deadline=None, note=None):
     )
     if deadline is not None:
         _set_deadline(incident, deadline)
+    _tell(assignee.id, "dispatch", "派单", incident, note)
     transaction.commit()
     return incident
+
+
+def _tell(user_ids, kind, what, incident, note=None):
+    """A message about the case in people's inbox (and by push)."""
+    try:
+        name = catalogue.catalogue().subcategory(incident.category_code).name
+    except KeyError:  # a category since removed from the catalogue
+        name = incident.category_code
+    inbox.deliver(
+        user_ids if isinstance(user_ids, list) else [user_ids],
+        kind,
+        f"{what}：{name}",
+        note or incident.description,
+        "incident",
+        incident.id,
+    )
 
 
 def _set_deadline(incident, deadline):
@@ -445,6 +470,7 @@ def check(user, incident_id, passed, reason=None, evidence=(), point=None):
         incident.rework_count += 1
         incident.reason = reason
         _transition(incident, user, "rework", DISPATCHED, note=reason, point=point)
+        _tell(incident.assignee_id, "dispatch", "返工", incident, reason)
     transaction.commit()
     return incident
 
@@ -519,6 +545,15 @@ def escalate_overdue(now=None):
                 },
             )
             incident.escalation = level
+            unit = (incident.community_id, incident.street_id, None)[level - 1]
+            role = (SECRETARY, STREET_ADMIN, None)[level - 1]
+            if unit is None:  # the 包保 leaders of the grid, community or street
+                units = (incident.grid_id, incident.community_id, incident.street_id)
+                told = sorted({u for ids in people.holders(None, units).values() for u in ids})
+            else:
+                told = people.holders(role, [unit]).get(unit, [])
+            if told:
+                _tell(told, "escalation", "超期督办", incident)
             moved += 1
     transaction.commit()
     return moved

@@ -19,6 +19,8 @@ from app.people.models import (
     TEAM_MEMBER,
     LoginAttempt,
     User,
+    responsibility,
+    user_scope,
 )
 from app.units.models import utcnow
 
@@ -144,3 +146,23 @@ def sees_contacts(user):
 
 def mask_phone(phone):
     return phone[:3] + "****" + phone[-4:]
+
+
+def holders(role, unit_ids):
+    """{unit id: [user id, lowest first]} of the active people of `role` whose scope is each
+    of the units (a community's secretaries, a street's admins), or who answer for it (包保)
+    with role None."""
+    table = responsibility if role is None else user_scope
+    found = {}
+    for unit_id, user_id in db.session.execute(
+        select(table.c.unit_id, User.id)
+        .join(User, User.id == table.c.user_id)
+        .where(
+            table.c.unit_id.in_(list(unit_ids)),
+            User.active,
+            *([] if role is None else [User.role == role]),
+        )
+        .order_by(User.id)
+    ):
+        found.setdefault(unit_id, []).append(user_id)
+    return found

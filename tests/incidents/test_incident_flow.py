@@ -4,11 +4,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import shapely
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from app import clock
 from app.incidents import services
+from app.notify.models import Message
+from app.people.models import DISTRICT_ADMIN
 from tests.builders import CATEGORY, SHA, point_in, report_body
+from tests.conftest import make_user
 
 
 def report(client, unit, **extra):
@@ -66,6 +69,10 @@ def test_the_whole_loop_report_accept_dispatch_handle_check_close(cast, as_user)
     ]
     assert final["history"][2]["actor_name"] == "张书记"
     assert {p["kind"] for p in final["photos"]} == {"close_up", "after"}
+    # The member it was dispatched to heard of it in the inbox.
+    [told] = colleague.get("/api/inbox").get_json()
+    assert (told["kind"], told["entity_id"]) == ("dispatch", incident["id"])
+    assert told["title"].startswith("派单：")
 
 
 def test_failed_check_sends_it_back_for_rework_with_the_reason(cast, as_user):
@@ -340,6 +347,7 @@ def test_due_soon_then_overdue_with_a_moving_clock(cast, as_user, monkeypatch):
 
 
 def test_overdue_cases_escalate_up_the_chain_once_per_level(cast, as_user, monkeypatch, db):
+    leader = make_user(DISTRICT_ADMIN, responsible_for=[cast.grid], name="包保领导")
     member = as_user(cast.member)
     start = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
     monkeypatch.setattr(clock, "now", lambda: start)
@@ -361,6 +369,11 @@ def test_overdue_cases_escalate_up_the_chain_once_per_level(cast, as_user, monke
     levels = [h["data"]["level"] for h in history if h["action"] == "escalate"]
     assert levels == ["secretary", "street", "leader"]
     assert all(h["actor_role"] == "system" for h in history if h["action"] == "escalate")
+    # Each level is told once, in its inbox: the secretary, the street, the 包保 leader.
+    told = db.session.execute(
+        select(Message.user_id).where(Message.kind == "escalation").order_by(Message.id)
+    ).scalars()
+    assert list(told) == [cast.secretary.id, cast.street_admin.id, leader.id]
 
 
 def test_extend_before_the_deadline_but_not_after(cast, as_user, monkeypatch):
