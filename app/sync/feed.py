@@ -2,10 +2,10 @@
 
 The cursor is a position in the append-only history, never a clock. On PostgreSQL the
 position is (transaction id, row id) and a pull returns only rows of transactions older than
-every transaction still running (pg_snapshot_xmin): row ids are handed out at insert but
-transactions commit in any order, so a pull that went by id alone would step past a row whose
-transaction commits later, and never see it. SQLite runs one writer at a time, so there ids
-commit in order and the position is (0, row id).
+every transaction still running that could write this database (the horizon, below): row ids
+are handed out at insert but transactions commit in any order, so a pull that went by id
+alone would step past a row whose transaction commits later, and never see it. SQLite runs
+one writer at a time, so there ids commit in order and the position is (0, row id).
 
 The cursor is signed and names its user, the area it covers and when it was issued; a cursor
 older than the retention gets "resync" (the phone re-snapshots and keeps its outbox).
@@ -125,6 +125,30 @@ class Area:
         return or_(*own)
 
 
+# The oldest transaction id still running that may write this database's history: the
+# running ids of the current snapshot, less those the server's activity view places in
+# another database of the cluster (a long import next door must not hold every phone back).
+# An id it cannot place counts as ours, and with none running the horizon is the next id.
+# Any transaction below the horizon had finished when it was read, so its rows are visible to
+# every later statement: the horizon may be read apart from the rows.
+_HORIZON = text(
+    """
+    WITH now AS (SELECT pg_current_snapshot() AS s)
+    SELECT CAST(coalesce(
+        (SELECT min(x) FROM now, pg_snapshot_xip(now.s) AS x
+         WHERE CAST(x AS xid) NOT IN (
+             SELECT backend_xid FROM pg_stat_activity
+             WHERE backend_xid IS NOT NULL AND datname IS DISTINCT FROM current_database())),
+        (SELECT pg_snapshot_xmax(s) FROM now)) AS text)
+    """
+)
+
+
+def _before_horizon():
+    horizon = db.session.execute(_HORIZON).scalar()
+    return text("history.xid < CAST(:horizon AS xid8)").bindparams(horizon=horizon)
+
+
 def _position_after(position):
     xid, row = position
     if _postgis():
@@ -132,7 +156,7 @@ def _position_after(position):
             text("(history.xid, history.id) > (CAST(:cursor_xid AS xid8), :cursor_id)").bindparams(
                 cursor_xid=str(xid), cursor_id=row
             ),
-            text("history.xid < pg_snapshot_xmin(pg_current_snapshot())"),
+            _before_horizon(),
         )
     return HistoryEntry.id > row
 
@@ -152,7 +176,7 @@ def current_position():
     if _postgis():
         query = (
             select(*_columns())
-            .where(text("history.xid < pg_snapshot_xmin(pg_current_snapshot())"))
+            .where(_before_horizon())
             .order_by(text("history.xid DESC"), HistoryEntry.id.desc())
         )
     row = db.session.execute(query.limit(1)).first()

@@ -207,3 +207,36 @@ def test_a_pull_never_skips_a_row_whose_transaction_commits_late(app, cast, as_u
         early.close()
         late.close()
         engine.dispose()
+
+
+def test_a_write_open_in_another_database_does_not_hold_pulls_back(app, cast, as_user):
+    """Transaction ids are shared by the whole cluster: a long write in another database
+    (an import next door) must not stall every phone, while one in this database must."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("transaction ids shared across databases are PostgreSQL's")
+    member = as_user(cast.member)
+    _, cursor, _ = pull_all(member)
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    next_door = create_engine(url.rsplit("/", 1)[0] + "/postgres")
+    here = create_engine(url)
+    elsewhere, ours = next_door.connect(), here.connect()
+    try:
+        elsewhere.begin()
+        elsewhere.execute(text("CREATE TEMP TABLE held (x int)"))  # a write: it has an id
+        reported = member.post("/api/incidents", json=report_body(cast.grid)).get_json()
+        changes, cursor, _ = pull_all(member, cursor)
+        assert [c["id"] for c in changes] == [reported["id"]]
+
+        ours.begin()
+        ours.execute(text("CREATE TEMP TABLE held (x int)"))  # now one in this database
+        later = member.post("/api/incidents", json=report_body(cast.grid)).get_json()
+        changes, cursor, _ = pull_all(member, cursor)
+        assert changes == []  # it could still write history below the new row: held back
+        ours.rollback()
+        changes, cursor, _ = pull_all(member, cursor)
+        assert [c["id"] for c in changes] == [later["id"]]
+    finally:
+        elsewhere.close()
+        ours.close()
+        next_door.dispose()
+        here.dispose()
