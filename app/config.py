@@ -75,6 +75,15 @@ class Base:
     PUSH_ALLOW_LOCAL_ENDPOINTS = _bool("PUSH_ALLOW_LOCAL_ENDPOINTS", False)
     PUSH_WORKER_INTERVAL_S = float(os.environ.get("PUSH_WORKER_INTERVAL_S", 5))
 
+    # An optional basemap for the app's maps: a tile URL template (天地图 Tianditu suits
+    # government use: its coordinates are GPS's). None: grids draw on a plain background.
+    # A GCJ-02 basemap (most commercial Chinese tiles) is named so: the app shifts what it
+    # draws at the edge; stored data stays WGS-84.
+    BASEMAP_URL = os.environ.get("BASEMAP_URL") or None
+    BASEMAP_CRS = os.environ.get("BASEMAP_CRS", "wgs84")
+    BASEMAP_ATTRIBUTION = os.environ.get("BASEMAP_ATTRIBUTION", "")
+    BASEMAP_SUBDOMAINS = os.environ.get("BASEMAP_SUBDOMAINS", "")
+
     API_TITLE = "GridLink 网格通 API"
     API_VERSION = "1"
     OPENAPI_VERSION = "3.0.3"

@@ -134,3 +134,16 @@ def test_the_pwa_is_served_with_history_fallback(client, db, pwa_build):
     assert client.get("/assets/missing.js").status_code == 404
     # /api never falls back to the app shell.
     assert client.get("/api/tasks/42").mimetype == "application/json"
+
+
+def test_the_basemap_is_optional_and_configured_by_the_deployment(app, client, auth):
+    auth.as_role("grid_member")
+    assert client.get("/api/settings").get_json() == {"basemap": None}
+    app.config.update(
+        BASEMAP_URL="https://t{s}.tianditu.gov.cn/vec_w/{z}/{x}/{y}", BASEMAP_SUBDOMAINS="01"
+    )
+    try:
+        basemap = client.get("/api/settings").get_json()["basemap"]
+    finally:
+        app.config.update(BASEMAP_URL=None)
+    assert basemap["crs"] == "wgs84" and basemap["subdomains"] == "01"

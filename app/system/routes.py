@@ -47,6 +47,35 @@ def health():
     return body, 200 if current else 503
 
 
+class Basemap(Schema):
+    url = fields.String(metadata={"description": "a Leaflet tile URL template, {z}/{x}/{y}"})
+    crs = fields.String(metadata={"description": "wgs84, or gcj02: the app converts at the edge"})
+    attribution = fields.String()
+    subdomains = fields.String()
+
+
+class Settings(Schema):
+    basemap = fields.Nested(Basemap, allow_none=True, metadata={"description": "none: no tiles"})
+
+
+@blp.get("/settings")
+@blp.response(200, Settings)
+def settings():
+    """What the app needs from the deployment: the basemap, if one is configured
+    (BASEMAP_URL, BASEMAP_CRS, BASEMAP_ATTRIBUTION, BASEMAP_SUBDOMAINS)."""
+    config = current_app.config
+    if not config["BASEMAP_URL"]:
+        return {"basemap": None}
+    return {
+        "basemap": {
+            "url": config["BASEMAP_URL"],
+            "crs": config["BASEMAP_CRS"],
+            "attribution": config["BASEMAP_ATTRIBUTION"],
+            "subdomains": config["BASEMAP_SUBDOMAINS"],
+        }
+    }
+
+
 @blp.get("/docs/assets/<path:filename>")
 @blp.doc(hide=True)
 def docs_asset(filename):
