@@ -9,6 +9,8 @@ from app.emergency.models import ACTIVE
 from app.emergency.schemas import (
     AckIn,
     AckOut,
+    Candidate,
+    CandidateQuery,
     DecideIn,
     FiguresOut,
     FiguresQuery,
@@ -101,6 +103,14 @@ def reinforce(body, switch_id):
     """Send a member to serve a grid of the switch while it lasts."""
     item = services.reinforce(current_user, switch_id, body["user_id"], body["grid"])
     return _switch(item)
+
+
+@blp.get("/switches/<switch_id>/candidates")
+@blp.arguments(CandidateQuery, location="query")
+@blp.response(200, Candidate(many=True))
+def candidates(query, switch_id):
+    """Members who may be sent to reinforce the switch's grids (for /reinforce)."""
+    return services.candidates(current_user, switch_id, query.get("q"), query.get("force"))
 
 
 @blp.get("/live")

@@ -4,6 +4,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from app.emergency.models import KINDS, LEVEL_BY_NAME, SCOPES, STATES
 from app.incidents.schemas import UUID, PersonRef, Ref, Text
+from app.people.models import FORCES
 
 
 class Level(fields.String):
@@ -61,6 +62,21 @@ class LevelIn(Schema):
 class ReinforceIn(Schema):
     user_id = fields.Integer(required=True)
     grid = fields.String(required=True, metadata={"description": "a grid code in the switch"})
+
+
+class CandidateQuery(Schema):
+    q = fields.String(
+        validate=validate.Length(max=20), metadata={"description": "name, or phone end"}
+    )
+    force = fields.String(validate=validate.OneOf(FORCES))
+
+
+class Candidate(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    force = fields.String(allow_none=True)
+    phone = fields.String()
+    grid = fields.Nested(Ref, metadata={"description": "the grid they serve now"})
 
 
 class SwitchQuery(Schema):

@@ -11,6 +11,7 @@ import uuid
 from pathlib import Path
 
 from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy.orm import aliased
 
 from app import clock, transaction
 from app.catalogue import services as reference
@@ -408,6 +409,43 @@ def reinforce(user, switch_id, member_id, grid_code):
         )
     transaction.commit()
     return item
+
+
+def candidates(user, switch_id, text=None, force=None, limit=50):
+    """Members the caller may send to reinforce the switch's grids: for a street admin those
+    serving in their street and the district's support force; for the district, anyone."""
+    item = get_visible(user, switch_id)
+    require(_answers_for(user, item), "Only the street's admin or the district sends members.")
+    grid, community = aliased(Unit), aliased(Unit)
+    query = (
+        select(User, grid)
+        .join(user_scope, user_scope.c.user_id == User.id)
+        .join(grid, grid.id == user_scope.c.unit_id)
+        .join(community, community.id == grid.parent_id)
+        .where(User.role.in_(people.FIELD), User.active, grid.level == "grid")
+    )
+    if user.role != DISTRICT_ADMIN:
+        query = query.where(
+            or_(
+                community.parent_id.in_(scope.own(user, "street")),
+                User.force == "district_support",
+            )
+        )
+    if force:
+        query = query.where(User.force == force)
+    if text:
+        query = query.where(or_(User.name.contains(text), User.phone.endswith(text)))
+    rows = db.session.execute(query.order_by(User.name, User.id).limit(limit)).all()
+    return [
+        {
+            "id": member.id,
+            "name": member.name,
+            "force": member.force,
+            "phone": member.phone,  # street and district admins dispatch: they see contacts
+            "grid": {"code": serving.code, "name": serving.name},
+        }
+        for member, serving in rows
+    ]
 
 
 # -- reading ----------------------------------------------------------------------------------

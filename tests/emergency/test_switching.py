@@ -345,3 +345,22 @@ def test_the_live_view_is_for_those_who_run_the_switch(cast, as_user, switch_bod
     assert row["tasks"]["open"] == 15 and row["roll_call"]["outstanding"] == 3
     assert live["poll_after_s"] > 0
     assert as_user(cast.member).get("/api/emergency/live").get_json()["switches"] == []
+
+
+def test_candidates_to_reinforce_are_the_street_s_and_the_district_support(
+    cast, as_user, switch_body, db
+):
+    from tests.conftest import make_user
+
+    support = make_user("team_member", [cast.other_grid], name="区支援", force="district_support")
+    reserve = make_user("team_member", [cast.other_grid], name="后备", force="social_reserve")
+    item = _switch(as_user(cast.street_admin), switch_body(codes=[cast.community.code]))
+    url = f"/api/emergency/switches/{item['id']}/candidates"
+    found = {c["name"] for c in as_user(cast.street_admin).get(url).get_json()}
+    # The street's own members and the district's support; not another street's reserve.
+    assert found == {"王芳", "李强", "区支援"}
+    everyone = {c["name"] for c in as_user(cast.district_admin).get(url).get_json()}
+    assert {"区支援", reserve.name, cast.outsider.name} <= everyone
+    named = as_user(cast.district_admin).get(url, query_string={"q": "支援"}).get_json()
+    assert [(c["id"], c["grid"]["code"]) for c in named] == [(support.id, cast.other_grid.code)]
+    assert as_user(cast.secretary).get(url).status_code == 403
