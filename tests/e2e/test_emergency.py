@@ -140,3 +140,86 @@ def test_street_admin_switches_three_communities_and_the_member_answers_offline(
     flows.sync_now(member_page)
     flows.synced(member_page)
     expect(banner).to_be_hidden()
+
+
+def test_street_admin_draws_the_area_on_the_map_and_sends_a_member_to_reinforce(
+    server, engine, people, phone, shots
+):
+    """A polygon clicked on the console's map starts a switch over the grids it touches (the
+    preview and the server agree), then a member of another community is sent to one of them."""
+    communities = _communities(engine)
+    helper = people.make(GRID_MEMBER, communities[2].grid, name="郑支援")
+    admin = people.make(STREET_ADMIN, STREET, name="冯街道")
+
+    # On a phone, with a finger: three taps make an area; the toolbar's buttons are big enough.
+    small = phone().new_page()
+    flows.login(small, admin)
+    small.goto("/emergency")
+    small.get_by_role("button", name="在地图上圈定范围").click()
+    box = small.locator(".desk-map").bounding_box()
+    for fx, fy in ((0.3, 0.3), (0.7, 0.3), (0.5, 0.7)):
+        small.touchscreen.tap(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+    toolbar = small.get_by_role("toolbar", name="画范围工具")
+    expect(toolbar.get_by_role("status")).to_contain_text("已画 3 个点")
+    done = toolbar.get_by_role("button", name="完成")
+    expect(done).to_be_enabled()
+    assert done.bounding_box()["height"] >= 44
+    shots(small, "emergency-console-draw-phone")
+    done.click()
+    expect(small.get_by_role("dialog").locator(".preview")).to_contain_text("将覆盖")
+    shots(small, "emergency-console-draw-preview-phone")
+
+    desk = phone(**DESKTOP).new_page()
+    flows.login(desk, admin)
+    desk.goto("/emergency")
+    expect(desk.get_by_role("heading", name="进行中的应急响应 (0)")).to_be_visible()
+
+    # A triangle clicked around the middle of the map, one corner undone and placed again.
+    desk.get_by_role("button", name="在地图上圈定范围").click()
+    toolbar = desk.get_by_role("toolbar", name="画范围工具")
+    expect(toolbar).to_be_visible()
+    box = desk.locator(".desk-map").bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    for dx, dy in ((-60, -40), (60, -40), (0, 200)):
+        desk.mouse.click(cx + dx, cy + dy)
+    expect(toolbar.get_by_role("status")).to_contain_text("已画 3 个点")
+    toolbar.get_by_role("button", name="撤销上一个点").click()
+    desk.mouse.click(cx, cy + 50)
+    expect(toolbar.get_by_role("status")).to_contain_text("将覆盖")
+    toolbar.get_by_role("button", name="完成").click()
+
+    dialog = desk.get_by_role("dialog")
+    expect(dialog.get_by_label("范围")).to_have_value("polygon")
+    preview = dialog.locator(".preview")
+    expect(preview).to_contain_text("将覆盖")
+    n = int(re.search(r"将覆盖 (\d+) 个网格", preview.inner_text()).group(1))
+    assert n >= 1
+    dialog.get_by_label("启动原因").fill("山体滑坡隐患，圈定范围内转移群众")
+    dialog.get_by_role("button", name="确定").click()
+    card = desk.locator("article.switch", has_text=TITLE)
+    expect(card).to_contain_text(f"覆盖 {n} 个网格")  # the server took what the preview said
+    with engine.connect() as db:
+        scope = db.execute(
+            text("SELECT scope, polygon FROM emergency_switch WHERE state = 'active'")
+        ).one()
+    assert scope.scope == "polygon"
+
+    # Reinforcement: the member is found by name and sent to the first grid of the switch.
+    card.get_by_role("button", name=f"{TITLE}：派员支援").click()
+    dialog.get_by_label("搜索姓名或手机号尾号").fill("郑支援")
+    dialog.get_by_role("radio", name=re.compile("郑支援")).check()
+    dialog.get_by_label("支援网格").select_option(index=1)
+    dialog.get_by_role("button", name="派出").click()
+    expect(desk.get_by_text(re.compile("已派 郑支援 支援"))).to_be_visible()
+    expect(card.locator(".sent")).to_contain_text("郑支援")
+    with engine.connect() as db:
+        sent = db.execute(
+            text("SELECT count(*) FROM emergency_reinforcement WHERE user_id = :u"),
+            {"u": helper.id},
+        ).scalar()
+    assert sent == 1
+
+    card.get_by_role("button", name=f"结束响应：{TITLE}").click()
+    dialog.get_by_label("说明").fill("隐患排除")
+    dialog.get_by_role("button", name="确定").click()
+    expect(desk.get_by_text("没有进行中的应急响应")).to_be_visible()
