@@ -1,11 +1,17 @@
-// Catalogue and grid polygons: shown from the phone's cache at once, refreshed when online.
+// Catalogue, grid polygons and the deployment's settings (the basemap): shown from the phone's
+// cache at once, refreshed when online.
 import { defineStore } from 'pinia'
 import { markRaw } from 'vue'
+import { usableBasemap } from '../lib/basemap.js'
 import { cached, gridQueries, refresh } from '../sync/index.js'
 import { api, db } from '../services.js'
 
 export const useReference = defineStore('reference', {
-  state: () => ({ grids: null, catalogue: null }),
+  state: () => ({ grids: null, catalogue: null, settings: null }),
+  getters: {
+    /** The basemap the maps draw under the grids, or null: a plain background. */
+    basemap: (state) => usableBasemap(state.settings),
+  },
   actions: {
     /** What the phone has cached, shown at once (works offline). */
     async load(me) {
@@ -15,6 +21,7 @@ export const useReference = defineStore('reference', {
       // out of Vue's deep reactivity (walking every coordinate through a proxy is slow).
       this.grids = raw(merge(fromCache))
       this.catalogue = raw(await cached(db, 'catalogue'))
+      this.settings = raw(await cached(db, 'settings'))
     },
     /** Revalidates with the server (ETags): a screen redraws only if something changed. */
     async refresh(me) {
@@ -26,6 +33,8 @@ export const useReference = defineStore('reference', {
         }
         const catalogue = await refresh(db, api, 'catalogue', '/api/catalogue', { changedOnly: true })
         if (catalogue !== null || !this.catalogue) this.catalogue = raw(await cached(db, 'catalogue'))
+        const settings = await refresh(db, api, 'settings', '/api/settings', { changedOnly: true })
+        if (settings !== null || !this.settings) this.settings = raw(await cached(db, 'settings'))
       } catch {
         // offline: the cached copies stay (screens say when there are none)
       }

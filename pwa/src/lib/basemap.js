@@ -1,0 +1,66 @@
+// The deployment's optional basemap (GET /api/settings → basemap) and conversion at the edge:
+// on a GCJ-02 basemap what is drawn is shifted WGS-84 → GCJ-02, and a point taken from the map
+// is shifted back before anyone stores or sends it. Stored data is never GCJ-02.
+import { crsName, gcj02ToWgs84, mapGeometry, wgs84ToGcj02 } from './crs.js'
+
+/** The basemap to draw ({url, crs, attribution, subdomains}), or null for a plain background. */
+export function usableBasemap(settings) {
+  const basemap = settings?.basemap
+  if (!basemap || typeof basemap.url !== 'string' || !basemap.url) return null
+  // An unknown CRS could draw everything hundreds of metres off: no tiles rather than wrong ones.
+  const crs = crsName(basemap.crs || 'wgs84')
+  return crs ? { ...basemap, crs } : null
+}
+
+/**
+ * How positions go onto and off a map drawn over basemap (null: no basemap, WGS-84):
+ *  - toMap(lat, lng) → [lat, lng] for Leaflet;
+ *  - fromMap(lat, lng) → {lat, lng} in WGS-84 (a moved pin, a tap);
+ *  - features(list) → GeoJSON features with their geometry shifted for display.
+ */
+export function projection(basemap) {
+  if (basemap?.crs !== 'gcj02') {
+    return {
+      shifted: false,
+      toMap: (lat, lng) => [lat, lng],
+      fromMap: (lat, lng) => ({ lat, lng }),
+      features: (list) => list || [],
+    }
+  }
+  return {
+    shifted: true,
+    toMap(lat, lng) {
+      const [x, y] = wgs84ToGcj02(lng, lat)
+      return [y, x]
+    },
+    fromMap(lat, lng) {
+      const [x, y] = gcj02ToWgs84(lng, lat)
+      return { lat: y, lng: x }
+    },
+    features: (list) => (list || []).map((f) => ({ ...f, geometry: mapGeometry(f.geometry, wgs84ToGcj02) })),
+  }
+}
+
+/** Leaflet TileLayer options for the basemap. */
+export function tileOptions(basemap) {
+  const options = { maxZoom: 19, attribution: basemap.attribution || '' }
+  const sub = basemap.subdomains
+  // "abc" (one letter each, as Leaflet reads a string) or "t0,t1,t2".
+  if (typeof sub === 'string' && sub) options.subdomains = sub.includes(',') ? sub.split(',').map((s) => s.trim()).filter(Boolean) : sub
+  else if (Array.isArray(sub) && sub.length) options.subdomains = sub
+  return options
+}
+
+/**
+ * Adds the basemap's tiles (and its attribution, which a tile licence asks for) to a Leaflet
+ * map; returns the layers to remove, or [] with no basemap. L is passed in: this module stays
+ * free of Leaflet (it is tested in Node).
+ */
+export function addBasemap(L, map, basemap) {
+  if (!basemap) return []
+  const tiles = L.tileLayer(basemap.url, tileOptions(basemap)).addTo(map)
+  tiles.bringToBack()
+  const layers = [tiles]
+  if (basemap.attribution) layers.push(L.control.attribution({ prefix: false, position: 'bottomleft' }).addAttribution(basemap.attribution).addTo(map))
+  return layers
+}
