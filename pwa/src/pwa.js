@@ -17,7 +17,7 @@ export function setUpPwa() {
   })
 }
 
-/** Asks the browser not to evict IndexedDB (unsent work lives there). */
+/** Asks the browser not to evict IndexedDB (unsent work lives there); see storageState. */
 export async function askPersistentStorage() {
   try {
     if (navigator.storage && navigator.storage.persist && !(await navigator.storage.persisted())) {
@@ -25,5 +25,15 @@ export async function askPersistentStorage() {
     }
   } catch {
     // not supported: nothing to do
+  }
+}
+
+/** 'persisted' (the browser will not evict our data), 'best_effort', or 'unsupported'. */
+export async function storageState() {
+  try {
+    if (!navigator.storage?.persisted) return 'unsupported'
+    return (await navigator.storage.persisted()) ? 'persisted' : 'best_effort'
+  } catch {
+    return 'unsupported'
   }
 }
