@@ -23,6 +23,7 @@ const routes = [
   // Emergency mode: the banner's screen (mode, roll-call), the inbox, and the leaders' console.
   { path: '/mode', name: 'mode', component: () => import('./views/emergency/ModeView.vue') },
   { path: '/inbox', name: 'inbox', component: () => import('./views/inbox/InboxView.vue') },
+  { path: '/history', name: 'history', component: () => import('./views/me/HistoryView.vue') },
   { path: '/emergency', name: 'console', component: () => import('./views/emergency/ConsoleView.vue'), meta: { leaders: true } },
   { path: '/:pathMatch(.*)*', redirect: '/' },
 ]

@@ -1,6 +1,8 @@
 """A member's day without signal, in a real Chromium against the real server: everything done
 offline survives a reload, arrives once when the signal returns, and shows as synced."""
 
+import re
+
 from playwright.sync_api import expect
 from sqlalchemy import text
 
@@ -55,6 +57,21 @@ def test_offline_report_and_claim_survive_a_reload_and_arrive_once(
     expect(page.get_by_text("待发送 (2)")).to_be_visible()
     expect(page.get_by_role("tab", name="我的, 2 条未发送")).to_be_visible()
     shots(page, "me-offline")
+
+    # 我的历史 holds both, from the phone alone, and opens what it lists.
+    page.get_by_role("button", name=re.compile("^我的历史")).click()
+    history = page.locator(".history")
+    for what in (f"上报事件，{description}", f"认领任务，{task['title']}"):
+        expect(history.get_by_role("button", name=re.compile(f"^{what}，待发送"))).to_be_visible()
+    shots(page, "history-offline")
+    history.get_by_role("button", name=re.compile(f"^上报事件，{description}")).click()
+    expect(page).to_have_url(re.compile(r"/incidents/"))
+    expect(page.locator(".history")).to_have_count(0)
+    expect(page.get_by_text(description).first).to_be_visible()
+    page.go_back()
+    expect(history).to_be_visible()
+    page.go_back()
+    expect(page.get_by_text("待发送 (2)")).to_be_visible()
 
     # The signal returns: the app flushes by itself on "online".
     context.set_offline(False)
