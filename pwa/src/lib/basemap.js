@@ -1,16 +1,9 @@
 // The deployment's optional basemap (GET /api/settings → basemap) and conversion at the edge:
 // on a GCJ-02 basemap what is drawn is shifted WGS-84 → GCJ-02, and a point taken from the map
 // is shifted back before anyone stores or sends it. Stored data is never GCJ-02.
-import { crsName, gcj02ToWgs84, mapGeometry, wgs84ToGcj02 } from './crs.js'
+import { gcj02ToWgs84, mapGeometry, wgs84ToGcj02 } from './crs.js'
 
-/** The basemap to draw ({url, crs, attribution, subdomains}), or null for a plain background. */
-export function usableBasemap(settings) {
-  const basemap = settings?.basemap
-  if (!basemap || typeof basemap.url !== 'string' || !basemap.url) return null
-  // An unknown CRS could draw everything hundreds of metres off: no tiles rather than wrong ones.
-  const crs = crsName(basemap.crs || 'wgs84')
-  return crs ? { ...basemap, crs } : null
-}
+export { usableBasemap } from './settings.js'
 
 /**
  * How positions go onto and off a map drawn over basemap (null: no basemap, WGS-84):

@@ -8,6 +8,8 @@ const A = 6378245.0
 const EE = 0.00669342162296594323
 const PI = Math.PI
 
+export { crsName } from './settings.js'
+
 /** Outside the rough box where GCJ-02 applies an offset (there it equals WGS-84). */
 export function outOfChina(lng, lat) {
   return lng < 72.004 || lng > 137.8347 || lat < 0.8293 || lat > 55.8271
@@ -68,14 +70,6 @@ export function gcj02ToWgs84(lng, lat) {
     wLat -= gLat - lat
   }
   return [wLng, wLat]
-}
-
-/** The CRS name as the server spells it ("wgs84" or "gcj02"), or null when unknown. */
-export function crsName(crs) {
-  const name = String(crs || '')
-    .toLowerCase()
-    .replace(/[-_]/g, '')
-  return name === 'wgs84' || name === 'gcj02' ? name : null
 }
 
 /** A GeoJSON geometry with every [lng, lat] position mapped through fn(lng, lat) → [lng, lat]. */

@@ -2,7 +2,7 @@
 // cache at once, refreshed when online.
 import { defineStore } from 'pinia'
 import { markRaw } from 'vue'
-import { usableBasemap } from '../lib/basemap.js'
+import { usableBasemap } from '../lib/settings.js'
 import { cached, gridQueries, refresh } from '../sync/index.js'
 import { api, db } from '../services.js'
 
