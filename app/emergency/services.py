@@ -451,7 +451,7 @@ def candidates(user, switch_id, text=None, force=None, limit=50):
 # -- reading ----------------------------------------------------------------------------------
 
 
-def effective(grid_ids=None):
+def effective():
     """{grid id: the most severe active switch over it}."""
     query = (
         select(SwitchGrid.grid_id, EmergencySwitch)
@@ -459,8 +459,6 @@ def effective(grid_ids=None):
         .where(EmergencySwitch.state == ACTIVE)
         .order_by(EmergencySwitch.level, EmergencySwitch.started_at)
     )
-    if grid_ids is not None:
-        query = query.where(SwitchGrid.grid_id.in_(list(grid_ids)))
     found = {}
     for grid_id, item in db.session.execute(query):
         found.setdefault(grid_id, item)
