@@ -48,7 +48,7 @@ def _live_claim(task_id, user_id):
 
 
 def get_visible(user, task_id):
-    task = db.session.get(Task, task_id)
+    task = db.session.get(Task, task_id, options=SHOWN_WITH)  # shown with them, one query
     if task is None or not visible(user, task):
         raise NotFound("No such task.", fields={"id": [task_id]})
     return task
