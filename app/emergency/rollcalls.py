@@ -137,27 +137,47 @@ def _area_filter(user):
     return [unit for unit in user.units if unit.level in ("community", "street")]
 
 
-def _in_area(user, item):
-    """A condition on RollCallPerson: the people the caller follows in this call."""
-    if user.role == DISTRICT_ADMIN or item.created_by_id == user.id:
-        return RollCallPerson.roll_call_id == item.id
-    units = _area_filter(user)
+def _over(units):
+    """A condition on RollCallPerson: the people of these communities and streets."""
     return or_(
         RollCallPerson.community_id.in_([u.id for u in units if u.level == "community"]),
         RollCallPerson.street_id.in_([u.id for u in units if u.level == "street"]),
     )
 
 
+def _in_area(user, item):
+    """A condition on RollCallPerson: the people the caller follows in this call."""
+    if user.role == DISTRICT_ADMIN or item.created_by_id == user.id:
+        return RollCallPerson.roll_call_id == item.id
+    return _over(_area_filter(user))
+
+
+def _asking(user):
+    """The roll-calls that ask the user, as a query of their ids."""
+    return select(RollCallPerson.roll_call_id).where(RollCallPerson.user_id == user.id)
+
+
+def _managed(user, column):
+    """Conditions on a roll-call id column: the calls the user made, and for a secretary or
+    street admin those asking people of their community or street."""
+    conditions = [column.in_(select(RollCall.id).where(RollCall.created_by_id == user.id))]
+    units = _area_filter(user) if user.role in (SECRETARY, STREET_ADMIN) else []
+    if units:
+        conditions.append(column.in_(select(RollCallPerson.roll_call_id).where(_over(units))))
+    return conditions
+
+
+def _seen_by(user):
+    """A condition on RollCall: the calls asking the user and those they run (all, for the
+    district), so lists filter in the database, not call by call."""
+    if user.role == DISTRICT_ADMIN:
+        return RollCall.id.is_not(None)
+    return or_(RollCall.id.in_(_asking(user)), *_managed(user, RollCall.id))
+
+
 def visible(user, item):
-    return _mine(user, item.id) is not None or (
-        _runs(user, item)
-        and db.session.execute(
-            select(RollCallPerson.user_id)
-            .where(RollCallPerson.roll_call_id == item.id, _in_area(user, item))
-            .limit(1)
-        ).first()
-        is not None
-    )
+    found = select(RollCall.id).where(RollCall.id == item.id, _seen_by(user))
+    return db.session.execute(found).first() is not None
 
 
 def get_visible(user, call_id):
@@ -343,9 +363,9 @@ def snapshot(user, after_id, since, limit):
     query = select(RollCall).where(
         or_(RollCall.closed_at.is_(None), RollCall.created_at >= since),
         RollCall.id > (after_id or ""),
+        _seen_by(user),
     )
-    rows = db.session.execute(query.order_by(RollCall.id)).scalars()
-    return [item for item in rows if visible(user, item)][:limit]
+    return db.session.execute(query.order_by(RollCall.id).limit(limit)).scalars().all()
 
 
 def present(user, calls):
@@ -410,26 +430,12 @@ def present(user, calls):
 
 def feed_filter(user, history):
     """Which history rows of roll-calls reach a user's phone: those of calls asking them
-    (but not every colleague's answer), and for managers those over their area."""
-    asked = select(RollCallPerson.roll_call_id).where(RollCallPerson.user_id == user.id)
+    (but not every colleague's answer), and those they run."""
     own = and_(
-        history.entity_id.in_(asked),
+        history.entity_id.in_(_asking(user)),
         or_(history.action != "acknowledge", history.actor_id == user.id),
     )
-    units = _area_filter(user) if user.role in (SECRETARY, STREET_ADMIN) else []
-    if not units:
-        return and_(history.entity == "rollcall", own)
-    followed = select(RollCallPerson.roll_call_id).where(
-        or_(
-            RollCallPerson.community_id.in_([u.id for u in units if u.level == "community"]),
-            RollCallPerson.street_id.in_([u.id for u in units if u.level == "street"]),
-        )
-    )
-    made = select(RollCall.id).where(RollCall.created_by_id == user.id)
-    return and_(
-        history.entity == "rollcall",
-        or_(own, history.entity_id.in_(followed), history.entity_id.in_(made)),
-    )
+    return and_(history.entity == "rollcall", or_(own, *_managed(user, history.entity_id)))
 
 
 register_scope("rollcall", lambda call_id: (None, None))

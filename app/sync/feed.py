@@ -256,14 +256,17 @@ def _feed_page(user, area, cursor, limit):
     rows = rows[:limit]
     position = (rows[-1][1], rows[-1][0]) if rows else tuple(cursor["p"])
     touched = {entity: {} for entity in ENTITIES}  # dicts as ordered sets
+    batches = []  # of messages: the user's own in them, found in one query below
     for _, _, entity, entity_id in rows:
         if entity == "whistle":
             whistle = db.session.get(Whistle, int(entity_id))
             entity, entity_id = "incident", whistle.incident_id
-        if entity == "inbox":  # a batch of messages: the user's own in it
-            touched["message"].update(dict.fromkeys(inbox.in_batches(user, [entity_id])))
+        if entity == "inbox":
+            batches.append(entity_id)
             continue
         touched[entity][entity_id] = None
+    if batches:
+        touched["message"] = dict.fromkeys(sorted(inbox.in_batches(user, batches)))
     return {
         "changes": _changes(user, {entity: list(ids) for entity, ids in touched.items()}),
         "cursor": _encode(user, area, position),

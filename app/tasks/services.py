@@ -11,8 +11,7 @@ from sqlalchemy.orm import joinedload, undefer
 from app import clock, transaction
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
-from app.history.models import HistoryEntry
-from app.history.services import record, register_scope, timeline
+from app.history.services import record, record_many, register_scope, timeline
 from app.incidents.models import Incident
 from app.notify import services as inbox
 from app.people import services as people
@@ -158,21 +157,17 @@ def create_for_emergency(user, switch_id, specs):
         for spec in specs
     ]
     db.session.execute(insert(Task), rows)
-    db.session.execute(
-        insert(HistoryEntry),
+    record_many(
+        "task",
+        "create",
+        user,
         [
             {
-                "entity": "task",
                 "entity_id": row["id"],
-                "action": "create",
-                "actor_id": user.id,
-                "actor_role": user.role,
+                "scope": (row["grid_id"], row["community_id"]),
                 "to_state": OPEN,
                 "note": row["title"],
                 "data": {"emergency": switch_id, "stage": spec["stage"]},
-                "at": now,
-                "grid_id": row["grid_id"],
-                "community_id": row["community_id"],
             }
             for row, spec in zip(rows, specs, strict=True)
         ],
@@ -203,21 +198,17 @@ def end_emergency(user, switch_id, reason):
         .values(state=CANCELLED, claimed=0, reason=reason, updated_at=now)
         .execution_options(synchronize_session=False)
     )
-    db.session.execute(
-        insert(HistoryEntry),
+    record_many(
+        "task",
+        "cancel",
+        user,
         [
             {
-                "entity": "task",
                 "entity_id": row.id,
-                "action": "cancel",
-                "actor_id": user.id,
-                "actor_role": user.role,
+                "scope": (row.grid_id, row.community_id),
                 "from_state": OPEN,
                 "to_state": CANCELLED,
                 "note": reason,
-                "at": now,
-                "grid_id": row.grid_id,
-                "community_id": row.community_id,
             }
             for row in open_tasks
         ],
