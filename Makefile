@@ -6,12 +6,25 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test e2e audit bench pwa pwa-test db demo lint clean
+.PHONY: run test e2e audit bench pwa pwa-test db demo lint lock clean
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+# Installed from the lock files only: every package of the tree pinned, each file checked by its
+# hash. The .in files name what the code imports; `make lock` compiles them.
+$(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --require-hashes -r requirements.txt
 	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.txt
+	touch $@
+
+# After a change to requirements.in or requirements-dev.in: the whole tree again, with hashes.
+lock: $(VENV)/.installed-dev
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	  --no-emit-index-url --no-emit-find-links -o requirements.txt requirements.in
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	  --no-emit-index-url --no-emit-find-links -o requirements-dev.txt requirements-dev.in
 
 pwa/node_modules/.installed: pwa/package-lock.json
 	cd pwa && npm ci --no-audit --no-fund
@@ -38,24 +51,24 @@ run: $(VENV)/.installed pwa demo
 	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
 # Every test; with TEST_DATABASE_URL set, every database test runs on PostGIS too.
-test: $(VENV)/.installed lint pwa-test
+test: $(VENV)/.installed-dev lint pwa-test
 	$(BIN)/python -m pytest --ignore=tests/e2e $(PYTEST_ARGS)
 	$(MAKE) e2e
 
 # End to end: the built PWA served by the real server, driven in Debian's Chromium
 # (tests/e2e; E2E_DATABASE_URL puts its server on PostGIS). Screenshots: artifacts/screenshots.
-e2e: $(VENV)/.installed pwa
+e2e: $(VENV)/.installed-dev pwa
 	$(BIN)/python -m pytest tests/e2e $(E2E_ARGS)
 
 # Budgets, measured on the build served by the real server with the demo district: initial JS
 # gzipped, and Lighthouse (mobile) on the member's home and report screens (tests/e2e/audit.py).
-audit: $(VENV)/.installed pwa
+audit: $(VENV)/.installed-dev pwa
 	$(BIN)/python -m tests.e2e.audit $(AUDIT_ARGS)
 
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check app geo tests bench
 
 clean:
