@@ -55,6 +55,7 @@ def register_blueprints(app):
     from app.emergency.routes import calls as rollcalls
     from app.incidents.routes import blp as incidents
     from app.notify.routes import blp as notify
+    from app.people.admin_routes import blp as accounts
     from app.people.routes import blp as people
     from app.photos.routes import blp as photos
     from app.pwa import bp as pwa
@@ -67,6 +68,7 @@ def register_blueprints(app):
     for blueprint in (
         system,
         people,
+        accounts,
         units,
         catalogue,
         incidents,

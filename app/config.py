@@ -37,6 +37,8 @@ class Base:
 
     LOGIN_MAX_FAILURES_PER_PHONE = int(os.environ.get("LOGIN_MAX_FAILURES_PER_PHONE", 5))
     LOGIN_MAX_FAILURES_PER_IP = int(os.environ.get("LOGIN_MAX_FAILURES_PER_IP", 30))
+    # A one-time code from a reset (or for a new account) stops working after this long.
+    ONE_TIME_CODE_HOURS = int(os.environ.get("ONE_TIME_CODE_HOURS", 24))
     LOGIN_FAILURE_WINDOW = timedelta(minutes=int(os.environ.get("LOGIN_WINDOW_MINUTES", 15)))
 
     COMPRESS_MIMETYPES = [

@@ -436,6 +436,24 @@ def give_back(user, incident_id, reason):
     return incident
 
 
+def withdraw(member, actor, note, keep):
+    """The cases dispatched to a member who leaves (moved away, deactivated) go back to be
+    dispatched again, as with 回退, unless `keep(grid)`; in the caller's transaction. How many."""
+    returned = 0
+    for incident in db.session.execute(
+        select(Incident)
+        .where(Incident.assignee_id == member.id, Incident.state.in_((DISPATCHED, IN_PROGRESS)))
+        .with_for_update()
+    ).scalars():
+        if keep(incident.grid):
+            continue
+        incident.reason = note
+        incident.assignee_id = None
+        _transition(incident, actor, "return", ACCEPTED, note=note, data={"member": member.id})
+        returned += 1
+    return returned
+
+
 def handle(user, incident_id, note, evidence, device_time=None, point=None):
     """处置: done, with at least one "after" photo."""
     incident = _assignee_action(user, incident_id, (DISPATCHED, IN_PROGRESS), "handle")

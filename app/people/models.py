@@ -77,6 +77,10 @@ class User(UserMixin, db.Model):
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set by a reset or a new account (app/people/accounts.py): the password is a one-time
+    # code, usable until it expires and only to choose a password of one's own.
+    password_change_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    password_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Kinds of inbox message not to push to this person's phones (app.notify.MUTABLE).
     muted: Mapped[list | None] = mapped_column(JSON)
 
@@ -87,6 +91,9 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self):
         return self.active
+
+    def password_expired(self, now):
+        return self.password_expires_at is not None and self.password_expires_at <= now
 
     def get_id(self):
         return f"{self.id}:{self.session_version}"

@@ -2,6 +2,8 @@
 
 from marshmallow import Schema, fields, validate
 
+from app.incidents.schemas import HistoryOut
+from app.people.models import FORCES, ROLES
 from app.people.services import PHONE
 
 
@@ -38,7 +40,83 @@ class MeSchema(Schema):
     responsible_for = fields.List(
         fields.Nested(UnitBrief), metadata={"description": "units I answer for (包保)"}
     )
+    password_change_required = fields.Boolean(
+        metadata={"description": "logged in with a one-time code: choose a password first"}
+    )
 
 
 class CsrfSchema(Schema):
     csrf_token = fields.String()
+
+
+class PasswordChangeIn(Schema):
+    old_password = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "the current password, or the one-time code"},
+    )
+    new_password = fields.String(required=True, validate=validate.Length(max=200))
+
+
+class PersonIn(Schema):
+    phone = fields.String(
+        required=True,
+        validate=validate.Regexp(
+            PHONE, error="Not a mainland mobile number (11 digits, 1[3-9]...)."
+        ),
+    )
+    name = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    force = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(FORCES))
+    department = fields.String(
+        load_default=None, allow_none=True, metadata={"description": "a department's code"}
+    )
+    units = fields.List(
+        fields.String(),
+        load_default=list,
+        metadata={
+            "description": "codes of the units served, at the role's level (a grid for "
+            "members, a community for secretaries...); the district's may be left out"
+        },
+    )
+
+
+class MoveIn(Schema):
+    units = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+
+
+class DeactivateIn(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class PeopleQuery(Schema):
+    q = fields.String(metadata={"description": "a name contains it, or a phone starts with it"})
+    unit = fields.String(metadata={"description": "people serving within this unit code"})
+    role = fields.String(validate=validate.OneOf(ROLES))
+    active = fields.Boolean()
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(0))
+
+
+class PersonOut(MeSchema):
+    active = fields.Boolean()
+    created_at = fields.DateTime()
+    last_login_at = fields.DateTime(allow_none=True)
+
+
+class PersonDetail(Schema):
+    person = fields.Nested(PersonOut)
+    history = fields.List(
+        fields.Nested(HistoryOut), metadata={"description": "every change to the account"}
+    )
+
+
+class OneTimeCode(Schema):
+    one_time_code = fields.String(
+        metadata={"description": "shown this once; the person changes it at the first login"}
+    )
+    expires_at = fields.DateTime()
+
+
+class CreatedPerson(OneTimeCode):
+    person = fields.Nested(PersonOut)

@@ -8,6 +8,7 @@ from flask_login import login_user, logout_user
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app import clock
 from app.errors import ApiError, Forbidden
 from app.extensions import db
 from app.people.models import (
@@ -67,10 +68,16 @@ def log_in(phone, password, remember, ip):
     user = db.session.execute(select(User).where(User.phone == phone)).scalar()
     ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
     ok = ok and user is not None and user.active
+    expired = ok and user.password_expired(clock.now())  # a one-time code, past its time
+    ok = ok and not expired
     db.session.add(LoginAttempt(phone=phone, ip=ip, succeeded=ok))
     if ok:
         user.last_login_at = utcnow()
     db.session.commit()
+    if expired:
+        raise ApiError(
+            "This one-time code has expired: ask for a new one.", status=401, code="code_expired"
+        )
     if not ok:
         raise ApiError("Wrong phone number or password.", status=401, code="invalid_credentials")
     session.clear()  # a fresh session for a fresh login: nothing carried over

@@ -264,7 +264,8 @@ def _feed_page(user, area, cursor, limit):
         if entity == "inbox":
             batches.append(entity_id)
             continue
-        touched[entity][entity_id] = None
+        if entity in touched:  # not account changes (person): audit, not what phones hold
+            touched[entity][entity_id] = None
     if batches:
         touched["message"] = dict.fromkeys(sorted(inbox.in_batches(user, batches)))
     return {

@@ -365,6 +365,19 @@ def release(user, task_id, note=None):
     return task
 
 
+def withdraw(member, actor, note, keep):
+    """A member who leaves (moved away, deactivated) gives back their places on open tasks,
+    unless `keep(unit)`; in the caller's transaction. How many."""
+    held = db.session.execute(
+        select(Task).join(Claim).where(Claim.user_id == member.id, Claim.live, Task.state == OPEN)
+    ).scalars()
+    return sum(
+        _free_place(task, member, actor, "unassign", note)
+        for task in held.all()
+        if not keep(task.grid or task.community)
+    )
+
+
 def _manager(user, task):
     require(
         people.manages(user, task.grid or task.community),

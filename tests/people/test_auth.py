@@ -24,7 +24,7 @@ def test_login_sets_session_and_me_shows_role_and_units(client, district):
     me = client.get("/api/me").get_json()
     assert me["role"] == GRID_MEMBER
     assert me["units"] == [{"code": grid.code, "name": grid.name, "level": "grid"}]
-    assert "password" not in str(me) and "hash" not in str(me)
+    assert PASSWORD not in str(me) and "hash" not in str(me)
 
 
 def test_password_is_hashed_with_a_current_algorithm(db):

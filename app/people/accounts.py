@@ -1,0 +1,380 @@
+"""Accounts over their life (账号管理): the password policy, changing one's password, one-time
+codes, and the people admins create, move and deactivate in their area."""
+
+import secrets
+from datetime import timedelta
+from functools import cache
+from pathlib import Path
+
+from flask import current_app, request
+from flask_login import login_user
+from sqlalchemy import or_, select
+from werkzeug.security import check_password_hash
+
+from app import clock, transaction
+from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.extensions import db
+from app.history.services import record, register_scope, timeline
+from app.incidents import services as incidents
+from app.people import services as people
+from app.people.models import (
+    DEPARTMENT,
+    DISTRICT_ADMIN,
+    FORCES,
+    GRID_MEMBER,
+    ROLES,
+    SCOPE_LEVEL,
+    SECRETARY,
+    STREET_ADMIN,
+    TEAM_MEMBER,
+    Department,
+    User,
+    user_scope,
+)
+from app.rules import require
+from app.tasks import services as tasks
+from app.units.models import Unit
+
+MIN_LENGTH = 8
+PHONE_TAIL = 6  # a phone's last digits are the first thing tried, and a common initial password
+
+CREATE, MOVE, DEACTIVATE, REACTIVATE, RESET = "create", "move", "deactivate", "reactivate", "reset"
+ACTIONS = (CREATE, MOVE, DEACTIVATE, REACTIVATE, RESET)
+FIELD = (GRID_MEMBER, TEAM_MEMBER)
+# Whom a manager may act on: action -> the roles of the people concerned. A secretary resets
+# the members of their community; a street admin runs its communities' people; the district
+# runs everyone. Where (which units) is checked apart, against the manager's area.
+MAY = {
+    SECRETARY: {RESET: FIELD},
+    STREET_ADMIN: dict.fromkeys(ACTIONS, (*FIELD, SECRETARY)),
+    DISTRICT_ADMIN: dict.fromkeys(ACTIONS, ROLES),
+}
+
+# Read out over the phone or copied from a screen: no 0/o, 1/l/i to mistake for each other.
+_CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
+
+
+# -- passwords --------------------------------------------------------------------------------
+
+
+@cache
+def common_passwords():
+    text = Path(__file__).with_name("common_passwords.txt").read_text("utf-8")
+    return frozenset(
+        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )
+
+
+def password_problems(password, phone):
+    """What makes a new password too easy to guess, in words; empty when it will do."""
+    problems = []
+    if len(password) < MIN_LENGTH:
+        problems.append(f"Use at least {MIN_LENGTH} characters.")
+    if phone and phone[-PHONE_TAIL:] in password:
+        problems.append("Do not use your phone number or its last digits.")
+    if password.lower() in common_passwords():
+        problems.append("This password is one of the most common: choose another.")
+    return problems
+
+
+def require_policy(password, phone, field="password"):
+    problems = password_problems(password, phone)
+    if problems:
+        raise Invalid(
+            "The password is too easy to guess.", code="weak_password", fields={field: problems}
+        )
+
+
+def issue_code(user, hours=None):
+    """Make the user's password a fresh one-time code, to be changed at the next login:
+    (code, expires_at). Only its hash is kept; the caller shows the code once."""
+    raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
+    code = f"{raw[:4]}-{raw[4:]}"
+    hours = hours or current_app.config["ONE_TIME_CODE_HOURS"]
+    user.password_hash = people.hash_password(code)
+    user.password_change_required = True
+    user.password_expires_at = clock.now() + timedelta(hours=hours)
+    return code, user.password_expires_at
+
+
+def _end_sessions(user, *, keep_mine=False):
+    """End the user's sessions on every device (all but this request's with `keep_mine`)."""
+    user.session_version += 1  # part of the login id: every earlier cookie stops working
+    if keep_mine:
+        db.session.flush()
+        remembered = request.cookies.get(
+            current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+        )
+        login_user(
+            user, remember=bool(remembered), duration=current_app.config["REMEMBER_COOKIE_DURATION"]
+        )
+
+
+def change_password(user, old_password, new_password):
+    """The user chooses a new password, knowing the current one (or their one-time code);
+    every other session of theirs ends."""
+    if not check_password_hash(user.password_hash, old_password):
+        raise Invalid(
+            "The current password is wrong.",
+            code="wrong_password",
+            fields={"old_password": ["Not your current password."]},
+        )
+    if new_password == old_password:
+        raise Invalid(
+            "Choose a password other than the current one.",
+            code="weak_password",
+            fields={"new_password": ["The same as the current one."]},
+        )
+    require_policy(new_password, user.phone, "new_password")
+    user.password_hash = people.hash_password(new_password)
+    user.password_change_required = False
+    user.password_expires_at = None
+    record("person", user.id, "change_password", user)
+    _end_sessions(user, keep_mine=True)
+    transaction.commit()
+
+
+# -- people in a manager's area ---------------------------------------------------------------
+
+
+def _in_area(actor, person):
+    return actor.role == DISTRICT_ADMIN or any(people.can_view(actor, u) for u in person.units)
+
+
+def get_person(actor, user_id):
+    """A person of the actor's area; elsewhere nobody is there (404)."""
+    person = db.session.get(User, user_id)
+    if person is None or not _in_area(actor, person):
+        raise NotFound("No such person in your area.")
+    return person
+
+
+def _require_may(actor, action, role, units):
+    require(
+        role in MAY.get(actor.role, {}).get(action, ()),
+        f"A {actor.role} may not {action} the account of a {role}.",
+    )
+    outside = [u.code for u in units if not people.manages(actor, u)]
+    if outside:
+        raise Forbidden(
+            f"{', '.join(outside)} is outside your area.",
+            code="out_of_scope",
+            extra={"unit": outside[0]},
+        )
+
+
+def _managed(actor, user_id, action):
+    person = get_person(actor, user_id)
+    require(person.id != actor.id, "Not on your own account (change your password instead).")
+    _require_may(actor, action, person.role, person.units)
+    return person
+
+
+def _units(role, codes):
+    """The units of these codes for a person of `role`: (units, problems). A role serving
+    the district may leave them out."""
+    level = SCOPE_LEVEL.get(role)
+    if not codes:
+        if level == "district":
+            return db.session.execute(
+                select(Unit).where(Unit.level == "district")
+            ).scalars().all(), []
+        return [], ["Name the unit(s) the person serves."]
+    found = {
+        u.code: u for u in db.session.execute(select(Unit).where(Unit.code.in_(codes))).scalars()
+    }
+    problems = [f"No unit {c}." for c in codes if c not in found]
+    problems += [
+        f"{c} is a {found[c].level}; a {role} serves a {level}."
+        for c in codes
+        if c in found and level and found[c].level != level
+    ]
+    return [found[c] for c in dict.fromkeys(codes) if c in found], problems
+
+
+def resolve(values):
+    """Check a person's fields (phone, name, role, force, department code, unit codes) and
+    look their references up: (fields with department and units as objects, {field:
+    [problems]}). Shared by the API and the import."""
+    problems = {}
+    role = values.get("role")
+    if role not in ROLES:
+        problems["role"] = [f"Not a role: one of {', '.join(ROLES)}."]
+    if not people.PHONE.match(values.get("phone") or ""):
+        problems["phone"] = ["Not a mainland mobile number (11 digits, 1[3-9]...)."]
+    if not (values.get("name") or "").strip():
+        problems["name"] = ["Required."]
+    force = values.get("force") or None
+    if force is not None and force not in FORCES:
+        problems["force"] = [f"Not a force: one of {', '.join(FORCES)}."]
+    elif role == TEAM_MEMBER and force is None:
+        problems["force"] = ["A team member belongs to one of the four forces."]
+    elif force is not None and role in ROLES and role not in FIELD:
+        problems["force"] = ["Only grid and team members belong to a force."]
+    department = None
+    if values.get("department"):
+        department = db.session.execute(
+            select(Department).where(Department.code == values["department"])
+        ).scalar()
+        if department is None:
+            problems["department"] = [f"No department {values['department']}."]
+    if role == DEPARTMENT and not values.get("department"):
+        problems["department"] = ["A department's account names its department."]
+    elif role in ROLES and role != DEPARTMENT and values.get("department"):
+        problems["department"] = ["Only a department's account names a department."]
+    units, wrong = _units(role, values.get("units") or ())
+    if wrong:
+        problems["units"] = wrong
+    resolved = dict(values, force=force, department=department, units=units)
+    return resolved, problems
+
+
+def _codes(units):
+    return [u.code for u in units]
+
+
+def _apply(person, values):
+    person.name = values["name"].strip()
+    person.role = values["role"]
+    person.force = values["force"]
+    person.department_id = values["department"].id if values["department"] else None
+    person.units = values["units"]
+
+
+def create(actor, body):
+    """A new account in the actor's area; its password is a one-time code shown once:
+    (person, code, expires_at)."""
+    values, problems = resolve(body)
+    if problems:
+        raise Invalid("Some fields are invalid.", fields=problems)
+    _require_may(actor, CREATE, values["role"], values["units"])
+    if db.session.execute(select(User.id).where(User.phone == values["phone"])).scalar():
+        raise Conflict(
+            "That phone number already has an account.",
+            code="phone_taken",
+            fields={"phone": ["Already has an account."]},
+        )
+    person = User(
+        phone=values["phone"],
+        password_hash="",
+        active=True,
+        session_version=1,
+        created_at=clock.now(),
+    )
+    _apply(person, values)
+    code, expires = issue_code(person)
+    db.session.add(person)
+    db.session.flush()
+    record(
+        "person",
+        person.id,
+        "create",
+        actor,
+        data={"role": person.role, "units": _codes(person.units)},
+    )
+    transaction.commit()
+    return person, code, expires
+
+
+def _hand_back(person, actor, note, keep=lambda unit: False):
+    """Open work the person can no longer do goes back, each step in the history: places on
+    open tasks are freed, dispatched cases return to be dispatched again (回退). Work they
+    finished stays theirs."""
+    return {
+        "tasks_released": tasks.withdraw(person, actor, note, keep),
+        "incidents_returned": incidents.withdraw(person, actor, note, keep),
+    }
+
+
+def move(actor, user_id, unit_codes):
+    """The person serves other units of the actor's area from now on; work in the units they
+    leave goes back (_hand_back)."""
+    person = _managed(actor, user_id, MOVE)
+    units, problems = _units(person.role, unit_codes)
+    if problems:
+        raise Invalid("Some units are invalid.", fields={"units": problems})
+    _require_may(actor, MOVE, person.role, units)
+    before = _codes(person.units)
+    person.units = units
+    db.session.flush()
+    handed = _hand_back(
+        person,
+        actor,
+        "moved",
+        lambda unit: people.serves(person, unit) or people.manages(person, unit),
+    )
+    record(
+        "person",
+        person.id,
+        "move",
+        actor,
+        data={"from": before, "to": _codes(person.units), **handed},
+    )
+    transaction.commit()
+    return person
+
+
+def deactivate(actor, user_id, reason):
+    """The person can no longer log in, every session ends and their open work goes back;
+    the account and its history stay (they may be reactivated)."""
+    person = _managed(actor, user_id, DEACTIVATE)
+    if not person.active:
+        return person
+    person.active = False
+    _end_sessions(person)
+    handed = _hand_back(person, actor, reason)
+    record("person", person.id, "deactivate", actor, note=reason, data=handed)
+    transaction.commit()
+    return person
+
+
+def reactivate(actor, user_id):
+    person = _managed(actor, user_id, REACTIVATE)
+    if not person.active:
+        person.active = True
+        record("person", person.id, "reactivate", actor)
+        transaction.commit()
+    return person
+
+
+def reset(actor, user_id):
+    """The person forgot their password: it becomes a one-time code, shown once to the actor,
+    and every session of theirs ends. (code, expires_at)."""
+    person = _managed(actor, user_id, RESET)
+    code, expires = issue_code(person)
+    _end_sessions(person)
+    record("person", person.id, "reset", actor, data={"expires_at": expires.isoformat()})
+    transaction.commit()
+    return code, expires
+
+
+def listing(actor, filters):
+    """People of the actor's area, for those who manage one."""
+    require(actor.role in MAY, "Only secretaries, street and district admins list people.")
+    query = select(User).order_by(User.name, User.id)
+    served = select(user_scope.c.user_id).join(Unit, Unit.id == user_scope.c.unit_id)
+    if actor.role != DISTRICT_ADMIN:
+        query = query.where(
+            User.id.in_(
+                served.where(or_(*(Unit.code.startswith(area.code) for area in actor.units)))
+            )
+        )
+    if filters.get("unit"):
+        query = query.where(User.id.in_(served.where(Unit.code.startswith(filters["unit"]))))
+    if filters.get("q"):
+        q = filters["q"]
+        query = query.where(or_(User.name.contains(q), User.phone.startswith(q)))
+    for name in ("role", "active"):
+        if filters.get(name) is not None:
+            query = query.where(getattr(User, name) == filters[name])
+    return (
+        db.session.execute(query.limit(filters["limit"]).offset(filters["offset"])).scalars().all()
+    )
+
+
+def history(person):
+    return timeline("person", person.id)
+
+
+# Account changes are audit, not area work: they belong to no grid, and phones do not pull them.
+register_scope("person", lambda user_id: (None, None))
