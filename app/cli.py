@@ -1,4 +1,4 @@
-"""`flask geo ...` and `flask demo ...` commands."""
+"""`flask geo ...`, `flask demo ...` and `flask people ...` commands."""
 
 import json
 import sys
@@ -8,6 +8,7 @@ from flask import Blueprint, current_app
 from flask.cli import AppGroup
 
 from app import demo
+from app.people.cli import people_cli
 from app.units.importer import ImportFailed, import_units
 from geo import demo as geo_demo
 from geo.features import GeoJSONError
@@ -19,6 +20,7 @@ incidents_cli = AppGroup("incidents", help="Jobs over incidents.")
 bp.cli.add_command(geo_cli)
 bp.cli.add_command(demo_cli)
 bp.cli.add_command(incidents_cli)
+bp.cli.add_command(people_cli)
 
 LEVELS = click.Choice(["district", "street", "community", "grid"])
 

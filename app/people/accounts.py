@@ -233,7 +233,7 @@ def _codes(units):
     return [u.code for u in units]
 
 
-def _apply(person, values):
+def apply(person, values):
     person.name = values["name"].strip()
     person.role = values["role"]
     person.force = values["force"]
@@ -261,7 +261,7 @@ def create(actor, body):
         session_version=1,
         created_at=clock.now(),
     )
-    _apply(person, values)
+    apply(person, values)
     code, expires = issue_code(person)
     db.session.add(person)
     db.session.flush()
@@ -276,10 +276,14 @@ def create(actor, body):
     return person, code, expires
 
 
-def _hand_back(person, actor, note, keep=lambda unit: False):
+def hand_back(person, actor, note, *, moved=False):
     """Open work the person can no longer do goes back, each step in the history: places on
-    open tasks are freed, dispatched cases return to be dispatched again (回退). Work they
-    finished stays theirs."""
+    open tasks are freed, dispatched cases return to be dispatched again (回退); after a
+    move, only the work of the units they no longer serve. Work they finished stays theirs."""
+
+    def keep(unit):
+        return moved and (people.serves(person, unit) or people.manages(person, unit))
+
     return {
         "tasks_released": tasks.withdraw(person, actor, note, keep),
         "incidents_returned": incidents.withdraw(person, actor, note, keep),
@@ -288,7 +292,7 @@ def _hand_back(person, actor, note, keep=lambda unit: False):
 
 def move(actor, user_id, unit_codes):
     """The person serves other units of the actor's area from now on; work in the units they
-    leave goes back (_hand_back)."""
+    leave goes back (hand_back)."""
     person = _managed(actor, user_id, MOVE)
     units, problems = _units(person.role, unit_codes)
     if problems:
@@ -297,12 +301,7 @@ def move(actor, user_id, unit_codes):
     before = _codes(person.units)
     person.units = units
     db.session.flush()
-    handed = _hand_back(
-        person,
-        actor,
-        "moved",
-        lambda unit: people.serves(person, unit) or people.manages(person, unit),
-    )
+    handed = hand_back(person, actor, "moved", moved=True)
     record(
         "person",
         person.id,
@@ -322,7 +321,7 @@ def deactivate(actor, user_id, reason):
         return person
     person.active = False
     _end_sessions(person)
-    handed = _hand_back(person, actor, reason)
+    handed = hand_back(person, actor, reason)
     record("person", person.id, "deactivate", actor, note=reason, data=handed)
     transaction.commit()
     return person
