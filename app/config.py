@@ -73,7 +73,19 @@ class Base:
     # A claim older than this is taken to be from a worker that died mid-round.
     PUSH_CLAIM_TIMEOUT_S = int(os.environ.get("PUSH_CLAIM_TIMEOUT_S", 600))
     # Browsers' push services are public https hosts; anything else could aim the worker
-    # at the internal network. Tests point it at a local fake.
+    # at the internal network (app/netguard.py). Endpoints must be on one of these hosts
+    # (`*.name`: any host under name); set it empty to allow any public host.
+    PUSH_SERVICE_HOSTS = tuple(
+        host.strip().lower().rstrip(".")
+        for host in os.environ.get(
+            "PUSH_SERVICE_HOSTS",
+            # Chrome, Samsung Internet, Opera; Firefox; Edge; Safari.
+            "fcm.googleapis.com,updates.push.services.mozilla.com,"
+            "*.notify.windows.com,*.push.apple.com",
+        ).split(",")
+        if host.strip()
+    )
+    # Tests only: push to any http(s) URL (tests point the worker at a local fake).
     PUSH_ALLOW_LOCAL_ENDPOINTS = _bool("PUSH_ALLOW_LOCAL_ENDPOINTS", False)
     PUSH_WORKER_INTERVAL_S = float(os.environ.get("PUSH_WORKER_INTERVAL_S", 5))
 

@@ -2,7 +2,6 @@
 the worker runs (`send_pending`), batched and rate-limited per person. How it fits together:
 docs/push.md."""
 
-import ipaddress
 import json
 import logging
 import os
@@ -26,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app import clock, transaction
+from app import clock, netguard, transaction
 from app.errors import Invalid
 from app.extensions import db
 from app.notify.models import (
@@ -121,22 +120,25 @@ def public_key():
 
 
 def _check_endpoint(endpoint):
-    parts = urlsplit(endpoint)
-    local_ok = current_app.config["PUSH_ALLOW_LOCAL_ENDPOINTS"]
-    if parts.scheme not in (("https", "http") if local_ok else ("https",)) or not parts.hostname:
-        raise Invalid("A push endpoint is an https URL.", fields={"endpoint": ["Not https."]})
-    if local_ok:
+    """A push service on the internet (app.netguard), looked up now and again at each push."""
+    config = current_app.config
+    if config["PUSH_ALLOW_LOCAL_ENDPOINTS"]:
+        parts = urlsplit(endpoint)
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            raise Invalid("A push endpoint is an http(s) URL.", fields={"endpoint": ["Not a URL."]})
         return
-    host = parts.hostname.lower()
     try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        address = None
-    if host == "localhost" or host.endswith(".localhost") or (address and not address.is_global):
+        netguard.check(endpoint, config["PUSH_SERVICE_HOSTS"])
+    except netguard.Refused as refused:
         raise Invalid(
-            "A push endpoint is a push service on the internet.",
-            fields={"endpoint": ["Not a public host."]},
-        )
+            "A push endpoint is a push service on the internet: " + str(refused),
+            fields={"endpoint": [str(refused)]},
+        ) from None
+    except OSError:
+        raise Invalid(
+            "The push endpoint's host has no address.",
+            fields={"endpoint": ["Its host has no address."]},
+        ) from None
 
 
 def _check_key(name, value, size):
@@ -441,12 +443,13 @@ def _deliver_all(jobs, config):
     """Send every (person, subscription, payload), several at a time. No database here."""
     key, subject = vapid(), config["VAPID_SUBJECT"]
     ttl, timeout = config["PUSH_TTL_S"], config["PUSH_TIMEOUT_S"]
+    guarded, hosts = not config["PUSH_ALLOW_LOCAL_ENDPOINTS"], config["PUSH_SERVICE_HOSTS"]
     local, opened = threading.local(), []
 
     def one(job):
         subscription, payload, critical = job
         if not hasattr(local, "http"):  # one connection pool per thread, kept for the round
-            local.http = requests.Session()
+            local.http = netguard.Session(hosts) if guarded else requests.Session()
             opened.append(local.http)
         return subscription.id, _send(
             local.http, subscription, payload, key, subject, ttl, timeout, critical
@@ -464,8 +467,13 @@ def _deliver_all(jobs, config):
 
 
 def _send(http, subscription, payload, key, subject, ttl, timeout, critical):
-    """One push to one phone: OK, DEAD (the push service says it is gone) or FAIL."""
+    """One push to one phone: OK, DEAD (the push service says it is gone, or the endpoint
+    is not one to connect to) or FAIL."""
     try:
+        if isinstance(http, netguard.Session):
+            # It checks as it connects; first, as pywebpush turns some endpoints down before
+            # that (an IPv6 literal, say), and a refusal is no passing failure.
+            http.target(subscription.endpoint)
         webpush(
             subscription_info={
                 "endpoint": subscription.endpoint,
@@ -486,12 +494,21 @@ def _send(http, subscription, payload, key, subject, ttl, timeout, critical):
             return DEAD
         log.warning("push to subscription %s failed: %s", subscription.id, error.status_code)
         return FAIL
+    except netguard.Refused as refused:
+        return _refused(subscription, refused)
     except requests.RequestException as error:
         log.warning("push to subscription %s failed: %s", subscription.id, error)
         return FAIL
     except Exception:  # a key the encryption refuses, for one: that phone, not the round
         log.exception("push to subscription %s failed", subscription.id)
         return FAIL
+
+
+def _refused(subscription, refused):
+    # Stored before endpoints were checked, or its host now resolves inside the network:
+    # nothing was sent, and nothing ever will be.
+    log.warning("push subscription %s removed, not connected to: %s", subscription.id, refused)
+    return DEAD
 
 
 def _record(now, batches, subscriptions, outcomes, result, max_attempts):

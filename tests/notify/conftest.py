@@ -3,20 +3,26 @@ is sent and answers as told, phones with real subscription keys that decrypt wha
 (as a browser would), and people with a cheap password hash."""
 
 import base64
+import errno
 import itertools
 import json
 import os
+import socket
+import ssl
 import threading
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import http_ece
 import pytest
-from cryptography.hazmat.primitives import serialization
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from werkzeug.security import generate_password_hash
 
-from app import clock
+from app import clock, netguard
 from app.extensions import db as _db
 from app.notify.models import PushSubscription
 from app.people.models import GRID_MEMBER, User
@@ -44,9 +50,12 @@ class _Server(ThreadingHTTPServer):
 
 class FakePushService:
     """A push service: POST /push/<name> is recorded and answered with the status set for
-    that name (201 unless told), after `delay` seconds."""
+    that name (201 unless told), after `delay` seconds. With `tls` (an ssl.SSLContext) it
+    speaks https, named `host` in its URLs, and records the names clients asked for (SNI)."""
 
-    def __init__(self):
+    def __init__(self, tls=None, host="127.0.0.1"):
+        self.host = host
+        self.server_names = []
         self.received = []
         self.answers = {}
         self.delay = 0.0
@@ -70,11 +79,19 @@ class FakePushService:
                 pass
 
         self.server = _Server(("127.0.0.1", 0), Handler)
+        if tls is not None:
+            tls.sni_callback = lambda sock, name, context: self.server_names.append(name)
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
+    @property
+    def port(self):
+        return self.server.server_address[1]
+
     def url(self, name):
-        return f"http://127.0.0.1:{self.server.server_address[1]}/push/{name}"
+        scheme = "https" if isinstance(self.server.socket, ssl.SSLSocket) else "http"
+        return f"{scheme}://{self.host}:{self.port}/push/{name}"
 
     def answer(self, name, status):
         self.answers[name] = status
@@ -86,6 +103,82 @@ class FakePushService:
     def close(self):
         self.server.shutdown()
         self.server.server_close()
+
+
+class Listener:
+    """A TCP port on 127.0.0.1 and (where the machine has IPv6) ::1 that nobody answers on:
+    the kernel still completes each handshake, so `connections()` counts every client that
+    reached it, without a thread."""
+
+    def __init__(self):
+        for _ in range(20):
+            self.sockets = [socket.create_server(("127.0.0.1", 0))]
+            self.port = self.sockets[0].getsockname()[1]
+            try:
+                self.sockets.append(
+                    socket.create_server(("::1", self.port), family=socket.AF_INET6)
+                )
+            except OSError as error:
+                if error.errno == errno.EADDRINUSE:
+                    self.sockets[0].close()
+                    continue  # that port is taken on ::1: another pair
+            break
+        self.peers = []
+        for listening in self.sockets:
+            listening.setblocking(False)
+
+    def connections(self):
+        for listening in self.sockets:
+            while True:
+                try:
+                    connection, peer = listening.accept()
+                except BlockingIOError:
+                    break
+                connection.close()
+                self.peers.append(peer[0])
+        return self.peers
+
+    def close(self):
+        for listening in self.sockets:
+            listening.close()
+
+
+def tls_for(directory, name):
+    """(server context, CA file): a certificate for `name` from a CA of the test's own."""
+
+    def certificate(subject, issuer, key, signer, extensions):
+        now = datetime.now(UTC)
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+            .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(minutes=5))
+            .not_valid_after(now + timedelta(days=1))
+        )
+        for extension in extensions:
+            builder = builder.add_extension(extension, critical=True)
+        return builder.sign(signer, hashes.SHA256())
+
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca = certificate("test CA", "test CA", ca_key, ca_key, [x509.BasicConstraints(True, None)])
+    leaf = certificate(
+        name,
+        "test CA",
+        key,
+        ca_key,
+        [x509.BasicConstraints(False, None), x509.SubjectAlternativeName([x509.DNSName(name)])],
+    )
+    pem = serialization.Encoding.PEM
+    (directory / "ca.pem").write_bytes(ca.public_bytes(pem))
+    (directory / "leaf.pem").write_bytes(
+        leaf.public_bytes(pem)
+        + key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(directory / "leaf.pem")
+    return context, str(directory / "ca.pem")
 
 
 class Phone:
@@ -131,6 +224,20 @@ def push_service(app, monkeypatch):
     monkeypatch.setitem(app.config, "PUSH_ALLOW_LOCAL_ENDPOINTS", True)
     yield service
     service.close()
+
+
+@pytest.fixture
+def resolver(monkeypatch):
+    """The resolver answers for names in `answers`; other hosts are looked up for real."""
+    answers, real, asked = {}, netguard.resolve, []
+
+    def resolve(host):
+        asked.append(host)
+        return answers[host] if host in answers else real(host)
+
+    monkeypatch.setattr(netguard, "resolve", resolve)
+    resolve.answers, resolve.asked = answers, asked
+    return resolve
 
 
 @pytest.fixture

@@ -163,6 +163,8 @@ def test_bad_subscriptions_are_refused_naming_the_field(
 ENDPOINTS = [
     ("https://fcm.googleapis.com/fcm/send/abc", 201),
     ("https://updates.push.services.mozilla.com/wpush/v2/abc", 201),
+    ("https://push.example.net/abc", 422),  # public, but not a known push service
+    ("https://fcm.googleapis.com:8443/fcm/send/abc", 422),
     ("http://fcm.googleapis.com/fcm/send/abc", 422),
     ("https://localhost/push", 422),
     ("https://127.0.0.1/push", 422),
@@ -174,16 +176,30 @@ ENDPOINTS = [
 
 
 @pytest.mark.parametrize(("endpoint", "status"), ENDPOINTS)
-def test_only_public_https_push_services_in_production(
-    me, push_service, app, monkeypatch, endpoint, status
+def test_only_known_push_services_on_the_internet_in_production(
+    me, push_service, app, monkeypatch, resolver, endpoint, status
 ):
     monkeypatch.setitem(app.config, "PUSH_ALLOW_LOCAL_ENDPOINTS", False)
+    for host in ("fcm.googleapis.com", "updates.push.services.mozilla.com", "push.example.net"):
+        resolver.answers[host] = ("142.250.1.1",)
     _, client = me
     body = Phone(push_service).subscription() | {"endpoint": endpoint}
     response = client.post("/api/push/subscriptions", json=body)
     assert response.status_code == status, response.get_json()
     if status == 422:
         assert "endpoint" in response.get_json()["error"]["fields"]
+
+
+def test_a_host_without_an_address_is_refused_naming_the_endpoint(
+    me, push_service, app, monkeypatch
+):
+    monkeypatch.setitem(app.config, "PUSH_ALLOW_LOCAL_ENDPOINTS", False)
+    monkeypatch.setitem(app.config, "PUSH_SERVICE_HOSTS", ())
+    _, client = me
+    body = Phone(push_service).subscription() | {"endpoint": "https://push.invalid/x"}
+    response = client.post("/api/push/subscriptions", json=body)
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"] == {"endpoint": ["Its host has no address."]}
 
 
 def test_unsafe_requests_need_the_csrf_token(me, push_service):
