@@ -34,12 +34,12 @@ def create_app(config=None, overrides=None):
 
 def register_extensions(app):
     from app import security, sqlite  # noqa: F401  (sqlite: connection pragmas)
-    from app.people.services import load_user
+    from app.people import sessions
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     login_manager.init_app(app)
-    login_manager.user_loader(load_user)
+    login_manager.user_loader(sessions.load)
     # Phones roam between networks all day: tying a session to an address would log them out.
     login_manager.session_protection = "basic"
     csrf.init_app(app)

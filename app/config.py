@@ -19,10 +19,15 @@ class Base:
     PHOTO_ROOT = os.environ.get("PHOTO_ROOT")  # default: instance/photos
     PHOTO_MAX_BYTES = int(os.environ.get("PHOTO_MAX_BYTES", 20 * 1024 * 1024))
 
-    # Field phones stay offline for days: the session outlives a browser restart and a
-    # "remember me" cookie keeps a member logged in for weeks.
+    # Sessions are records on the server (app/people/sessions.py), each with an idle and an
+    # absolute lifetime. A session outlives a browser restart; field phones stay offline for
+    # days, so "remember me" keeps a member logged in for weeks (and can still be ended).
+    SESSION_IDLE = timedelta(hours=int(os.environ.get("SESSION_IDLE_HOURS", 24)))
     PERMANENT_SESSION_LIFETIME = timedelta(days=int(os.environ.get("SESSION_DAYS", 7)))
+    REMEMBER_IDLE = timedelta(days=int(os.environ.get("REMEMBER_IDLE_DAYS", 14)))
     REMEMBER_COOKIE_DURATION = timedelta(days=int(os.environ.get("REMEMBER_DAYS", 42)))
+    # How stale a session's "last seen" may get before a request writes it again.
+    SESSION_TOUCH = timedelta(minutes=int(os.environ.get("SESSION_TOUCH_MINUTES", 5)))
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _bool("COOKIE_SECURE", True)
@@ -121,6 +126,9 @@ class Dev(Base):
 class Test(Dev):
     TESTING = True
     SECRET_KEY = "test-only"
+    # Tests move the clock by days; the tests of lifetimes set their own.
+    SESSION_IDLE = REMEMBER_IDLE = timedelta(days=3650)
+    PERMANENT_SESSION_LIFETIME = REMEMBER_COOKIE_DURATION = timedelta(days=3650)
 
 
 class Prod(Base):

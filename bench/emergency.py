@@ -56,11 +56,11 @@ def measure(server, env, url, logins, seed):
     made = query(url, "SELECT count(*) AS n FROM task WHERE emergency_id = :id", id=item["id"])
     asked = query(
         url,
-        "SELECT u.id, u.session_version FROM roll_call_person p "
+        "SELECT u.id FROM roll_call_person p "
         "JOIN user_account u ON u.id = p.user_id WHERE p.roll_call_id = :id ORDER BY u.id",
         id=item["roll_call"],
     )
-    sessions = _sessions(env, [(row.id, row.session_version) for row in asked])
+    sessions = _sessions(env, [row.id for row in asked])
     figures = {
         "grids": len(item["grids"]),
         "tasks": made[0].n,
@@ -102,14 +102,20 @@ def _sessions(env, people):
     from flask_wtf.csrf import generate_csrf
 
     from app import create_app
+    from app.extensions import db
+    from app.people import sessions
+    from app.people.models import User
 
     app = create_app("prod", {"SQLALCHEMY_DATABASE_URI": env["DATABASE_URL"]})
     signer = app.session_interface.get_signing_serializer(app)
     name = app.config["SESSION_COOKIE_NAME"]
     made = []
-    for user_id, version in people:
+    for user_id in people:
         with app.test_request_context():
-            session["_user_id"] = f"{user_id}:{version}"
+            user = db.session.get(User, user_id)
+            sessions.start(user, False, "127.0.0.1")
+            db.session.commit()
+            session["_user_id"] = user.get_id()
             session["_fresh"] = False
             token = generate_csrf()
             made.append((f"{name}={signer.dumps(dict(session))}", token))

@@ -54,6 +54,7 @@ TABLES = (
     "incident",
     "reference_document",
     "login_attempt",
+    "user_session",
     "responsibility",
     "user_scope",
     "user_account",

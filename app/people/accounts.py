@@ -6,8 +6,7 @@ from datetime import timedelta
 from functools import cache
 from pathlib import Path
 
-from flask import current_app, request
-from flask_login import login_user
+from flask import current_app
 from sqlalchemy import or_, select
 from werkzeug.security import check_password_hash
 
@@ -17,6 +16,7 @@ from app.extensions import db
 from app.history.services import record, register_scope, timeline
 from app.incidents import services as incidents
 from app.people import services as people
+from app.people import sessions
 from app.people.models import (
     DEPARTMENT,
     DISTRICT_ADMIN,
@@ -97,19 +97,6 @@ def issue_code(user, hours=None):
     return code, user.password_expires_at
 
 
-def _end_sessions(user, *, keep_mine=False):
-    """End the user's sessions on every device (all but this request's with `keep_mine`)."""
-    user.session_version += 1  # part of the login id: every earlier cookie stops working
-    if keep_mine:
-        db.session.flush()
-        remembered = request.cookies.get(
-            current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
-        )
-        login_user(
-            user, remember=bool(remembered), duration=current_app.config["REMEMBER_COOKIE_DURATION"]
-        )
-
-
 def change_password(user, old_password, new_password):
     """The user chooses a new password, knowing the current one (or their one-time code);
     every other session of theirs ends."""
@@ -130,7 +117,7 @@ def change_password(user, old_password, new_password):
     user.password_change_required = False
     user.password_expires_at = None
     record("person", user.id, "change_password", user)
-    _end_sessions(user, keep_mine=True)
+    sessions.end_sessions(user, keep=sessions.current())
     transaction.commit()
 
 
@@ -146,6 +133,16 @@ def get_person(actor, user_id):
     person = db.session.get(User, user_id)
     if person is None or not _in_area(actor, person):
         raise NotFound("No such person in your area.")
+    return person
+
+
+def sessions_of(actor, user_id):
+    """The person whose sessions the actor may see and end (a lost phone): themselves, or
+    whom they may reset."""
+    if user_id == actor.id:
+        return actor
+    person = get_person(actor, user_id)
+    _require_may(actor, RESET, person.role, person.units)
     return person
 
 
@@ -258,7 +255,6 @@ def create(actor, body):
         phone=values["phone"],
         password_hash="",
         active=True,
-        session_version=1,
         created_at=clock.now(),
     )
     apply(person, values)
@@ -320,7 +316,7 @@ def deactivate(actor, user_id, reason):
     if not person.active:
         return person
     person.active = False
-    _end_sessions(person)
+    sessions.end_sessions(person)
     handed = hand_back(person, actor, reason)
     record("person", person.id, "deactivate", actor, note=reason, data=handed)
     transaction.commit()
@@ -341,7 +337,7 @@ def reset(actor, user_id):
     and every session of theirs ends. (code, expires_at)."""
     person = _managed(actor, user_id, RESET)
     code, expires = issue_code(person)
-    _end_sessions(person)
+    sessions.end_sessions(person)
     record("person", person.id, "reset", actor, data={"expires_at": expires.isoformat()})
     transaction.commit()
     return code, expires

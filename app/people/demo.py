@@ -105,7 +105,6 @@ def seed_people(*, members=13000, seed=42, leaders=36):
                 "department_id": department_id,
                 "password_hash": bulk_hash,
                 "active": True,
-                "session_version": 1,
             }
         )
         if unit_id is not None:

@@ -192,9 +192,7 @@ def import_people(path, *, hours=None, dry_run=False):
         if dry_run or (person and not changed):
             continue
         if person is None:
-            person = User(
-                phone=values["phone"], active=True, session_version=1, created_at=clock.now()
-            )
+            person = User(phone=values["phone"], active=True, created_at=clock.now())
             accounts.apply(person, values)
             code, expires_at = accounts.issue_code(person, hours)
             db.session.add(person)

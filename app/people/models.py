@@ -1,4 +1,5 @@
-"""Users, their roles and scopes, responsibility (包保) links, departments, login attempts."""
+"""Users, their roles and scopes, responsibility (包保) links, departments, sessions, login
+attempts."""
 
 from datetime import datetime
 
@@ -72,9 +73,6 @@ class User(UserMixin, db.Model):
     force: Mapped[str | None] = mapped_column(String(20))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Bumped on logout and password change: it is part of the login id, so every session and
-    # remember-me cookie issued before stops working.
-    session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Set by a reset or a new account (app/people/accounts.py): the password is a one-time
@@ -88,6 +86,14 @@ class User(UserMixin, db.Model):
     units = relationship("Unit", secondary=user_scope, order_by="Unit.code")
     responsible_for = relationship("Unit", secondary=responsibility, order_by="Unit.code")
 
+    # The token of the login this object was loaded for (app/people/sessions.py): Flask-Login
+    # keeps get_id() in the session cookie and the remember-me cookie.
+    login_token = None
+    # One object per user per database session: identity, not get_id(), is equality.
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__
+
     @property
     def is_active(self):
         return self.active
@@ -96,7 +102,27 @@ class User(UserMixin, db.Model):
         return self.password_expires_at is not None and self.password_expires_at <= now
 
     def get_id(self):
-        return f"{self.id}:{self.session_version}"
+        return self.login_token
+
+
+class UserSession(db.Model):
+    """One login on one browser or phone, kept on the server so that it can be ended: the
+    cookies carry a random token and the record's id is that token's SHA-256, so neither the
+    database nor the session list reveals a usable token."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    remember: Mapped[bool] = mapped_column(Boolean)
+    user_agent: Mapped[str | None] = mapped_column(String(255))
+    ip: Mapped[str | None] = mapped_column(String(64))  # where it was last seen from
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())  # the absolute lifetime
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class LoginAttempt(db.Model):

@@ -5,8 +5,8 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from flask_wtf.csrf import generate_csrf
 
-from app.people import services
-from app.people.schemas import CsrfSchema, LoginSchema, MeSchema
+from app.people import accounts, services, sessions
+from app.people.schemas import CsrfSchema, EndedOut, LoginSchema, MeSchema, SessionOut
 
 blp = Blueprint("people", __name__, url_prefix="/api", description="Login and the caller")
 
@@ -41,3 +41,40 @@ def logout():
 def me():
     """Who I am: my role, the units I serve and those I answer for."""
     return current_user
+
+
+@blp.get("/auth/sessions")
+@blp.response(200, SessionOut(many=True))
+def my_sessions():
+    """Where I am logged in (登录设备), newest first; `current` marks this one."""
+    return sessions.live(current_user)
+
+
+@blp.delete("/auth/sessions/<session_id>")
+@blp.response(204)
+def end_my_session(session_id):
+    """Log one of my browsers or phones out (this one too, if it is `current`)."""
+    sessions.end(current_user, session_id)
+
+
+@blp.get("/people/<int:person_id>/sessions")
+@blp.response(200, SessionOut(many=True))
+def person_sessions(person_id):
+    """A person's live sessions: for their secretary (members), their street or the district."""
+    return sessions.live(accounts.sessions_of(current_user, person_id))
+
+
+@blp.delete("/people/<int:person_id>/sessions")
+@blp.response(200, EndedOut)
+def end_person_sessions(person_id):
+    """Log a person out everywhere (a lost phone): their queued commands wait on the phone
+    until they log in again on it."""
+    person = accounts.sessions_of(current_user, person_id)
+    return {"ended": sessions.end_sessions(person, keep=sessions.current())}
+
+
+@blp.delete("/people/<int:person_id>/sessions/<session_id>")
+@blp.response(204)
+def end_person_session(person_id, session_id):
+    """End one of a person's sessions."""
+    sessions.end(accounts.sessions_of(current_user, person_id), session_id)

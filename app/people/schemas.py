@@ -3,6 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from app.incidents.schemas import HistoryOut
+from app.people import sessions
 from app.people.models import FORCES, ROLES
 from app.people.services import PHONE
 
@@ -120,3 +121,40 @@ class OneTimeCode(Schema):
 
 class CreatedPerson(OneTimeCode):
     person = fields.Nested(PersonOut)
+
+
+class SessionOut(Schema):
+    id = fields.String(metadata={"description": "what DELETE .../sessions/<id> takes"})
+    current = fields.Function(
+        lambda record: record is sessions.current(),
+        metadata={"type": "boolean", "description": "the session this request came with"},
+    )
+    device = fields.Function(
+        lambda record: sessions.device(record.user_agent),
+        metadata={
+            "type": "string",
+            "nullable": True,
+            "description": 'a short name such as "Android · Chrome", or null',
+        },
+    )
+    user_agent = fields.String(allow_none=True)
+    ip = fields.String(
+        allow_none=True, metadata={"description": "the address it was last seen from"}
+    )
+    remember = fields.Boolean(metadata={"description": "logged in with 'remember me'"})
+    created_at = fields.DateTime()
+    last_seen_at = fields.DateTime(
+        metadata={"description": "to within a few minutes (SESSION_TOUCH_MINUTES)"}
+    )
+    ends_at = fields.Function(
+        lambda record: sessions.ends_at(record).isoformat(),
+        metadata={
+            "type": "string",
+            "format": "date-time",
+            "description": "when it ends unless used again (idle or absolute lifetime)",
+        },
+    )
+
+
+class EndedOut(Schema):
+    ended = fields.Integer(metadata={"description": "how many sessions ended"})

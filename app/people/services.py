@@ -4,13 +4,14 @@ import math
 import re
 
 from flask import current_app, session
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app import clock
+from app import clock, transaction
 from app.errors import ApiError, Forbidden
 from app.extensions import db
+from app.people import sessions
 from app.people.models import (
     DEPARTMENT,
     DISTRICT_ADMIN,
@@ -23,7 +24,6 @@ from app.people.models import (
     responsibility,
     user_scope,
 )
-from app.units.models import utcnow
 
 PHONE = re.compile(r"^1[3-9]\d{9}$")
 
@@ -37,7 +37,7 @@ def hash_password(password):
 
 
 def _throttled(column, value, limit, window):
-    since = utcnow() - window
+    since = clock.now() - window
     failures = db.session.execute(
         select(func.count(), func.min(LoginAttempt.at)).where(
             column == value, LoginAttempt.succeeded.is_(False), LoginAttempt.at >= since
@@ -45,7 +45,7 @@ def _throttled(column, value, limit, window):
     ).one()
     if failures[0] < limit:
         return None
-    return max(1, math.ceil((failures[1] + window - utcnow()).total_seconds()))
+    return max(1, math.ceil((failures[1] + window - clock.now()).total_seconds()))
 
 
 def log_in(phone, password, remember, ip):
@@ -70,38 +70,31 @@ def log_in(phone, password, remember, ip):
     ok = ok and user is not None and user.active
     expired = ok and user.password_expired(clock.now())  # a one-time code, past its time
     ok = ok and not expired
-    db.session.add(LoginAttempt(phone=phone, ip=ip, succeeded=ok))
-    if ok:
-        user.last_login_at = utcnow()
-    db.session.commit()
-    if expired:
-        raise ApiError(
-            "This one-time code has expired: ask for a new one.", status=401, code="code_expired"
-        )
+    db.session.add(LoginAttempt(phone=phone, ip=ip, succeeded=ok, at=clock.now()))
     if not ok:
+        transaction.commit()
+        if expired:
+            raise ApiError(
+                "This one-time code has expired: ask for a new one.",
+                status=401,
+                code="code_expired",
+            )
         raise ApiError("Wrong phone number or password.", status=401, code="invalid_credentials")
+    user.last_login_at = clock.now()
     session.clear()  # a fresh session for a fresh login: nothing carried over
     session.permanent = True
+    sessions.start(user, remember, ip)
+    transaction.commit()
     login_user(user, remember=remember, duration=config["REMEMBER_COOKIE_DURATION"])
     return user
 
 
 def log_out():
-    """End this device's session and its remember-me cookie; other devices stay logged in."""
+    """End this device's session for real; other devices stay logged in."""
+    if current_user.is_authenticated:
+        sessions.end(current_user)
     session.clear()
     logout_user()  # after the clear: it leaves the flag that deletes the remember-me cookie
-
-
-def load_user(login_id):
-    user_id, _, version = (login_id or "").partition(":")
-    if not user_id.isdigit() or not version.isdigit():
-        return None
-    # The caller's units load when a rule asks for them (measured: cheaper than loading them
-    # with the user on every request, and SQLite plans the joined form as a full scan).
-    user = db.session.get(User, int(user_id))
-    if user is None or user.session_version != int(version) or not user.active:
-        return None
-    return user
 
 
 MANAGERS = (SECRETARY, STREET_ADMIN, DISTRICT_ADMIN)

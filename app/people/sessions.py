@@ -1,0 +1,161 @@
+"""Server-side sessions: one record per login, so that logging out, a lost phone or a new
+password ends a session for real, whoever holds a copy of its cookies."""
+
+import hashlib
+import re
+import secrets
+
+from flask import current_app, g, request
+from flask_login import current_user
+from sqlalchemy import select, update
+
+from app import clock, transaction
+from app.errors import NotFound
+from app.extensions import db
+from app.people.models import User, UserSession
+
+
+def _digest(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _lifetimes(remember):
+    """(idle, absolute): a remembered phone may stay offline for days; a desk's browser not."""
+    config = current_app.config
+    if remember:
+        return config["REMEMBER_IDLE"], config["REMEMBER_COOKIE_DURATION"]
+    return config["SESSION_IDLE"], config["PERMANENT_SESSION_LIFETIME"]
+
+
+def ends_at(record):
+    """When the session ends if it is not used again: idle or absolute, whichever is first."""
+    idle, _ = _lifetimes(record.remember)
+    return min(record.expires_at, record.last_seen_at + idle)
+
+
+def start(user, remember, ip):
+    """A new session for `user`; its token goes into the cookies via `user.get_id()`."""
+    now = clock.now()
+    token = secrets.token_urlsafe(32)
+    record = UserSession(
+        id=_digest(token),
+        user_id=user.id,
+        remember=remember,
+        user_agent=(request.user_agent.string or None) and request.user_agent.string[:255],
+        ip=ip,
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + _lifetimes(remember)[1],
+    )
+    db.session.add(record)
+    user.login_token = token
+    g.user_session = record
+    return record
+
+
+def load(token):
+    """Flask-Login's user loader: the user of a live session, in one primary-key lookup."""
+    if not token or len(token) > 64:
+        return None
+    found = db.session.execute(
+        select(UserSession, User)
+        .join(User, User.id == UserSession.user_id)
+        .where(UserSession.id == _digest(token))
+    ).first()
+    if found is None:
+        return None
+    record, user = found
+    now = clock.now()
+    if record.revoked_at is not None or not user.active or now >= ends_at(record):
+        return None
+    # Seen is written at most every few minutes: a write per request would cost every
+    # request a commit, and the list only needs to tell today from last week.
+    if now - record.last_seen_at >= current_app.config["SESSION_TOUCH"]:
+        db.session.execute(
+            update(UserSession)
+            .where(UserSession.id == record.id)
+            .values(last_seen_at=now, ip=request.remote_addr)
+        )
+        db.session.commit()
+        record.last_seen_at, record.ip = now, request.remote_addr
+    user.login_token = token
+    g.user_session = record
+    return user
+
+
+def current():
+    """The current request's session record, or None when nobody is logged in."""
+    if not current_user.is_authenticated:
+        return None
+    return g.get("user_session")
+
+
+def live(user):
+    """The user's sessions that still work, newest first."""
+    now = clock.now()
+    records = db.session.scalars(
+        select(UserSession)
+        .where(
+            UserSession.user_id == user.id,
+            UserSession.revoked_at.is_(None),
+            UserSession.expires_at > now,
+        )
+        .order_by(UserSession.last_seen_at.desc(), UserSession.id)
+    )
+    return [record for record in records if ends_at(record) > now]
+
+
+def end(user, session_id=None):
+    """End one of `user`'s sessions (default: the current one): its cookies, wherever they
+    were copied, stop working. Another user's session, or none, is 404."""
+    record = current() if session_id is None else db.session.get(UserSession, session_id)
+    if record is None or record.user_id != user.id:
+        raise NotFound("No such session.", fields={"id": [session_id]})
+    if record.revoked_at is None:
+        record.revoked_at = clock.now()
+    transaction.commit()
+
+
+def end_sessions(user, *, keep=None):
+    """End every session of `user` except the record `keep` (the caller's own, after a
+    password change); returns how many ended."""
+    query = update(UserSession).where(
+        UserSession.user_id == user.id, UserSession.revoked_at.is_(None)
+    )
+    if keep is not None:
+        query = query.where(UserSession.id != keep.id)
+    ended = db.session.execute(
+        query.values(revoked_at=clock.now()), execution_options={"synchronize_session": False}
+    ).rowcount
+    transaction.commit()
+    return ended
+
+
+_DEVICES = (
+    ("HarmonyOS", r"HarmonyOS|OpenHarmony"),
+    ("Android", r"Android"),
+    ("iOS", r"iPhone|iPad|iPod"),
+    ("Windows", r"Windows"),
+    ("macOS", r"Macintosh|Mac OS X"),
+    ("Linux", r"Linux"),
+)
+_BROWSERS = (
+    ("WeChat", r"MicroMessenger"),
+    ("Edge", r"Edg/"),
+    ("Huawei Browser", r"HuaweiBrowser"),
+    ("UC", r"UCBrowser"),
+    ("QQ Browser", r"MQQBrowser|QQBrowser"),
+    ("Firefox", r"Firefox/"),
+    ("Chrome", r"Chrome/|CriOS/"),
+    ("Safari", r"Safari/"),
+)
+
+
+def device(user_agent):
+    """A short name for the browser a session came from ("Android · Chrome"), to tell a lost
+    phone from a desk; None when the user agent says nothing recognisable."""
+    found = [
+        next((name for name, pattern in table if re.search(pattern, user_agent or "")), None)
+        for table in (_DEVICES, _BROWSERS)
+    ]
+    return " · ".join(name for name in found if name) or None
