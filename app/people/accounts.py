@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import or_, select
-from werkzeug.security import check_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import clock, transaction
 from app.errors import Conflict, Forbidden, Invalid, NotFound
@@ -52,6 +52,11 @@ MAY = {
 
 # Read out over the phone or copied from a screen: no 0/o, 1/l/i to mistake for each other.
 _CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
+# A code is random (31^12, about 2^59) and short-lived: unlike a password people choose, it
+# needs no slow hash to resist guessing from a stolen database, so a cheap work factor does,
+# and importing a district's 13,000 people takes minutes, not hours (scrypt's default costs
+# about 0.5 s a hash on a busy server).
+_CODE_HASH = "scrypt:1024:8:1"
 
 
 # -- passwords --------------------------------------------------------------------------------
@@ -88,10 +93,10 @@ def require_policy(password, phone, field="password"):
 def issue_code(user, hours=None):
     """Make the user's password a fresh one-time code, to be changed at the next login:
     (code, expires_at). Only its hash is kept; the caller shows the code once."""
-    raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
-    code = f"{raw[:4]}-{raw[4:]}"
+    raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(12))
+    code = "-".join((raw[:4], raw[4:8], raw[8:]))
     hours = hours or current_app.config["ONE_TIME_CODE_HOURS"]
-    user.password_hash = people.hash_password(code)
+    user.password_hash = generate_password_hash(code, method=_CODE_HASH)
     user.password_change_required = True
     user.password_expires_at = clock.now() + timedelta(hours=hours)
     return code, user.password_expires_at
@@ -167,32 +172,31 @@ def _managed(actor, user_id, action):
     return person
 
 
-def _units(role, codes):
+def _units(role, codes, known=None):
     """The units of these codes for a person of `role`: (units, problems). A role serving
-    the district may leave them out."""
+    the district may leave them out. `known`: units by code, looked up once for an import."""
     level = SCOPE_LEVEL.get(role)
+    if known is None:
+        wanted = Unit.code.in_(codes) if codes else Unit.level == "district"
+        known = {u.code: u for u in db.session.execute(select(Unit).where(wanted)).scalars()}
     if not codes:
         if level == "district":
-            return db.session.execute(
-                select(Unit).where(Unit.level == "district")
-            ).scalars().all(), []
+            return [u for u in known.values() if u.level == "district"], []
         return [], ["Name the unit(s) the person serves."]
-    found = {
-        u.code: u for u in db.session.execute(select(Unit).where(Unit.code.in_(codes))).scalars()
-    }
-    problems = [f"No unit {c}." for c in codes if c not in found]
+    problems = [f"No unit {c}." for c in codes if c not in known]
     problems += [
-        f"{c} is a {found[c].level}; a {role} serves a {level}."
+        f"{c} is a {known[c].level}; a {role} serves a {level}."
         for c in codes
-        if c in found and level and found[c].level != level
+        if c in known and level and known[c].level != level
     ]
-    return [found[c] for c in dict.fromkeys(codes) if c in found], problems
+    return [known[c] for c in dict.fromkeys(codes) if c in known], problems
 
 
-def resolve(values):
+def resolve(values, units=None, departments=None):
     """Check a person's fields (phone, name, role, force, department code, unit codes) and
     look their references up: (fields with department and units as objects, {field:
-    [problems]}). Shared by the API and the import."""
+    [problems]}). Shared by the API and the import, which passes every unit and department
+    by code."""
     problems = {}
     role = values.get("role")
     if role not in ROLES:
@@ -210,16 +214,21 @@ def resolve(values):
         problems["force"] = ["Only grid and team members belong to a force."]
     department = None
     if values.get("department"):
-        department = db.session.execute(
-            select(Department).where(Department.code == values["department"])
-        ).scalar()
+        if departments is None:
+            departments = {
+                d.code: d
+                for d in db.session.execute(
+                    select(Department).where(Department.code == values["department"])
+                ).scalars()
+            }
+        department = departments.get(values["department"])
         if department is None:
             problems["department"] = [f"No department {values['department']}."]
     if role == DEPARTMENT and not values.get("department"):
         problems["department"] = ["A department's account names its department."]
     elif role in ROLES and role != DEPARTMENT and values.get("department"):
         problems["department"] = ["Only a department's account names a department."]
-    units, wrong = _units(role, values.get("units") or ())
+    units, wrong = _units(role, values.get("units") or (), units)
     if wrong:
         problems["units"] = wrong
     resolved = dict(values, force=force, department=department, units=units)

@@ -8,10 +8,11 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app import clock, transaction
 from app.extensions import db
-from app.history.services import record
+from app.history.services import record, record_many
 from app.people import accounts
 from app.people.models import (
     DEPARTMENT,
@@ -23,6 +24,7 @@ from app.people.models import (
     Department,
     User,
 )
+from app.units.models import Unit
 
 # field -> the headers that name it, Chinese first.
 COLUMNS = {
@@ -114,7 +116,7 @@ def _columns(header):
     return found
 
 
-def _values(row, columns, departments):
+def _values(row, columns, department_codes):
     def get(key):
         index = columns.get(key, (None,))[0]
         return row[index] if index is not None and index < len(row) else ""
@@ -125,7 +127,7 @@ def _values(row, columns, departments):
         "phone": get("phone"),
         "role": ROLE_NAMES.get(get("role"), get("role")),
         "force": FORCE_NAMES.get(get("force"), get("force")) or None,
-        "department": departments.get(department, department) or None,
+        "department": department_codes.get(department, department) or None,
         "units": [code for code in _SEPARATORS.split(get("units")) if code],
     }
 
@@ -133,14 +135,15 @@ def _values(row, columns, departments):
 def _check(rows, columns):
     """Every row checked before anything is written: the rows' resolved values, or
     ImportFailed with every error of the file."""
-    departments = {}
-    for code, name in db.session.execute(select(Department.code, Department.name)):
-        departments[name] = departments[code] = code
+    units = {u.code: u for u in db.session.execute(select(Unit)).scalars()}
+    departments = {d.code: d for d in db.session.execute(select(Department)).scalars()}
+    names = {d.name: d.code for d in departments.values()}
     errors, checked, first_row = [], [], {}
     for number, row in rows:
         if not any(row):
             continue
-        values, problems = accounts.resolve(_values(row, columns, departments))
+        values = _values(row, columns, names)
+        values, problems = accounts.resolve(values, units, departments)
         phone = values["phone"]
         if phone in first_row and "phone" not in problems:
             problems["phone"] = [f"The same phone as row {first_row[phone]}."]
@@ -177,9 +180,11 @@ def import_people(path, *, hours=None, dry_run=False):
     phones = [values["phone"] for values in checked]
     known = {
         user.phone: user
-        for user in db.session.execute(select(User).where(User.phone.in_(phones))).scalars()
+        for user in db.session.execute(
+            select(User).options(selectinload(User.units)).where(User.phone.in_(phones))
+        ).scalars()
     }
-    result = ImportResult()
+    result, created = ImportResult(), []
     for values in checked:
         person = known.get(values["phone"])
         changed = _changes(person, values) if person else None
@@ -195,10 +200,7 @@ def import_people(path, *, hours=None, dry_run=False):
             person = User(phone=values["phone"], active=True, created_at=clock.now())
             accounts.apply(person, values)
             code, expires_at = accounts.issue_code(person, hours)
-            db.session.add(person)
-            db.session.flush()
-            data = {"role": person.role, "units": [u.code for u in person.units]}
-            record("person", person.id, "create", None, data={**data, "source": path.name})
+            created.append(person)
             result.codes.append((person.name, person.phone, code, expires_at))
         else:
             accounts.apply(person, values)
@@ -206,6 +208,21 @@ def import_people(path, *, hours=None, dry_run=False):
             handed = accounts.hand_back(person, None, "moved", moved=True)
             data = {"changed": changed, "source": path.name, **handed}
             record("person", person.id, "update", None, data=data)
-    if not dry_run:
-        transaction.commit()
+    if dry_run:
+        return result
+    db.session.add_all(created)
+    db.session.flush()  # one flush for the new people: the ids their history names
+    record_many(
+        "person",
+        "create",
+        None,
+        [
+            {
+                "entity_id": p.id,
+                "data": {"role": p.role, "units": [u.code for u in p.units], "source": path.name},
+            }
+            for p in created
+        ],
+    )
+    transaction.commit()
     return result
