@@ -122,8 +122,7 @@ def change_password(user, old_password, new_password):
     user.password_change_required = False
     user.password_expires_at = None
     record("person", user.id, "change_password", user)
-    sessions.end_sessions(user, keep=sessions.current())
-    transaction.commit()
+    sessions.end_sessions(user, keep=sessions.current())  # last: it commits
 
 
 # -- people in a manager's area ---------------------------------------------------------------
@@ -325,10 +324,9 @@ def deactivate(actor, user_id, reason):
     if not person.active:
         return person
     person.active = False
-    sessions.end_sessions(person)
     handed = hand_back(person, actor, reason)
     record("person", person.id, "deactivate", actor, note=reason, data=handed)
-    transaction.commit()
+    sessions.end_sessions(person)  # last: it commits
     return person
 
 
@@ -346,9 +344,8 @@ def reset(actor, user_id):
     and every session of theirs ends. (code, expires_at)."""
     person = _managed(actor, user_id, RESET)
     code, expires = issue_code(person)
-    sessions.end_sessions(person)
     record("person", person.id, "reset", actor, data={"expires_at": expires.isoformat()})
-    transaction.commit()
+    sessions.end_sessions(person)  # last: it commits
     return code, expires
 
 
