@@ -50,6 +50,7 @@ TABLES = (
     "whistle",
     "incident_follower",
     "attachment",
+    "photo_uploader",
     "photo",
     "incident",
     "reference_document",

@@ -226,7 +226,7 @@ def report(user, body, *, shown=False):
         scope=(incident.grid_id, incident.community_id),
         data={"grid": place["grid"]["code"], "handled_on_spot": body["handled_on_spot"]},
     )
-    attached = photos.attached(body["photos"]) if shown else None
+    attached = photos.attached(body["photos"], user) if shown else None
     transaction.commit()
     return Reported(incident, True, place, attached)
 

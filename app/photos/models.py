@@ -27,11 +27,24 @@ class Photo(db.Model):
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class PhotoUploader(db.Model):
+    """Someone who sent a photo's bytes (the first, or anyone after): who holds the photo
+    itself, not only its name. Only their own attachments of it show it to others."""
+
+    __tablename__ = "photo_uploader"
+
+    sha256: Mapped[str] = mapped_column(ForeignKey("photo.sha256"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class Attachment(db.Model):
     """A photo used as evidence on an incident or a task: its kind, time and point.
 
     It names the photo by hash and may exist before the photo arrives (a phone that was
-    offline sends its commands first and its photos when it can).
+    offline sends its commands first and its photos when it can). It shows the photo only
+    once the person who added it has uploaded those bytes: naming a hash one has seen is not
+    having the photo.
     """
 
     __tablename__ = "attachment"

@@ -6,23 +6,28 @@ from datetime import UTC
 from functools import lru_cache
 
 from flask import current_app
-from sqlalchemy import bindparam, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, bindparam, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 
+from app import clock, transaction
 from app.errors import ApiError, NotFound
 from app.extensions import db
 from app.photos.images import PhotoRejected, inspect, sanitize, thumbnail
-from app.photos.models import Attachment, Photo
+from app.photos.models import Attachment, Photo, PhotoUploader
 from app.photos.storage import LocalPhotoStore, check_sha
-from app.units.models import utcnow
 
 DISPLAY, THUMB = "display", "thumb"
 _STATUS = {"too_large": 413, "not_an_image": 415, "unsupported_type": 415}
 
 # Built once: building a statement costs more than running these.
 _ATTACH = insert(Attachment.__table__)
-_ARRIVED = select(Photo.__table__.c.sha256).where(
-    Photo.__table__.c.sha256.in_(bindparam("shas", expanding=True))
+_UPLOADER = PhotoUploader.__table__.c
+_ARRIVED = select(_UPLOADER.sha256).where(
+    _UPLOADER.sha256.in_(bindparam("shas", expanding=True)), _UPLOADER.user_id == bindparam("user")
+)
+# An attachment shows its photo once whoever attached it has uploaded those bytes.
+_SHOWN = and_(
+    PhotoUploader.sha256 == Attachment.sha256, PhotoUploader.user_id == Attachment.added_by_id
 )
 
 # entity -> function(user, entity_id) -> bool, registered by the domains that attach photos.
@@ -43,11 +48,10 @@ def store():
 
 
 def upload(user, data):
-    """Store an uploaded image; (photo, created). The same bytes twice are stored once."""
+    """Store an uploaded image once, and note that this person has sent its bytes. Bytes the
+    server already has are answered as new ones, after the same work: whether anyone sent
+    them before is not for the uploader to learn."""
     digest = hashlib.sha256(data).hexdigest()
-    existing = db.session.get(Photo, digest)
-    if existing is not None:
-        return existing, False
     try:
         info = inspect(data, max_bytes=current_app.config["PHOTO_MAX_BYTES"])
     except PhotoRejected as rejected:
@@ -61,24 +65,40 @@ def upload(user, data):
     photos.put(data)
     photos.put_derived(digest, DISPLAY, sanitize(data))
     photos.put_derived(digest, THUMB, thumbnail(data))
-    photo = Photo(
-        sha256=digest,
-        mime=info.mime,
-        size=len(data),
-        width=info.width,
-        height=info.height,
-        taken_at=info.taken_at if info.taken_at and info.taken_at.tzinfo else None,
-        exif_lat=info.gps[0] if info.gps else None,
-        exif_lng=info.gps[1] if info.gps else None,
-        uploaded_by_id=user.id,
-    )
-    db.session.add(photo)
-    try:
-        db.session.commit()
-    except IntegrityError:  # the same photo from another request, a moment earlier
-        db.session.rollback()
-        return db.session.get(Photo, digest), False
-    return photo, True
+    now = clock.now()
+    photo = {
+        "sha256": digest,
+        "mime": info.mime,
+        "size": len(data),
+        "width": info.width,
+        "height": info.height,
+        "taken_at": info.taken_at if info.taken_at and info.taken_at.tzinfo else None,
+        "exif_lat": info.gps[0] if info.gps else None,
+        "exif_lng": info.gps[1] if info.gps else None,
+        "uploaded_by_id": user.id,
+        "uploaded_at": now,
+    }
+    _insert_new(Photo, photo)
+    _insert_new(PhotoUploader, {"sha256": digest, "user_id": user.id, "uploaded_at": now})
+    transaction.commit()
+    return photo
+
+
+def _insert_new(model, row):
+    """INSERT ... ON CONFLICT DO NOTHING: the row a twin request wrote a moment earlier
+    stands, with nothing to roll back."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    db.session.execute(insert(model.__table__).values(row).on_conflict_do_nothing())
+
+
+def held(user, sha):
+    """The photo, if this person has uploaded its bytes; else None."""
+    return db.session.execute(
+        select(Photo)
+        .join(PhotoUploader, PhotoUploader.sha256 == Photo.sha256)
+        .where(Photo.sha256 == sha, PhotoUploader.user_id == user.id)
+    ).scalar_one_or_none()
 
 
 def attach(entity, entity_id, photos, user):
@@ -86,7 +106,7 @@ def attach(entity, entity_id, photos, user):
     at once (a Core insert: nothing reads the rows back in the request that writes them)."""
     if not photos:
         return
-    now = utcnow()
+    now = clock.now()
     # On the session's connection: no autoflush (see app.history.services.record).
     db.session.connection().execute(
         _ATTACH,
@@ -107,12 +127,14 @@ def attach(entity, entity_id, photos, user):
     )
 
 
-def attached(photos):
-    """The attachment dicts of photo references just attached, as `attachments` shows them,
-    without reading the attachments back: one look at which photos have arrived."""
+def attached(photos, user):
+    """The attachment dicts of photo references `user` just attached, as `attachments` shows
+    them, without reading the attachments back: one look at which of them they uploaded."""
     shas = sorted({ref["sha256"] for ref in photos})
     arrived = (
-        set(db.session.connection().execute(_ARRIVED, {"shas": shas}).scalars()) if shas else set()
+        set(db.session.connection().execute(_ARRIVED, {"shas": shas, "user": user.id}).scalars())
+        if shas
+        else set()
     )
     return [
         {
@@ -129,12 +151,13 @@ def attached(photos):
 
 
 def attachments(entity, entity_ids):
-    """{entity_id: [attachment dicts]} with whether each photo has arrived yet."""
+    """{entity_id: [attachment dicts]} with whether each photo has arrived yet (from the
+    person who attached it)."""
     if not entity_ids:
         return {}
     rows = db.session.execute(
-        select(Attachment, Photo.sha256.is_not(None).label("available"))
-        .outerjoin(Photo, Photo.sha256 == Attachment.sha256)
+        select(Attachment, PhotoUploader.sha256.is_not(None).label("available"))
+        .outerjoin(PhotoUploader, _SHOWN)
         .where(Attachment.entity == entity, Attachment.entity_id.in_(list(entity_ids)))
         .order_by(Attachment.id)
     ).all()
@@ -154,21 +177,24 @@ def attachments(entity, entity_ids):
 
 
 def open_for(user, sha, variant):
-    """The served copy of a photo, if the user uploaded it or may see what it is attached to."""
+    """The served copy of a photo, if the user uploaded it or may see what its uploaders
+    attached it to."""
     try:
         check_sha(sha)
     except ValueError:
         raise NotFound("No such photo.") from None
     photo = db.session.get(Photo, sha)
-    if photo is None or not _may_see(user, photo):
+    if photo is None or not _may_see(user, sha):
         raise NotFound("No such photo.")
     return store().open_derived(sha, variant), "image/jpeg" if variant == THUMB else photo.mime
 
 
-def _may_see(user, photo):
-    if photo.uploaded_by_id == user.id:
+def _may_see(user, sha):
+    if db.session.get(PhotoUploader, (sha, user.id)) is not None:
         return True
     uses = db.session.execute(
-        select(Attachment.entity, Attachment.entity_id).where(Attachment.sha256 == photo.sha256)
+        select(Attachment.entity, Attachment.entity_id)
+        .join(PhotoUploader, _SHOWN)
+        .where(Attachment.sha256 == sha)
     ).all()
     return any(_visibility[entity](user, entity_id) for entity, entity_id in uses)

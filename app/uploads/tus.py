@@ -34,9 +34,7 @@ from flask import current_app
 from werkzeug.exceptions import ClientDisconnected
 
 from app.errors import ApiError, Conflict, Invalid, NotFound
-from app.extensions import db
 from app.photos import services as photos
-from app.photos.models import Photo
 from app.photos.storage import check_sha, fsync_dir
 
 VERSION = "1.0.0"
@@ -100,8 +98,10 @@ def upload_id(user_id: int, sha: str) -> str:
 
 def create(user, length_header, metadata_header, defer_header=None) -> Upload:
     """The upload of the photo declared by Upload-Length and Upload-Metadata (sha256),
-    made if it does not exist yet. A photo the server already has is an upload born
-    complete (offset == length): there is nothing to send."""
+    made if it does not exist yet. A photo this user uploaded before is an upload born
+    complete (offset == length): there is nothing to send. One that only others uploaded
+    is a new upload like any other: what others sent is not for this user to learn, and
+    whoever has a photo proves it by sending it."""
     if defer_header is not None:
         raise _bad_header("Upload-Defer-Length", "Deferred lengths are not supported.")
     length = _uint("Upload-Length", length_header)
@@ -133,7 +133,7 @@ def create(user, length_header, metadata_header, defer_header=None) -> Upload:
     for _ in range(3):
         state = _read_state(path)
         if state is None:
-            photo = db.session.get(Photo, sha)
+            photo = photos.held(user, sha)
             if photo is not None and photo.size != length:
                 raise _length_mismatch(photo.size, length)
             state = {
@@ -150,7 +150,7 @@ def create(user, length_header, metadata_header, defer_header=None) -> Upload:
             continue  # made by a twin request a moment ago: take that one
         if state["length"] != length:
             raise _length_mismatch(state["length"], length)
-        return _seen(Upload(path.name, path, state))
+        return _seen(user, Upload(path.name, path, state))
     raise _locked_error()  # made and removed under our feet three times: let the client retry
 
 
@@ -160,7 +160,7 @@ def get(user, upload_id) -> Upload:
     state = _read_state(path)
     if state is None:
         raise _missing()
-    return _seen(Upload(upload_id, path, state))
+    return _seen(user, Upload(upload_id, path, state))
 
 
 def append(user, upload_id, offset, checksum_header, stream, content_length) -> Upload:
@@ -182,9 +182,9 @@ def append(user, upload_id, offset, checksum_header, stream, content_length) -> 
             )
         if upload.complete:
             return upload  # an empty PATCH at the end: nothing to take
-        if db.session.get(Photo, state["sha256"]) is not None:
-            # Another upload of the same photo (another member's, or this one before a
-            # crash) finished first: this one has nothing left to do.
+        if photos.held(user, state["sha256"]) is not None:
+            # This user's photo is stored (sent by POST /api/photos meanwhile, or by this
+            # upload before a crash): nothing left to do.
             _finish(upload)
             return upload
         remaining = upload.length - offset
@@ -371,10 +371,11 @@ def _finish(upload) -> None:
     (upload.path / DATA).unlink(missing_ok=True)
 
 
-def _seen(upload) -> Upload:
-    """The upload as a client should see it: done once its photo is stored, whoever stored
-    it (the bytes left behind go at the next PATCH, DELETE or prune)."""
-    if upload.complete or db.session.get(Photo, upload.state["sha256"]) is None:
+def _seen(user, upload) -> Upload:
+    """The upload as a client should see it: done once the user's photo is stored, by this
+    upload or another of theirs (the bytes left behind go at the next PATCH, DELETE or
+    prune)."""
+    if upload.complete or photos.held(user, upload.state["sha256"]) is None:
         return upload
     return Upload(upload.id, upload.path, dict(upload.state, offset=upload.length, complete=True))
 

@@ -5,6 +5,7 @@ import io
 
 from PIL import Image
 
+from app.photos.models import Photo
 from tests.builders import report_body
 from tests.photos.test_images import _jpeg
 
@@ -15,7 +16,7 @@ def upload(client, data, name="photo.jpg"):
     )
 
 
-def test_upload_is_stored_once_by_content_hash(cast, as_user):
+def test_upload_is_stored_once_by_content_hash(db, cast, as_user):
     member = as_user(cast.member)
     data = _jpeg()
     first = upload(member, data)
@@ -24,7 +25,25 @@ def test_upload_is_stored_once_by_content_hash(cast, as_user):
     assert body["sha256"] == hashlib.sha256(data).hexdigest()
     assert (body["mime"], body["width"], body["height"]) == ("image/jpeg", 400, 300)
     again = upload(member, data, name="other-name.png")
-    assert again.status_code == 200 and again.get_json()["sha256"] == body["sha256"]
+    assert again.status_code == 201 and again.get_json() == body
+    assert db.session.query(Photo).count() == 1
+
+
+def test_bytes_someone_else_sent_are_answered_as_new_ones(db, cast, as_user):
+    """No existence oracle: the outsider (another street's grid) learns nothing from the
+    answer about whether the member sent these bytes before."""
+    member, outsider = as_user(cast.member), as_user(cast.outsider)
+    data, fresh = _jpeg(), _jpeg(size=(400, 301))
+    before = upload(member, data)
+    theirs, new = upload(outsider, data), upload(outsider, fresh)
+    assert before.status_code == theirs.status_code == new.status_code == 201
+    assert theirs.get_json() == before.get_json()
+    assert set(theirs.get_json()) == set(new.get_json())
+    assert sorted(theirs.headers.keys()) == sorted(new.headers.keys())
+    assert db.session.query(Photo).count() == 2
+    # Sending the bytes is having the photo: the outsider may see it now.
+    with outsider.get(f"/api/photos/{hashlib.sha256(data).hexdigest()}") as served:
+        assert served.status_code == 200
 
 
 def test_uploads_are_checked_by_content_not_name(cast, as_user):
@@ -93,3 +112,44 @@ def test_a_photo_may_be_referenced_before_it_arrives(cast, as_user):
     upload(member, data)
     shown = member.get(f"/api/incidents/{incident['id']}").get_json()
     assert shown["photos"][0]["available"] is True
+
+
+def test_naming_a_photo_one_may_not_see_in_ones_own_report_shows_nothing(cast, as_user):
+    member, secretary = as_user(cast.member), as_user(cast.secretary)
+    outsider, outside_secretary = as_user(cast.outsider), as_user(cast.outside_secretary)
+    sha = upload(member, _jpeg()).get_json()["sha256"]
+    photo = {"sha256": sha, "kind": "close_up"}
+    member.post("/api/incidents", json=report_body(cast.grid, photos=[photo]))
+
+    # The outsider saw the hash somewhere and reports in their own grid with it.
+    theirs = outsider.post("/api/incidents", json=report_body(cast.other_grid, photos=[photo]))
+    assert theirs.status_code == 201
+    assert theirs.get_json()["photos"][0]["available"] is False  # no hint that it exists
+    shown = outside_secretary.get(f"/api/incidents/{theirs.get_json()['id']}").get_json()
+    assert shown["photos"][0]["available"] is False
+    for client in (outsider, outside_secretary):
+        for path in (f"/api/photos/{sha}", f"/api/photos/{sha}/thumb"):
+            assert client.get(path).status_code == 404
+    with secretary.get(f"/api/photos/{sha}") as seen:  # the member's own report still shows it
+        assert seen.status_code == 200
+
+
+def test_a_photo_named_in_a_report_then_uploaded_by_its_reporter_shows(cast, as_user):
+    """The offline order: the report first, the photo after; the outsider has the bytes
+    (the member sent them the picture), so the outsider's own report may show it."""
+    member, outsider = as_user(cast.member), as_user(cast.outsider)
+    outside_secretary = as_user(cast.outside_secretary)
+    data = _jpeg()
+    sha = upload(member, data).get_json()["sha256"]
+    photo = {"sha256": sha, "kind": "wide"}
+    incident = outsider.post(
+        "/api/incidents", json=report_body(cast.other_grid, photos=[photo])
+    ).get_json()
+    assert outside_secretary.get(f"/api/photos/{sha}").status_code == 404
+
+    assert upload(outsider, data).status_code == 201
+
+    shown = outside_secretary.get(f"/api/incidents/{incident['id']}").get_json()
+    assert shown["photos"][0]["available"] is True
+    with outside_secretary.get(f"/api/photos/{sha}") as seen:
+        assert seen.status_code == 200

@@ -174,22 +174,22 @@ def test_creation_is_idempotent_per_user_and_photo(cast, as_user, member):
     assert wrong.status_code == 409 and error(wrong)["code"] == "length_mismatch"
 
 
-def test_an_already_stored_photo_is_an_upload_born_complete(db, cast, as_user, member, upload_root):
+def test_a_photo_one_uploaded_before_is_an_upload_born_complete(db, member, upload_root):
     data = _jpeg(size=(640, 480))
     url = create(member, data).headers["Location"]
     assert patch(member, url, data, 0).status_code == 204
-    colleague = as_user(cast.colleague)
-    created = create(colleague, data)
+    member.delete(url, headers=TUS)  # the phone forgot the upload, not the photo
+    created = create(member, data)
     assert created.status_code == 201
     assert created.headers["Upload-Offset"] == created.headers["Upload-Length"] == str(len(data))
-    theirs = created.headers["Location"]
-    assert offset_of(colleague, theirs) == len(data)  # tus-js-client's resume: done at once
+    again = created.headers["Location"]
+    assert offset_of(member, again) == len(data)  # tus-js-client's resume: done at once
     # tus-js-client without uploadDataDuringCreation PATCHes at 0 after any creation: the
     # offsets disagree (409, which it retries by asking HEAD, which says done).
-    late = patch(colleague, theirs, data[:1000], 0)
+    late = patch(member, again, data[:1000], 0)
     assert late.status_code == 409 and late.headers["Upload-Offset"] == str(len(data))
     # With uploadDataDuringCreation the POST's own answer says done; the body is not kept.
-    with_body = colleague.post(
+    with_body = member.post(
         "/api/uploads",
         data=data,
         content_type=CHUNKED,
@@ -205,13 +205,42 @@ def test_an_already_stored_photo_is_an_upload_born_complete(db, cast, as_user, m
     assert not [name for name in left_on_disk(upload_root) if name.endswith("/data")]
 
 
-def test_a_photo_stored_by_someone_else_midway_finishes_the_upload(db, cast, as_user, member):
+def test_a_photo_only_someone_else_uploaded_is_a_new_upload_revealing_nothing(
+    db, cast, as_user, member
+):
+    """The outsider (another street's grid) creates an upload of the member's photo: it
+    starts at 0 like one of a photo nobody has, whatever length they declare, and must
+    send every byte; then it is theirs too, stored once."""
+    data, unknown = _jpeg(size=(640, 480)), _jpeg(size=(640, 481))
+    assert patch(member, create(member, data).headers["Location"], data, 0).status_code == 204
+    outsider = as_user(cast.outsider)
+
+    def where(response):
+        assert response.status_code == 201, response.get_json()
+        return response.headers["Upload-Offset"], response.headers["Upload-Length"]
+
+    guessed = create(outsider, data, length=1234)  # no 409 telling the real length
+    assert where(guessed) == ("0", "1234")
+    assert outsider.delete(guessed.headers["Location"], headers=TUS).status_code == 204
+    assert where(create(outsider, unknown)) == ("0", str(len(unknown)))
+    assert where(create(outsider, data)) == ("0", str(len(data)))
+    url = create(outsider, data).headers["Location"]
+    assert offset_of(outsider, url) == 0
+    assert patch(outsider, url, data[:700], 0).headers["Upload-Offset"] == "700"
+    assert offset_of(outsider, url) == 700
+    assert patch(outsider, url, data[700:], 700).headers["Upload-Offset"] == str(len(data))
+    assert photo_count(db) == 1
+
+
+def test_a_photo_stored_by_someone_else_midway_leaves_the_upload_where_it_was(
+    db, cast, as_user, member
+):
     data = _jpeg(size=(500, 400))
     url = create(member, data).headers["Location"]
     assert patch(member, url, data[:700], 0).status_code == 204
     colleague = as_user(cast.colleague)
     assert patch(colleague, create(colleague, data).headers["Location"], data, 0).status_code == 204
-    assert offset_of(member, url) == len(data)
+    assert offset_of(member, url) == 700
     rest = patch(member, url, data[700:], 700)
     assert rest.status_code == 204 and rest.headers["Upload-Offset"] == str(len(data))
     assert photo_count(db) == 1
@@ -299,6 +328,8 @@ def test_uploads_belong_to_the_user_who_made_them(cast, as_user, member):
     assert head(outsider, url).status_code == 404
     assert error(patch(outsider, url, data, 0))["code"] == "not_found"
     assert outsider.delete(url, headers=TUS).status_code == 404
+    made_up = patch(outsider, "/api/uploads/" + "0" * 32, data, 0)
+    assert patch(outsider, url, data, 0).get_json() == made_up.get_json()  # nothing told apart
     assert offset_of(member, url) == 0
     assert head(member, "/api/uploads/not-an-id").status_code == 404
 
