@@ -24,6 +24,7 @@ const routes = [
   { path: '/mode', name: 'mode', component: () => import('./views/emergency/ModeView.vue') },
   { path: '/inbox', name: 'inbox', component: () => import('./views/inbox/InboxView.vue') },
   { path: '/history', name: 'history', component: () => import('./views/me/HistoryView.vue') },
+  { path: '/password', name: 'password', component: () => import('./views/me/PasswordView.vue') },
   { path: '/emergency', name: 'console', component: () => import('./views/emergency/ConsoleView.vue'), meta: { leaders: true } },
   { path: '/:pathMatch(.*)*', redirect: '/' },
 ]
@@ -35,6 +36,8 @@ router.beforeEach((to) => {
   if (!to.meta.public && !session.loggedIn) return { name: 'login', query: to.fullPath !== '/' ? { next: to.fullPath } : {} }
   // A logged-in user reaches the login screen only to log in again (the session expired).
   if (to.name === 'login' && session.loggedIn && !to.query.again) return { name: 'home' }
+  // Logged in with a one-time code (a reset, a new account): a password of one's own first.
+  if (session.me?.password_change_required && !to.meta.public && to.name !== 'password') return { name: 'password' }
   // The emergency console is for those who switch or request (street, district, secretary).
   if (to.meta.leaders && !session.isLeader) return { name: 'home' }
   // A secretary's home is the dispatch desk.
