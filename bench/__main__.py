@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import make_url
 
-from bench import emergency, grids, load, members, report, sync, writes
+from bench import bare, emergency, grids, load, members, report, sync, targets, writes
+from bench import logins as logins_scenario
 from bench.client import Client
 from bench.common import ROOT, BenchError
 from bench.database import (
@@ -30,8 +31,11 @@ from bench.database import (
 )
 from bench.server import database_cpu, gunicorn, setup_text
 
-SCENARIOS = ("locate", "reports", "claims", "grids", "sync", "emergency")
+SCENARIOS = ("locate", "reports", "claims", "logins", "grids", "sync", "emergency")
 LOAD_SCENARIOS = ("locate", "reports", "claims")  # each measured against health, in this order
+POOL_SCENARIOS = (*LOAD_SCENARIOS, "logins")  # those that need the load processes
+# The bare stack's equivalent of each (bench/bare.py): the same work without GridLink around it.
+BARE = {"health": "hello", "locate": "bare_locate", "reports": "insert", "claims": "insert"}
 
 
 def parse_args(argv):
@@ -71,11 +75,28 @@ def parse_args(argv):
         default=(5.0, 10.0, 20.0),
         help="comma-separated simplify tolerances in metres (default 5,10,20)",
     )
+    parser.add_argument(
+        "--login-clients",
+        type=int,
+        default=8,
+        help="of the --clients, how many log people in during the mass login (default 8)",
+    )
+    parser.add_argument(
+        "--login-duration",
+        type=float,
+        default=20.0,
+        help="timed seconds of the mass login (the others alone: a quarter of it)",
+    )
+    parser.add_argument(
+        "--logins", type=int, default=0, help="at most this many logins (default: all that fit)"
+    )
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--output", default=str(ROOT / "artifacts" / "bench.json"))
     args = parser.parse_args(argv)
     if min(args.clients, args.workers, args.threads, args.tasks, args.capacity) < 1:
         parser.error("--clients, --workers, --threads, --tasks and --capacity must be >= 1")
+    if "logins" in args.scenario and not 1 <= args.login_clients < args.clients:
+        parser.error("--login-clients must be between 1 and --clients - 1")
     return args
 
 
@@ -98,22 +119,27 @@ def main(argv=None):
     args = parse_args(argv)
     started = datetime.now(UTC).isoformat(timespec="seconds")
     results = {}
+    saved = {
+        "started": started,
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "load_average": os.getloadavg(),
+        "args": {key: value for key, value in vars(args).items() if key != "output"},
+        "backends": results,
+    }
     with _load_processes(args) as pool:
         for backend in BACKENDS if args.backend == "both" else (args.backend,):
             results[backend] = run_or_explain(backend, args, pool)
+            report.write_json(args.output, saved)  # a backend's figures kept whatever follows
             print(report.backend_text(backend, results[backend]), flush=True)
-    found = report.verdicts(results)
-    print(report.summary_text(results, found))
-    report.write_json(
-        args.output,
-        {
-            "started": started,
-            "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-            "args": {key: value for key, value in vars(args).items() if key != "output"},
-            "backends": results,
-            "targets": found,
-        },
+    saved["load_average_after"] = os.getloadavg()
+    saved["targets"] = found = targets.verdicts(results)
+    report.write_json(args.output, saved)
+    print(report.summary_text(results, found, targets.elsewhere()))
+    loads = "; ".join(
+        f"{when} {' / '.join(f'{n:.1f}' for n in saved[key])}"
+        for when, key in (("before", "load_average"), ("after", "load_average_after"))
     )
+    print(f"\nload average (1, 5, 15 min) on {os.cpu_count()} CPUs: {loads}")
     print(f"\nfigures saved to {args.output}")
     # A MISS is a finding, not a failure: only a broken run exits non-zero.
     return 1 if any("error" in result for result in results.values()) else 0
@@ -121,7 +147,7 @@ def main(argv=None):
 
 def _load_processes(args):
     """The load processes, started once for every backend; none if no load is asked for."""
-    if not set(args.scenario) & set(LOAD_SCENARIOS):
+    if not set(args.scenario) & set(POOL_SCENARIOS):
         return contextlib.nullcontext()
     _progress(f"starting {args.clients} load processes")
     return load.Clients(args.clients)
@@ -146,14 +172,13 @@ def run_backend(backend, args, pool):
         result = {"database": describe(url), "members": args.members}
         result["setup_s"] = prepare(backend, env, args.members)
         logins = demo_logins(env)
-        log_path = os.path.join(instance, "gunicorn.log")
-        with gunicorn(env, log_path, workers=args.workers, threads=args.threads) as server:
+        with _serve(env, "wsgi:app", "/api/health", args) as server:
             client = Client(server.port)
             try:
                 client.login(*demo_login(logins))
                 points = measure_reads(backend, client, args, result)
                 if pool is not None:
-                    measure_load(backend, server, client, pool, url, logins, points, args, result)
+                    measure_pool(backend, server, env, client, pool, logins, points, args, result)
                 if "sync" in args.scenario:
                     # After the load, one request at a time: nothing else is sent meanwhile.
                     _progress(f"{backend}: sync (push, pull, first sync)")
@@ -163,6 +188,7 @@ def run_backend(backend, args, pool):
                     # Last: it switches the whole district to emergency mode.
                     _progress(f"{backend}: emergency (district switch, roll-call of everyone)")
                     result["emergency"] = emergency.measure(server, env, url, logins, args.seed)
+                    _acks_to_bare(result)
             finally:
                 client.close()
         if "locate" in args.scenario:
@@ -170,6 +196,33 @@ def run_backend(backend, args, pool):
             _progress(f"{backend}: in-process locate")
             result["inprocess"] = measure_inprocess(env, points)
         return result
+
+
+def measure_pool(backend, server, env, client, pool, logins, points, args, result):
+    """The HTTP load next to the bare app (served meanwhile), then the mass login."""
+    url = env["DATABASE_URL"]
+    if set(args.scenario) & set(LOAD_SCENARIOS):
+        bare.create_table(url)
+        with _serve(env, "bench.bare:app", "/hello", args) as bare_server:
+            servers = {"gridlink": server, "bare": bare_server}
+            measure_load(backend, servers, client, pool, url, logins, points, args, result)
+    if "logins" in args.scenario:
+        _progress(f"{backend}: mass login")
+        meters = server_meters(backend, server, url)
+        result["logins"] = logins_scenario.measure(server, pool, meters, url, logins, points, args)
+
+
+def _acks_to_bare(result):
+    """The roll-call's acknowledgements per second against bare /insert's, if it ran."""
+    rate = result.get("http", {}).get("insert", {}).get("rps")
+    if rate:
+        result["emergency"]["bare_insert_ratio"] = result["emergency"]["req_per_s"] / rate
+
+
+def _serve(env, app, ready, args):
+    """gunicorn serving `app` with the run's settings, its log in the instance folder."""
+    log_path = os.path.join(env["GRIDLINK_INSTANCE"], f"gunicorn-{app.partition(':')[0]}.log")
+    return gunicorn(env, log_path, args.workers, args.threads, app=app, ready=ready)
 
 
 def measure_reads(backend, client, args, result):
@@ -193,13 +246,13 @@ def measure_grids(client, tolerances):
     return rows, full
 
 
-def measure_load(backend, server, client, pool, url, logins, points, args, result):
+def measure_load(backend, servers, client, pool, url, logins, points, args, result):
     """The HTTP load figures in result["http"], and what the claims did in result["claims"]."""
     _progress(f"{backend}: sessions and tasks for the load")
-    scenarios = http_scenarios(server, client, url, logins, points, args, result)
-    _progress(f"{backend}: HTTP load")
-    meters = server_meters(backend, server, url)
-    result["http"] = measure_http(server, pool, scenarios, meters, args)
+    scenarios = http_scenarios(servers, client, url, logins, points, args, result)
+    _progress(f"{backend}: HTTP load, each endpoint next to its bare equivalent")
+    meters = {name: server_meters(backend, server, url) for name, server in servers.items()}
+    result["http"] = measure_http(servers, pool, scenarios, meters, args)
     if "claims" in scenarios:
         result["claims"].update(_claims_after(url, result))
 
@@ -212,34 +265,52 @@ def server_meters(backend, server, url):
     return meters
 
 
-def http_scenarios(server, client, url, logins, points, args, result):
-    """For health and each scenario asked for: a function of the index to start from that
-    gives one load.Job per load process. Claims note their set-up in result["claims"]."""
+def http_scenarios(servers, client, url, logins, points, args, result):
+    """For health, each scenario asked for and their bare equivalents: (the server it is sent
+    to, a function of the index to start from that gives one load.Job per load process).
+    Claims note their set-up in result["claims"]."""
     n = args.clients
+    port = servers["gridlink"].port
     gzip_ok = {"Accept-Encoding": "gzip"}
     # Reads as the demo grid member, whose cookie health carries too: the same headers.
     read = {"Cookie": client.cookie_header(), **gzip_ok}
     write = {"Content-Type": "application/json", **gzip_ok}
-    scenarios = {"health": lambda start: [load.Job(read, load.Paths(["/api/health"]))] * n}
+    scenarios = {
+        "health": ("gridlink", lambda start: [load.Job(read, load.Paths(["/api/health"]))] * n),
+        "hello": ("bare", lambda start: [load.Job(read, load.Paths(["/hello"]))] * n),
+    }
     if "locate" in args.scenario:
-        paths = [f"/api/locate?lat={lat:.6f}&lng={lng:.6f}" for lng, lat in points]
         # Each process its own slice, so that clients do not ask for the same point in lockstep.
-        scenarios["locate"] = lambda start: [
-            load.Job(read, load.Paths(paths[i::n] or paths)) for i in range(n)
-        ]
+        for name, prefix, server in (("locate", "/api", "gridlink"), ("bare_locate", "", "bare")):
+            paths = [f"{prefix}/locate?lat={lat:.6f}&lng={lng:.6f}" for lng, lat in points]
+            scenarios[name] = (server, _sliced(read, paths, n, load.Paths))
+    if {"reports", "claims"} & set(args.scenario):
+        # The same bodies as the reports, each written as one row and committed.
+        scenarios["insert"] = (
+            "bare",
+            _sliced(write, points, n, lambda part: writes.Reports(part, "/insert")),
+        )
     if "reports" in args.scenario:
         # Each process a different grid member, reporting at points all over the district.
-        reporters = members.log_in(server.port, logins, members.grid_members(url, n))
-        scenarios["reports"] = lambda start: [
-            load.Job({**session, **write}, writes.Reports(points[i::n] or points))
-            for i, session in enumerate(reporters)
-        ]
+        reporters = members.log_in(port, logins, members.grid_members(url, n))
+        scenarios["reports"] = (
+            "gridlink",
+            lambda start: [
+                load.Job({**session, **write}, writes.Reports(points[i::n] or points))
+                for i, session in enumerate(reporters)
+            ],
+        )
     if "claims" in args.scenario:
-        scenarios["claims"] = _claims(server, url, logins, args, write, result)
+        scenarios["claims"] = ("gridlink", _claims(port, url, logins, args, write, result))
     return scenarios
 
 
-def _claims(server, url, logins, args, headers, result):
+def _sliced(headers, items, n, request):
+    """Jobs that each go through their own slice of `items` with the same headers."""
+    return lambda start: [load.Job(headers, request(items[i::n] or items)) for i in range(n)]
+
+
+def _claims(port, url, logins, args, headers, result):
     """Tasks the demo secretary makes for a grid of the community, and a job per member
     serving that grid.
 
@@ -247,7 +318,7 @@ def _claims(server, url, logins, args, headers, result):
     claims, of which `capacity` take a place and the rest are told task_full (409). The next
     run carries on where the last one stopped.
     """
-    secretary = Client(server.port)
+    secretary = Client(port)
     try:
         phone, password = demo_login(logins, "secretary")
         secretary.login(phone, password)
@@ -256,7 +327,7 @@ def _claims(server, url, logins, args, headers, result):
     finally:
         secretary.close()
     random.Random(args.seed).shuffle(task_ids)
-    claimants = members.log_in(server.port, logins, phones)
+    claimants = members.log_in(port, logins, phones)
     result["claims"] = {
         "grid": grid,
         "members": len(phones),
@@ -281,22 +352,28 @@ def _claims_after(url, result):
     }
 
 
-def measure_http(server, pool, scenarios, meters, args):
-    """Health (the baseline) and each scenario under the same load of `--clients` processes.
+def measure_http(servers, pool, scenarios, meters, args):
+    """Health, each scenario and their bare equivalents under the same load of `--clients`
+    processes.
 
-    Each gets two half-length runs in the order health, locate, reports, claims, claims,
-    reports, locate, health: a drift in the machine's other load over the run then weighs on
-    all alike. A scenario's second run starts its jobs where the first left off.
+    Each gets two half-length runs, every endpoint right after its bare equivalent, in the
+    order hello, health, bare locate, locate, insert, reports, claims and back again: a drift
+    in the machine's other load over the run then weighs on all alike. A scenario's second
+    run starts its jobs where the first left off.
     """
-    names = [name for name in LOAD_SCENARIOS if name in scenarios]
-    parts = {name: [] for name in ["health", *names]}
-    cpu = {name: dict.fromkeys(meters, 0.0) for name in parts}
-    start = dict.fromkeys(parts, 0)
-    for name in ["health", *names, *reversed(names), "health"]:
+    order = []
+    for name in ["health", *LOAD_SCENARIOS]:
+        if name in scenarios:
+            order += [n for n in (BARE[name], name) if n not in order]
+    parts = {name: [] for name in order}
+    cpu = {name: dict.fromkeys(meters[scenarios[name][0]], 0.0) for name in order}
+    start = dict.fromkeys(order, 0)
+    for name in order + order[::-1]:
+        server, jobs = scenarios[name]
         run_parts, run_cpu = pool.run(
-            server.port,
-            scenarios[name](start[name]),
-            meters,
+            servers[server].port,
+            jobs(start[name]),
+            meters[server],
             warmup=args.warmup,
             duration=args.duration / 2,
         )
@@ -306,29 +383,42 @@ def measure_http(server, pool, scenarios, meters, args):
         start[name] = max(part["next"] for part in run_parts)
     figures = {
         name: {**load.summary(parts[name], cpu[name], args.duration), "next": start[name]}
-        for name in parts
+        for name in order
     }
-    health = figures["health"]
-    for name in names:
+    for name in ["health", *LOAD_SCENARIOS]:
+        if name not in figures:
+            continue
         f = figures[name]
-        f["ratio"] = f["rps"] / health["rps"] if health["rps"] else 0.0
-        f["cpu_ratio"] = _cpu_ratio(health, f, meters)
+        f["bare"] = BARE[name]
+        f.update(_ratios(figures[BARE[name]], f, "bare"))
+        if name != "health":
+            f.update(_ratios(figures["health"], f, "health"))
     return {
         "clients": args.clients,
         "server": setup_text(args.workers, args.threads),
-        "meters": list(meters),
+        "meters": list(meters["gridlink"]),
         "warmup": args.warmup,
         "duration": args.duration,
+        "order": order,
         **figures,
     }
 
 
-def _cpu_ratio(health, other, meters):
-    """Server CPU (gunicorn's workers, and PostgreSQL's backends if metered) of a health
+def _ratios(baseline, other, name):
+    """`other` against a baseline: by req/s, and by server CPU per request."""
+    return {
+        f"{name}_ratio": other["rps"] / baseline["rps"] if baseline["rps"] else 0.0,
+        f"{name}_cpu_ratio": _cpu_ratio(baseline, other),
+    }
+
+
+def _cpu_ratio(baseline, other):
+    """Server CPU (gunicorn's workers, and PostgreSQL's backends if metered) of a baseline
     request over that of another request: the ratio without noise from other processes
     taking the CPU."""
     costs = [
-        sum(f[f"{meter}_cpu_ms_per_request"] or 0.0 for meter in meters) for f in (health, other)
+        sum(f.get(f"{meter}_cpu_ms_per_request") or 0.0 for meter in ("server", "database"))
+        for f in (baseline, other)
     ]
     return costs[0] / costs[1] if all(costs) else None
 

@@ -19,9 +19,6 @@ from bench.common import HOST, BenchError
 from bench.database import demo_login, query
 from bench.load import percentile
 
-SWITCH_TARGET_S = 5
-ROLL_CALL_TARGET_S = 60
-ACK_P99_TARGET_MS = 300
 CLIENTS = 16
 RESEND_SHARE = 0.1
 
@@ -173,45 +170,18 @@ def _acknowledge(port, call_id, work):
 
 
 def lines(f):
+    bare = f.get("bare_insert_ratio")
     return [
         "",
         "emergency: whole district switched to a flood response (drill), then the roll-call",
         f"  switch: {f['grids']} grids, {f['tasks']} tasks, roll-call of {f['asked']}: "
-        f"{f['switch_s']:.2f} s (target < {SWITCH_TARGET_S} s); "
-        f"next pull {f['pull_s'] * 1000:.0f} ms, sees it: {f['pull_sees_switch']}",
+        f"{f['switch_s']:.2f} s; next pull {f['pull_s'] * 1000:.0f} ms, sees it: "
+        f"{f['pull_sees_switch']}",
         f"  acknowledgements: {f['requests']} requests ({f['resends']} resends) from {CLIENTS} "
-        f"clients in {f['wall_s']:.1f} s (target < {ROLL_CALL_TARGET_S} s), "
-        f"{f['req_per_s']:.0f} req/s, p50 {f['p50_ms']:.0f} ms, p99 {f['p99_ms']:.0f} ms "
-        f"(target < {ACK_P99_TARGET_MS} ms), errors {f['errors']}",
+        f"clients in {f['wall_s']:.1f} s, {f['req_per_s']:.0f} req/s"
+        + (f" = {bare:.2f} x bare /insert" if bare is not None else "")
+        + f", p50 {f['p50_ms']:.0f} ms, p99 {f['p99_ms']:.0f} ms, errors {f['errors']}",
         f"  counted: {f['acknowledged']} acknowledged of {f['asked']} asked, "
         f"{f['history_rows']} history rows (each exactly once)",
         *(f"  error: {sample}" for sample in f["error_samples"]),
-    ]
-
-
-def verdicts(name, f):
-    once = f["acknowledged"] == f["asked"] == f["history_rows"]
-    return [
-        {
-            "backend": name,
-            "target": f"district switch < {SWITCH_TARGET_S} s, seen on the next pull",
-            "value": f["switch_s"],
-            "unit": "s",
-            "pass": f["switch_s"] < SWITCH_TARGET_S and f["pull_sees_switch"],
-        },
-        {
-            "backend": name,
-            "target": f"{f['asked']} acknowledgements within {ROLL_CALL_TARGET_S} s, no errors, "
-            "each counted once",
-            "value": f["wall_s"],
-            "unit": "s",
-            "pass": f["wall_s"] < ROLL_CALL_TARGET_S and not f["errors"] and once,
-        },
-        {
-            "backend": name,
-            "target": f"acknowledgement p99 < {ACK_P99_TARGET_MS} ms",
-            "value": f["p99_ms"],
-            "unit": "ms",
-            "pass": f["p99_ms"] < ACK_P99_TARGET_MS,
-        },
     ]

@@ -24,8 +24,11 @@ STOP_TIMEOUT = 5  # seconds for an idle client process to exit when asked
 @dataclass(frozen=True)
 class Job:
     """What one client process sends in one run: `request(i)` for i = start, start + 1, ...
-    returns (method, path, body or None). 2xx answers are as intended, and so are the
-    outcomes named in `expected` (e.g. "409 task_full"); anything else is an error."""
+    returns (method, path, body or None), optionally followed by headers of that request and
+    a tag that prefixes its outcome ("login 200"); or None when it has nothing more to send.
+    If `request` has a method `answered(response, body)`, it is given every answer (e.g. to
+    keep a cookie). 2xx answers are as intended, and so are the outcomes named in `expected`
+    (e.g. "409 task_full"); anything else is an error."""
 
     headers: dict
     request: Callable
@@ -41,6 +44,13 @@ class Paths:
 
     def __call__(self, i):
         return "GET", self.paths[i % len(self.paths)], None
+
+
+class Idle:
+    """Nothing to send: a load process left out of a run."""
+
+    def __call__(self, i):
+        return None
 
 
 class Clients:
@@ -162,13 +172,20 @@ def _client(port, job, window_start, window_end):
     ok, errors, latencies = Counter(), Counter(), []
     cpu_start = None
     i = job.start
+    answered = getattr(job.request, "answered", None)
     while (started := time.monotonic()) < window_end:
-        method, path, body = job.request(i)
+        step = job.request(i)
+        if step is None:
+            break
+        method, path, body, headers, tag = (*step, {}, "")[:5]
         i += 1
         try:
-            connection.request(method, path, body=body, headers=job.headers)
+            connection.request(method, path, body=body, headers={**job.headers, **headers})
             response = connection.getresponse()
-            outcome = _outcome(response, response.read())
+            answer = response.read()
+            outcome = _outcome(response, answer)
+            if answered:
+                answered(response, answer)
         except (OSError, http.client.HTTPException) as error:
             connection.close()
             outcome = type(error).__name__
@@ -177,10 +194,8 @@ def _client(port, job, window_start, window_end):
         if cpu_start is None:
             cpu_start = time.process_time()
         latencies.append((time.monotonic() - started) * 1000)
-        if outcome.startswith("2") or outcome in job.expected:
-            ok[outcome] += 1
-        else:
-            errors[outcome] += 1
+        intended = outcome.startswith("2") or outcome in job.expected
+        (ok if intended else errors)[f"{tag} {outcome}" if tag else outcome] += 1
     connection.close()
     cpu = time.process_time() - cpu_start if cpu_start is not None else 0.0
     return {"ok": ok, "errors": errors, "latencies": latencies, "cpu": cpu, "next": i}
@@ -191,11 +206,16 @@ def _outcome(response, body):
     if 200 <= response.status < 300:
         return str(response.status)
     try:
-        if response.headers.get("Content-Encoding") == "gzip":
-            body = gzip.decompress(body)
-        return f"{response.status} {json.loads(body)['error']['code']}"
+        return f"{response.status} {json_body(response, body)['error']['code']}"
     except (ValueError, KeyError, TypeError, OSError):  # not the API's error shape
         return str(response.status)
+
+
+def json_body(response, body):
+    """The JSON of an answer, decompressed if it came gzipped."""
+    if response.headers.get("Content-Encoding") == "gzip":
+        body = gzip.decompress(body)
+    return json.loads(body)
 
 
 def summary(parts, cpu, duration):

@@ -81,18 +81,18 @@ def setup_text(workers, threads):
 
 
 @contextlib.contextmanager
-def gunicorn(env, log_path, workers=2, threads=1):
-    """Serve wsgi:app as `make run` does (2 sync workers, unless told otherwise); yields a
-    Server once /api/health answers."""
+def gunicorn(env, log_path, workers=2, threads=1, app="wsgi:app", ready="/api/health"):
+    """Serve `app` as `make run` serves wsgi:app (2 sync workers, unless told otherwise);
+    yields a Server once `ready` answers 200."""
     port = _free_port()
     command = [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"{HOST}:{port}"]
     if threads > 1:
         command += ["--threads", str(threads)]
-    command.append("wsgi:app")
+    command.append(app)
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        _wait_healthy(port, process, log_path)
+        _wait_healthy(port, ready, process, log_path)
         yield Server(port, process.pid)
     finally:
         _stop(process)
@@ -106,21 +106,21 @@ def _free_port():
         return s.getsockname()[1]
 
 
-def _wait_healthy(port, process, log_path):
+def _wait_healthy(port, path, process, log_path):
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise BenchError(f"gunicorn exited with {process.returncode}:\n{_tail(log_path)}")
-        if _health_status(port) == 200:
+        if _status(port, path) == 200:
             return
         time.sleep(0.2)
-    raise BenchError(f"no answer from /api/health in {START_TIMEOUT} s:\n{_tail(log_path)}")
+    raise BenchError(f"no answer from {path} in {START_TIMEOUT} s:\n{_tail(log_path)}")
 
 
-def _health_status(port):
+def _status(port, path):
     connection = http.client.HTTPConnection(HOST, port, timeout=5)
     try:
-        connection.request("GET", "/api/health")
+        connection.request("GET", path)
         return connection.getresponse().status
     except OSError:
         return None

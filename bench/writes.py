@@ -17,11 +17,12 @@ TASK_FULL = "409 task_full"  # the outcome of a claim on a full task: as intende
 
 
 class Reports:
-    """POST /api/incidents at each point in turn, each with a fresh id and photo reference,
-    as a phone sends a new report."""
+    """POST /api/incidents (or the bare /insert) at each point in turn, each with a fresh id
+    and photo reference, as a phone sends a new report."""
 
-    def __init__(self, points):
+    def __init__(self, points, path="/api/incidents"):
         self.points = points
+        self.path = path
 
     def __call__(self, i):
         lng, lat = self.points[i % len(self.points)]
@@ -33,7 +34,7 @@ class Reports:
             "lng": lng,
             "photos": [{"sha256": secrets.token_hex(32), "kind": "close_up"}],
         }
-        return "POST", "/api/incidents", json.dumps(body).encode()
+        return "POST", self.path, json.dumps(body).encode()
 
 
 class Claims:
