@@ -1,0 +1,280 @@
+"""`python -m bench.profile`: where a request's time goes, sampled by py-spy in gunicorn's
+workers under the bench's load, and summed by the part of the stack it is spent in.
+
+It sets a backend up as `python -m bench` does, serves GridLink (and the bare app, for its
+requests) with the same gunicorn settings, and for each request asked for runs the 16 clients'
+load while `py-spy record --subprocesses --idle` samples the workers. The raw stacks are saved
+in artifacts/profile-<backend>-<request>.txt (collapsed stacks: any flame graph tool reads
+them); the summary gives each part's share of the workers' busy samples (samples of a worker
+waiting for a connection are left out), once by phase of the request and once by layer.
+"""
+
+import argparse
+import contextlib
+import os
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+
+import shapely
+
+from bench import bare, grids, load, members, writes
+from bench.client import Client
+from bench.common import BIN, ROOT, BenchError
+from bench.database import (
+    BACKENDS,
+    app_env,
+    database_url,
+    demo_login,
+    demo_logins,
+    prepare,
+    query,
+    skip_reason,
+)
+from bench.server import gunicorn
+
+REQUESTS = {  # name: (app, path it answers when ready)
+    "health": ("wsgi:app", "/api/health"),
+    "reports": ("wsgi:app", "/api/health"),
+    "hello": ("bench.bare:app", "/hello"),
+    "insert": ("bench.bare:app", "/hello"),
+}
+# A sample's phase: the innermost frame of its stack matching one of these rules (module path
+# part, function or None), from the leaf: user loading inside a route is user loading, the
+# route inside flask-smorest's response decorator is the route.
+PHASES = [
+    ("gunicorn/util.py", "close_graceful", "gunicorn: lingering close (waits for the client)"),
+    ("gunicorn/http/wsgi.py", "write", "gunicorn: write the response"),
+    ("gunicorn/http/wsgi.py", "close", "gunicorn: write the response"),
+    ("flask/sessions.py", "open_session", "session cookie: read"),
+    ("flask/sessions.py", "save_session", "session cookie: write"),
+    ("flask_login/", None, "login: session and user loading"),
+    ("flask_wtf/csrf.py", None, "CSRF"),
+    ("flask_compress/", None, "compression"),
+    ("app/security.py", None, "security: login required, headers"),
+    ("webargs/", None, "validation (webargs, marshmallow load)"),
+    ("flask_smorest/response.py", None, "response: schema dump, JSON"),
+    ("flask/app.py", "do_teardown_appcontext", "teardown: ORM session closed"),
+    ("/routes.py", None, "the route's own work"),
+    ("bench/bare.py", None, "the route's own work"),
+]
+# Where no rule of PHASES matches: the plumbing around them, innermost first likewise.
+PLUMBING = [
+    ("gunicorn/", None, "gunicorn: read and parse the request"),
+    ("flask/", None, "flask and werkzeug: request context, routing, hooks"),
+    ("werkzeug/", None, "flask and werkzeug: request context, routing, hooks"),
+]
+# A sample's layer: the innermost frame matching one of these rules, as for PHASES. sqlite3
+# runs in C under SQLAlchemy's frames: on SQLite the database is in the ORM's share.
+LAYERS = [
+    ("gunicorn/util.py", "close_graceful", "gunicorn: lingering close (waits for the client)"),
+    ("psycopg/", None, "database driver: psycopg, waiting for PostgreSQL"),
+    ("sqlalchemy/", None, "ORM and SQL: SQLAlchemy (with sqlite3 on SQLite)"),
+    ("geoalchemy2/", None, "ORM and SQL: SQLAlchemy (with sqlite3 on SQLite)"),
+    ("marshmallow/", None, "schemas: marshmallow"),
+    ("json/", None, "JSON"),
+    ("gzip", None, "compression"),
+    ("zlib", None, "compression"),
+    ("hashlib", None, "hashing and signing"),
+    ("hmac", None, "hashing and signing"),
+    ("itsdangerous/", None, "hashing and signing"),
+    ("/app/", None, "GridLink's own code"),
+    ("bench/bare.py", None, "the bare app's own code"),
+    ("flask", None, "Flask and extensions"),
+    ("werkzeug/", None, "werkzeug"),
+    ("gunicorn/", None, "gunicorn: parse, write"),
+    ("socket", None, "sockets"),
+]
+# A worker's frame while it serves a connection (sync and gthread workers).
+SERVING = ("SyncWorker.handle ", "ThreadWorker.handle ")
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__)
+    parser.add_argument("--backend", choices=BACKENDS, default="postgis")
+    parser.add_argument(
+        "--requests",
+        default="health,reports",
+        help=f"comma-separated, any of {','.join(REQUESTS)} (default health,reports)",
+    )
+    parser.add_argument("--duration", type=float, default=15.0, help="seconds sampled each")
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--rate", type=int, default=200, help="py-spy samples per second")
+    parser.add_argument(
+        "--cpu",
+        action="store_true",
+        help="sample only threads on the CPU (default: wall time, waits for I/O included)",
+    )
+    parser.add_argument("--members", type=int, default=13000)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--output", default=str(ROOT / "artifacts"))
+    args = parser.parse_args(argv)
+    args.requests = [name.strip() for name in args.requests.split(",") if name.strip()]
+    if not args.requests or set(args.requests) - set(REQUESTS):
+        parser.error(f"choose --requests among {','.join(REQUESTS)}")
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    reason = skip_reason(args.backend)
+    if reason:
+        raise SystemExit(f"{args.backend}: {reason}")
+    os.makedirs(args.output, exist_ok=True)
+    with (
+        tempfile.TemporaryDirectory(prefix="gridlink-profile-") as instance,
+        load.Clients(args.clients) as pool,
+    ):
+        url = database_url(args.backend, instance)
+        env = app_env(instance, url)
+        prepare(args.backend, env, args.members)
+        bare.create_table(url)
+        logins = demo_logins(env)
+        for name in args.requests:
+            app, ready = REQUESTS[name]
+            log = os.path.join(instance, f"gunicorn-{name}.log")
+            with gunicorn(env, log, args.workers, args.threads, app=app, ready=ready) as server:
+                jobs = _jobs(name, server.port, url, logins, args)
+                kind = "cpu" if args.cpu else "wall"
+                path = os.path.join(args.output, f"profile-{args.backend}-{name}-{kind}.txt")
+                samples, rps = _record(server, pool, jobs, path, args)
+            title = f"{args.backend} {name} ({kind})"
+            print(summary_text(title, samples, rps, path), flush=True)
+
+
+def _jobs(name, port, url, logins, args):
+    n = args.clients
+    gzip_ok = {"Accept-Encoding": "gzip"}
+    write = {"Content-Type": "application/json", **gzip_ok}
+    client = Client(port)
+    try:
+        if name == "health":
+            client.login(*demo_login(logins))
+            return [load.Job({"Cookie": client.cookie_header(), **gzip_ok}, _paths("/api/health"))]
+        if name == "hello":
+            return [load.Job(gzip_ok, _paths("/hello"))] * n
+        points = grids.sample_points(_grids(url), 1000, args.seed)
+        if name == "insert":
+            return [load.Job(write, writes.Reports(points[i::n], "/insert")) for i in range(n)]
+        sessions = members.log_in(port, logins, members.grid_members(url, n))
+        return [
+            load.Job({**session, **write}, writes.Reports(points[i::n]))
+            for i, session in enumerate(sessions)
+        ]
+    finally:
+        client.close()
+
+
+def _paths(path):
+    return load.Paths([path])
+
+
+def _grids(url):
+    """The grids' geometries, from the database (the bare app serves no /api/grids)."""
+    rows = query(url, "SELECT geom FROM unit WHERE level = 'grid' ORDER BY code")
+    return shapely.from_wkb([row.geom for row in rows])  # WKB, or PostGIS's hex EWKB
+
+
+def _record(server, pool, jobs, path, args):
+    """Samples (stack: count) of the workers during the load, and the load's req/s."""
+    jobs = jobs * args.clients if len(jobs) == 1 else jobs
+    warmup = 2.0
+    command = [
+        str(BIN / "py-spy"),
+        "record",
+        "--pid",
+        str(server.pid),
+        "--subprocesses",
+        *([] if args.cpu else ["--idle"]),
+        "--nonblocking",
+        "--format",
+        "raw",
+        "--rate",
+        str(args.rate),
+        "--duration",
+        str(int(args.duration + warmup)),
+        "--output",
+        path,
+    ]
+    spy = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        parts, _ = pool.run(server.port, jobs, {}, warmup=warmup, duration=args.duration)
+        _, errors = spy.communicate(timeout=60)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            spy.kill()
+    if spy.returncode != 0 or not os.path.exists(path):
+        raise BenchError(f"py-spy failed ({spy.returncode}): {errors.strip()[-500:]}")
+    figures = load.summary(parts, {}, args.duration)
+    return read_samples(path), figures["rps"]
+
+
+def read_samples(path):
+    """{tuple of frames, root first: count} from py-spy's raw (collapsed) output."""
+    samples = Counter()
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            stack, _, count = line.rstrip("\n").rpartition(" ")
+            if stack and count.isdigit():
+                samples[tuple(stack.split(";"))] += int(count)
+    return samples
+
+
+def _frames(stack):
+    """(function, location) of each frame; py-spy's process names left out."""
+    return [frame.partition(" (") for frame in stack if not frame.startswith("process ")]
+
+
+def _matches(rule, frame):
+    module, name, _ = rule
+    function, _, location = frame
+    return module in location and (name is None or function.rpartition(".")[2] == name)
+
+
+def _innermost(frames, rules):
+    for frame in reversed(frames):
+        for rule in rules:
+            if _matches(rule, frame):
+                return rule[2]
+    return None
+
+
+def phase(stack):
+    frames = _frames(stack)
+    return _innermost(frames, PHASES) or _innermost(frames, PLUMBING) or "other"
+
+
+def layer(stack):
+    return _innermost(_frames(stack), LAYERS) or "other (Python, the interpreter)"
+
+
+def shares(samples, classify):
+    """[(label, share of the samples of workers serving a connection)], largest first; the
+    samples counted; and the share of the workers' samples spent serving."""
+    serving, waiting = Counter(), 0
+    for stack, count in samples.items():
+        if any(frame.startswith(SERVING) for frame in stack):
+            serving[classify(stack)] += count
+        elif any("gunicorn/workers/" in frame for frame in stack):
+            waiting += count  # a worker waiting for a connection
+    total = sum(serving.values())
+    rows = [(label, n / total) for label, n in serving.most_common()] if total else []
+    return rows, total, total / (total + waiting) if total else 0.0
+
+
+def summary_text(title, samples, rps, path):
+    lines = [f"\n== {title}: {rps:.0f} req/s under the load; samples in {path} =="]
+    for heading, classify in (("by phase", phase), ("by layer", layer)):
+        rows, total, busy = shares(samples, classify)
+        lines.append(
+            f"  {heading} ({total} samples of workers serving, {busy * 100:.0f} % of theirs):"
+        )
+        lines += [f"    {share * 100:5.1f} %  {label}" for label, share in rows]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
