@@ -40,11 +40,17 @@ class Base:
     WTF_CSRF_TIME_LIMIT = None
     WTF_CSRF_HEADERS = ["X-CSRFToken", "X-CSRF-Token"]
 
-    LOGIN_MAX_FAILURES_PER_PHONE = int(os.environ.get("LOGIN_MAX_FAILURES_PER_PHONE", 5))
-    LOGIN_MAX_FAILURES_PER_IP = int(os.environ.get("LOGIN_MAX_FAILURES_PER_IP", 30))
+    # Login throttling (app/people/services.py, _wait), over the window: this many failures
+    # lock one phone number at one address; past the caps per phone (from every address) and
+    # per address (for every phone), only pairs with no failure since their last success may
+    # try. Carrier NAT puts thousands behind one address: its cap blocks none of them who
+    # type the right password.
+    LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", 5))
+    LOGIN_MAX_FAILURES_PER_PHONE = int(os.environ.get("LOGIN_MAX_FAILURES_PER_PHONE", 20))
+    LOGIN_MAX_FAILURES_PER_IP = int(os.environ.get("LOGIN_MAX_FAILURES_PER_IP", 100))
+    LOGIN_FAILURE_WINDOW = timedelta(minutes=int(os.environ.get("LOGIN_WINDOW_MINUTES", 15)))
     # A one-time code from a reset (or for a new account) stops working after this long.
     ONE_TIME_CODE_HOURS = int(os.environ.get("ONE_TIME_CODE_HOURS", 24))
-    LOGIN_FAILURE_WINDOW = timedelta(minutes=int(os.environ.get("LOGIN_WINDOW_MINUTES", 15)))
 
     COMPRESS_MIMETYPES = [
         "application/json",

@@ -5,7 +5,7 @@ import re
 
 from flask import current_app, session
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import clock, transaction
@@ -36,35 +36,63 @@ def hash_password(password):
     return generate_password_hash(password)
 
 
-def _throttled(column, value, limit, window):
-    since = clock.now() - window
-    failures = db.session.execute(
-        select(func.count(), func.min(LoginAttempt.at)).where(
-            column == value, LoginAttempt.succeeded.is_(False), LoginAttempt.at >= since
-        )
-    ).one()
-    if failures[0] < limit:
+def _wait(phone, ip):
+    """Seconds until `phone` may try to log in from `ip` again, or None if it may now.
+
+    Failures are counted per (phone, address) first: five there lock that pair alone, so an
+    attacker elsewhere cannot lock a member out. A phone under attack from many addresses,
+    or an address trying many phones, puts its pairs on probation: a pair with a failure
+    since its last success must wait, a clean one may still try. So a member who types
+    the right password from their own phone gets in while their number is under attack,
+    and the thousands behind one carrier NAT address keep logging in while someone behind
+    it guesses: each further guess costs the guesser a new address or a new phone number.
+    """
+    config = current_app.config
+    window = config["LOGIN_FAILURE_WINDOW"]
+    now = clock.now()
+    recent = LoginAttempt.at >= now - window
+    failures = []  # of this pair, since its last success
+    for at, succeeded in db.session.execute(
+        select(LoginAttempt.at, LoginAttempt.succeeded)
+        .where(LoginAttempt.phone == phone, LoginAttempt.ip == ip, recent)
+        .order_by(LoginAttempt.at, LoginAttempt.id)
+    ):
+        failures = [] if succeeded else [*failures, at]
+    if not failures:
         return None
-    return max(1, math.ceil((failures[1] + window - clock.now()).total_seconds()))
+    limit = config["LOGIN_MAX_FAILURES"]
+    if len(failures) >= limit:  # until enough of them are older than the window
+        return _seconds(failures[len(failures) - limit] + window - now)
+    failed = LoginAttempt.succeeded.is_(False)
+    of_phone, of_ip = db.session.execute(
+        select(
+            func.count().filter(LoginAttempt.phone == phone),
+            func.count().filter(LoginAttempt.ip == ip),
+        ).where(recent, failed, or_(LoginAttempt.phone == phone, LoginAttempt.ip == ip))
+    ).one()
+    if of_phone >= config["LOGIN_MAX_FAILURES_PER_PHONE"] or (
+        of_ip >= config["LOGIN_MAX_FAILURES_PER_IP"]
+    ):  # on probation: until this pair's failures are older than the window
+        return _seconds(failures[-1] + window - now)
+    return None
+
+
+def _seconds(delta):
+    return max(1, math.ceil(delta.total_seconds()))
 
 
 def log_in(phone, password, remember, ip):
-    """Check the password and start a session; rate-limited by phone and by address."""
+    """Check the password and start a session; failures are throttled (see _wait)."""
     config = current_app.config
-    window = config["LOGIN_FAILURE_WINDOW"]
-    for column, value, limit in (
-        (LoginAttempt.phone, phone, config["LOGIN_MAX_FAILURES_PER_PHONE"]),
-        (LoginAttempt.ip, ip, config["LOGIN_MAX_FAILURES_PER_IP"]),
-    ):
-        retry_after = _throttled(column, value, limit, window)
-        if retry_after:
-            raise ApiError(
-                f"Too many failed logins. Try again in {retry_after} seconds.",
-                status=429,
-                code="rate_limited",
-                headers={"Retry-After": str(retry_after)},
-                extra={"retry_after": retry_after},
-            )
+    retry_after = _wait(phone, ip)
+    if retry_after:
+        raise ApiError(
+            f"Too many failed logins. Try again in {retry_after} seconds.",
+            status=429,
+            code="rate_limited",
+            headers={"Retry-After": str(retry_after)},
+            extra={"retry_after": retry_after},
+        )
     user = db.session.execute(select(User).where(User.phone == phone)).scalar()
     ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
     ok = ok and user is not None and user.active

@@ -3,8 +3,12 @@
 from datetime import timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from app.people.models import DISTRICT_ADMIN, GRID_MEMBER, LoginAttempt
+from app import clock
+from app.people import services
+from app.people.models import DISTRICT_ADMIN, GRID_MEMBER, LoginAttempt, User
 from tests.conftest import PASSWORD, make_user
 
 
@@ -80,7 +84,7 @@ def test_unsafe_requests_need_the_csrf_token(client, db):
 
 def test_failed_logins_for_a_phone_are_rate_limited(app, client, db):
     user = make_user(GRID_MEMBER)
-    limit = app.config["LOGIN_MAX_FAILURES_PER_PHONE"]
+    limit = app.config["LOGIN_MAX_FAILURES"]
     for _ in range(limit):
         assert login(client, user.phone, "wrong").status_code == 401
 
@@ -125,3 +129,165 @@ def test_production_cookies_are_secure():
 
     assert Prod.SESSION_COOKIE_SECURE and Prod.REMEMBER_COOKIE_SECURE
     assert Prod.SESSION_COOKIE_HTTPONLY and Prod.SESSION_COOKIE_SAMESITE == "Lax"
+
+
+ATTACKER, MEMBER, FRESH, NAT = "198.51.100.7", "203.0.113.20", "192.0.2.33", "100.64.0.1"
+BOTNET = [f"198.51.100.{n}" for n in range(100, 105)]
+
+
+def attempts(phone, ip, count, ok=False):
+    return [(phone, ip, ok)] * count
+
+
+# (what happened in the window, who logs in now from where with the right password or not,
+# the answer). "member" is the account under attack; "other<n>" are people behind one NAT.
+THROTTLE = [
+    (
+        "the pair's own cap locks the attacker's pair",
+        attempts("member", ATTACKER, 5),
+        ("member", ATTACKER, True),
+        429,
+    ),
+    (
+        "but not the member at their address",
+        attempts("member", ATTACKER, 5),
+        ("member", MEMBER, True),
+        200,
+    ),
+    ("below the pair's cap", attempts("member", ATTACKER, 4), ("member", ATTACKER, True), 200),
+    (
+        "a success wipes its pair's slate",
+        attempts("member", MEMBER, 4)
+        + attempts("member", MEMBER, 1, ok=True)
+        + attempts("member", MEMBER, 1),
+        ("member", MEMBER, False),
+        401,
+    ),
+    (
+        "a phone attacked from many addresses: the member's clean address gets in",
+        [a for ip in BOTNET for a in attempts("member", ip, 4)],
+        ("member", MEMBER, True),
+        200,
+    ),
+    (
+        "a clean address may still try once",
+        [a for ip in BOTNET for a in attempts("member", ip, 4)],
+        ("member", FRESH, False),
+        401,
+    ),
+    (
+        "an attacker's address is on probation",
+        [a for ip in BOTNET for a in attempts("member", ip, 4)],
+        ("member", BOTNET[0], True),
+        429,
+    ),
+    (
+        "and so is the member's, if they mistyped since their last success",
+        [a for ip in BOTNET for a in attempts("member", ip, 4)] + attempts("member", MEMBER, 1),
+        ("member", MEMBER, True),
+        429,
+    ),
+    (
+        "below the phone's cap",
+        [a for ip in BOTNET[:4] for a in attempts("member", ip, 4)] + attempts("member", FRESH, 3),
+        ("member", FRESH, True),
+        200,
+    ),
+    (
+        "a guesser behind carrier NAT: everyone else behind it gets in",
+        [a for n in range(50) for a in attempts(f"other{n}", NAT, 2)],
+        ("member", NAT, True),
+        200,
+    ),
+    (
+        "the pairs that failed behind it wait",
+        [a for n in range(50) for a in attempts(f"other{n}", NAT, 2)],
+        ("other0", NAT, True),
+        429,
+    ),
+    (
+        "from another address they do not",
+        [a for n in range(50) for a in attempts(f"other{n}", NAT, 2)],
+        ("other0", MEMBER, True),
+        200,
+    ),
+    (
+        "below the address's cap",
+        [a for n in range(33) for a in attempts(f"other{n}", NAT, 3)],
+        ("other0", NAT, True),
+        200,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "before, now, status", [case[1:] for case in THROTTLE], ids=[case[0] for case in THROTTLE]
+)
+def test_login_throttling_locks_out_the_guesser_not_the_member(
+    app, client, db, before, now, status
+):
+    people = {"member": make_user(GRID_MEMBER)}
+    at = clock.now() - timedelta(minutes=10)
+    for phone, ip, ok in before:
+        if phone not in people:
+            people[phone] = make_user(GRID_MEMBER)
+        db.session.add(LoginAttempt(phone=people[phone].phone, ip=ip, succeeded=ok, at=at))
+        at += timedelta(milliseconds=10)
+    db.session.commit()
+    who, ip, right = now
+
+    response = client.post(
+        "/api/auth/login",
+        json={"phone": people[who].phone, "password": PASSWORD if right else "wrong"},
+        environ_base={"REMOTE_ADDR": ip},
+    )
+
+    assert response.status_code == status, response.get_json()
+    if status == 429:
+        window = app.config["LOGIN_FAILURE_WINDOW"].total_seconds()
+        assert 0 < int(response.headers["Retry-After"]) <= window
+
+
+def test_failures_older_than_the_window_do_not_count(app, client, db):
+    user = make_user(GRID_MEMBER)
+    long_ago = clock.now() - app.config["LOGIN_FAILURE_WINDOW"] - timedelta(minutes=1)
+    db.session.add_all(
+        LoginAttempt(phone=user.phone, ip="127.0.0.1", succeeded=False, at=long_ago)
+        for _ in range(app.config["LOGIN_MAX_FAILURES"])
+    )
+    db.session.commit()
+    assert login(client, user.phone, PASSWORD).status_code == 200
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["member", "other"]),
+            st.sampled_from([ATTACKER, NAT, FRESH, *BOTNET]),
+            st.booleans(),
+        ),
+        max_size=150,
+    )
+)
+def test_no_guessing_from_elsewhere_locks_the_member_out(app, db, guesses):
+    """Whatever anyone tries from other addresses, for the member's number or any other,
+    the member at their own address with the right password gets in."""
+    member = db.session.query(User).filter_by(name="member").first() or make_user(
+        GRID_MEMBER, name="member"
+    )
+    other = db.session.query(User).filter_by(name="other").first() or make_user(
+        GRID_MEMBER, name="other"
+    )
+    phones = {"member": member.phone, "other": other.phone}
+    db.session.query(LoginAttempt).delete()
+    at = clock.now() - timedelta(minutes=10)
+    for n, (who, ip, ok) in enumerate(guesses):
+        db.session.add(
+            LoginAttempt(phone=phones[who], ip=ip, succeeded=ok, at=at + timedelta(seconds=n))
+        )
+    db.session.commit()
+    with app.test_request_context():
+        assert services.log_in(member.phone, PASSWORD, False, MEMBER) is not None
