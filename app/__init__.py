@@ -5,6 +5,7 @@ import os
 from flask import Flask
 
 from app import config as settings
+from app import security
 from app.errors import register_errors
 from app.extensions import api, compress, csrf, db, login_manager, migrate
 
@@ -23,8 +24,7 @@ def create_app(config=None, overrides=None):
         app.config["PHOTO_ROOT"] = os.path.join(app.instance_path, "photos")
     if not app.config.get("UPLOAD_ROOT"):
         app.config["UPLOAD_ROOT"] = os.path.join(app.instance_path, "uploads")
-    if not app.config.get("SECRET_KEY"):
-        raise RuntimeError("SECRET_KEY must be set in production.")
+    security.use_secret_key(app)
     register_extensions(app)
     register_blueprints(app)
     register_errors(app)
@@ -33,13 +33,13 @@ def create_app(config=None, overrides=None):
 
 
 def register_extensions(app):
-    from app import security, sqlite  # noqa: F401  (sqlite: connection pragmas)
+    from app import sqlite  # noqa: F401  (connection pragmas)
     from app.people import sessions
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     login_manager.init_app(app)
-    login_manager.user_loader(sessions.load)
+    sessions.init_app(app)
     # Phones roam between networks all day: tying a session to an address would log them out.
     login_manager.session_protection = "basic"
     csrf.init_app(app)

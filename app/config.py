@@ -11,8 +11,24 @@ def _bool(name, default):
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _list(name):
+    return [item for item in os.environ.get(name, "").replace(",", " ").split() if item]
+
+
 class Base:
+    # Signs sessions, remember-me cookies, CSRF tokens and sync cursors. Without it the
+    # instance's own key is used (instance/secret_key, app/security.py); only dev and test
+    # make one. Old keys in SECRET_KEY_FALLBACKS (comma-separated) are still accepted, so a
+    # key can be rotated without logging everyone out or resyncing every phone.
     SECRET_KEY = os.environ.get("SECRET_KEY")
+    SECRET_KEY_FALLBACKS = _list("SECRET_KEY_FALLBACKS")
+    MAKE_SECRET_KEY = True
+    # How many reverse proxies in front of the app append to X-Forwarded-For (and set
+    # X-Forwarded-Proto): the client's address is read through that many, no more. With
+    # none trusted, X-Forwarded-For is ignored: anyone could write one.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
+    # Strict-Transport-Security's max-age; 0 sends none (the demo is served over http).
+    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", 0))
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 24 * 1024 * 1024))
@@ -123,7 +139,6 @@ class Base:
 
 
 class Dev(Base):
-    SECRET_KEY = Base.SECRET_KEY or "dev-only-not-secret"
     # The demo is served over plain http on 127.0.0.1.
     SESSION_COOKIE_SECURE = _bool("COOKIE_SECURE", False)
     REMEMBER_COOKIE_SECURE = _bool("COOKIE_SECURE", False)
@@ -138,7 +153,11 @@ class Test(Dev):
 
 
 class Prod(Base):
-    pass
+    # A key made on the spot would differ between hosts, and a lost instance folder would
+    # silently log everyone out: production is given SECRET_KEY, or an instance key file
+    # put there beforehand.
+    MAKE_SECRET_KEY = False
+    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", 365 * 24 * 3600))
 
 
 CONFIGS = {"dev": Dev, "test": Test, "prod": Prod}

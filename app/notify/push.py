@@ -5,7 +5,6 @@ docs/push.md."""
 import json
 import logging
 import os
-import secrets
 import threading
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
@@ -25,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app import clock, netguard, transaction
+from app import clock, netguard, security, transaction
 from app.errors import Invalid
 from app.extensions import db
 from app.notify.models import (
@@ -76,35 +75,15 @@ def vapid():
 
 
 def _instance_key(path):
-    """The PEM in the instance folder, written once: each first run writes a complete key to
-    a file of its own (O_EXCL, mode 0600) and links it into place; a link never replaces an
-    existing file, so concurrent first runs all end up reading the same, whole key."""
-    try:
-        with open(path, "rb") as file:
-            return file.read()
-    except FileNotFoundError:
-        pass
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
+    """The PEM in the instance folder, made once (app.security.secret_file)."""
+    return security.secret_file(
+        path,
+        lambda: ec.generate_private_key(ec.SECP256R1()).private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ),
     )
-    own = f"{path}.{os.getpid()}.{secrets.token_hex(4)}"
-    fd = os.open(own, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(pem)
-            file.flush()
-            os.fsync(file.fileno())
-        try:
-            os.link(own, path)
-        except FileExistsError:
-            pass  # another process was first: use its key
-    finally:
-        os.unlink(own)
-    with open(path, "rb") as file:
-        return file.read()
 
 
 def public_key():

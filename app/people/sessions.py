@@ -5,13 +5,15 @@ import hashlib
 import re
 import secrets
 
-from flask import current_app, g, request
+from flask import current_app, g, request, session
 from flask_login import current_user
+from flask_login.config import COOKIE_NAME
+from flask_login.utils import decode_cookie
 from sqlalchemy import select, update
 
 from app import clock, transaction
 from app.errors import NotFound
-from app.extensions import db
+from app.extensions import db, login_manager
 from app.people.models import User, UserSession
 
 
@@ -81,6 +83,27 @@ def load(token):
     user.login_token = token
     g.user_session = record
     return user
+
+
+def init_app(app):
+    login_manager.user_loader(load)
+
+    @app.before_request
+    def remember_across_rotation():
+        """Flask-Login checks a remember-me cookie against SECRET_KEY alone: one signed with
+        a key in SECRET_KEY_FALLBACKS logs its phone in too, and is signed again with the
+        current key, as the session cookie is."""
+        config = app.config
+        cookie = request.cookies.get(config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME))
+        if not cookie or "_user_id" in session or "_remember" in session:
+            return
+        if not config["SECRET_KEY_FALLBACKS"] or decode_cookie(cookie) is not None:
+            return
+        for key in config["SECRET_KEY_FALLBACKS"]:
+            token = decode_cookie(cookie, key=key)
+            if token is not None and load(token) is not None:
+                session.update(_user_id=token, _fresh=False, _remember="set")
+                return
 
 
 def current():

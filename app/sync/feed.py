@@ -17,7 +17,7 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import String, and_, cast, or_, select, text
 
-from app import clock
+from app import clock, security
 from app.emergency import rollcalls
 from app.emergency import services as emergency
 from app.emergency.models import EmergencySwitch, RollCall, SwitchGrid
@@ -50,7 +50,8 @@ NEXT = dict(zip(ENTITIES, list(ENTITIES)[1:], strict=False))
 
 
 def _serializer():
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="gridlink-sync-cursor")
+    # Every key still accepted: a rotated key keeps phones' cursors (no needless resync).
+    return URLSafeSerializer(security.signing_keys(current_app), salt="gridlink-sync-cursor")
 
 
 def _postgis():

@@ -160,9 +160,7 @@ def test_last_seen_is_written_at_most_every_few_minutes(app, db, frozen):
     frozen.move(seconds=touch.total_seconds() - 1)
     assert phone.get("/api/auth/sessions").get_json()[0]["last_seen_at"] == seen
     frozen.move(seconds=2)
-    assert phone.get("/api/auth/sessions").get_json()[0]["last_seen_at"] == (
-        frozen.at.isoformat()
-    )
+    assert phone.get("/api/auth/sessions").get_json()[0]["last_seen_at"] == (frozen.at.isoformat())
 
 
 def test_end_sessions_ends_every_session_but_the_one_kept(app, db):
