@@ -28,8 +28,9 @@ export const i18n = createI18n({
   messages: { 'zh-CN': zhCN },
   datetimeFormats: {
     'zh-CN': {
-      short: { month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false },
-      long: { year: 'numeric', month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false },
+      // 12月2日 05:38 and 2026年12月2日 05:38: the Chinese form, not 12/2.
+      short: { month: 'long', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false },
+      long: { year: 'numeric', month: 'long', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false },
     },
     en: {
       short: { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false },
@@ -55,20 +56,36 @@ export async function setLocale(code) {
   }
 }
 
-/** A person's sentence for an API error code (the server's message is for developers). */
-export function errorText(error) {
+/** An item's name in the chosen language: a category, a unit ({name, name_en, code}). */
+export function localName(item) {
+  if (!item) return ''
+  return (i18n.global.locale.value === 'en' && item.name_en) || item.name || item.code || ''
+}
+
+// What a status says when the app does not know the error's code (a proxy's 502 has none).
+const BY_STATUS = { 400: 'validation_error', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 409: 'changed', 413: 'too_large', 422: 'validation_error', 429: 'rate_limited' }
+
+/** The translated sentence for an error's code, else for its HTTP status: never the server's
+ * English message (it is for developers) nor a raw "HTTP 502". */
+function known(error) {
   const { t, te } = i18n.global
-  if (!error) return ''
   if (error.name === 'NetworkError') return t('errors.network')
-  const code = error.code
-  if (code && te(`errors.${code}`)) return t(`errors.${code}`)
-  return error.message || t('errors.unknown')
+  if (error.code && te(`errors.${error.code}`)) return t(`errors.${error.code}`)
+  const status = Number(error.status)
+  if (status >= 500) return t('errors.server')
+  if (BY_STATUS[status]) return t(`errors.${BY_STATUS[status]}`)
+  return t('errors.unknown')
+}
+
+/** A person's sentence for an API error (ApiError, NetworkError, or a stored {code, status}). */
+export function errorText(error) {
+  return error ? known(error) : ''
 }
 
 /** Why the server refused a command, for the person who sent it: the translated reason and,
  * for a full task, who holds it and since when (the server names them in fields._extra). */
 export function rejectionText(error) {
-  const { t, te, d } = i18n.global
+  const { t, d } = i18n.global
   if (!error) return t('errors.unknown')
   const holders = error.fields?._extra?.holders
   if (error.code === 'task_full' && Array.isArray(holders) && holders.length) {
@@ -77,6 +94,19 @@ export function rejectionText(error) {
       .join('、')
     return t('errors.task_full_by', { names })
   }
-  if (error.code && te(`errors.${error.code}`)) return t(`errors.${error.code}`)
-  return error.message || error.code || t('errors.unknown')
+  return known(error)
+}
+
+/** What became of an action just done (engine.send's outcome), in one sentence: sent and
+ * applied, refused and why, or kept on the phone and why (no network, the server). */
+export function outcomeText({ command, state, error, why }) {
+  const { t } = i18n.global
+  const what = t(`commands.${command.type}`)
+  if (state === 'applied') {
+    const done = t(`outcome.applied.${command.type}`)
+    const photos = command.args?.photos?.length
+    return photos ? t('outcome.photos_follow', { done, n: photos }) : done
+  }
+  if (state === 'rejected') return t('outcome.rejected', { what, reason: rejectionText(error) })
+  return t(`outcome.kept.${['offline', 'server', 'login'].includes(why) ? why : 'sending'}`, { what })
 }

@@ -3,6 +3,7 @@ import { createPinia } from 'pinia'
 import { createApp } from 'vue'
 import App from './App.vue'
 import { i18n, setLocale } from './i18n.js'
+import { largeText, setLargeText } from './lib/textsize.js'
 import { askPersistentStorage, setUpPwa } from './pwa.js'
 import { router } from './router.js'
 import { useSession } from './stores/session.js'
@@ -10,6 +11,7 @@ import vant from './vant.js'
 import './styles.css'
 
 async function start() {
+  if (largeText()) setLargeText(true)
   const app = createApp(App)
   app.use(createPinia())
   app.use(i18n)

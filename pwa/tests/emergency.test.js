@@ -1,7 +1,7 @@
 // Emergency mode as the phone works it out from pulled switches (offline): the banner's
 // switch, each grid's mode, task order, the roll-calls waiting, where a message leads.
 import { describe, expect, it } from 'vitest'
-import { awaitingMe, currentMode, messageTarget, modesByGrid, taskOrder } from '../src/lib/emergency.js'
+import { COLOURS, levelStyle, awaitingMe, currentMode, messageTarget, modesByGrid, taskOrder } from '../src/lib/emergency.js'
 
 const A = '520602001001001'
 const B = '520602001001002'
@@ -74,5 +74,24 @@ describe('messageTarget', () => {
     expect(messageTarget({ entity: 'rollcall', entity_id: 'r1' })).toEqual({ name: 'mode', query: { rollcall: 'r1' } })
     expect(messageTarget({ entity: 'emergency', entity_id: 's1' })).toEqual({ name: 'mode', query: { switch: 's1' } })
     expect(messageTarget({ entity: null, entity_id: null })).toBeNull()
+  })
+})
+
+describe('level colours', () => {
+  // WCAG's relative luminance and contrast ratio.
+  const luminance = (hex) => {
+    const channels = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255)
+    const [r, g, b] = channels.map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+  }
+  const full = (hex) => (hex.length === 4 ? `#${[...hex.slice(1)].map((c) => c + c).join('')}` : hex)
+  const contrast = (a, b) => {
+    const [hi, lo] = [luminance(full(a)), luminance(full(b))].sort((x, y) => y - x)
+    return (hi + 0.05) / (lo + 0.05)
+  }
+
+  it.each(Object.keys(COLOURS))('the %s banner reads at 4.5:1 or more', (colour) => {
+    const { background, color } = levelStyle(colour)
+    expect(contrast(background, color)).toBeGreaterThanOrEqual(4.5)
   })
 })

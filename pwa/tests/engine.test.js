@@ -177,9 +177,9 @@ describe('users', () => {
     server.seedTask({ id: TASK_ID, capacity: 5 })
     const phone = makePhone(server)
     await phone.login(ALICE)
-    server.state.pushStatus = 503 // offline-ish: Alice's work stays queued
+    server.state.pushStatus = 503 // the server is failing: Alice's work stays queued
     const alices = await phone.engine.enqueue('task.claim', { id: TASK_ID })
-    expect((await phone.engine.flush()).status).toBe(FLUSH.OFFLINE)
+    expect((await phone.engine.flush()).status).toBe(FLUSH.SERVER)
     server.state.pushStatus = null
 
     await phone.api.logout()

@@ -57,3 +57,10 @@ export function addBasemap(L, map, basemap) {
   if (basemap.attribution) layers.push(L.control.attribution({ prefix: false, position: 'bottomleft' }).addAttribution(basemap.attribution).addTo(map))
   return layers
 }
+
+/** Names Leaflet's zoom buttons in the reader's language (they are only "+" and "−"). */
+export function labelZoom(map, t) {
+  const container = map.zoomControl?.getContainer()
+  container?.querySelector('.leaflet-control-zoom-in')?.setAttribute('aria-label', t('map.zoom_in'))
+  container?.querySelector('.leaflet-control-zoom-out')?.setAttribute('aria-label', t('map.zoom_out'))
+}

@@ -4,9 +4,13 @@
 /** Response levels, most severe first, with the colour the server names. */
 export const LEVELS = ['I', 'II', 'III', 'IV']
 export const KINDS = ['flood', 'fire', 'geohazard', 'epidemic', 'other']
-export const COLOURS = { red: '#c8102e', orange: '#e8590c', yellow: '#f5b400', blue: '#1a5fd0' }
-// Text on the banner: white reads on red, orange and blue; yellow needs dark text.
+// Each level's colour with the text on it at least 4.5:1 (WCAG AA): white on red, orange and
+// blue (the orange is a deep one: white on #e8590c was 3.6:1); yellow needs dark text.
+export const COLOURS = { red: '#c8102e', orange: '#c2410c', yellow: '#f5b400', blue: '#1a5fd0' }
 export const INK = { red: '#fff', orange: '#fff', yellow: '#2b2100', blue: '#fff' }
+
+/** The banner's colours for a level colour (orange when unknown). */
+export const levelStyle = (colour) => ({ background: COLOURS[colour] || COLOURS.orange, color: INK[colour] || '#fff' })
 
 function severity(level) {
   const i = LEVELS.indexOf(level)

@@ -18,13 +18,24 @@ export const useSync = defineStore('sync', {
     lastSync: null,
     lastError: null,
     needsLogin: false,
-    photosWaiting: 0,
+    photosWaiting: [], // sha256 of this user's photos not yet on the server
     photosRefused: [], // blobs the server will never take, with its reason
     upload: null, // the photo going up now: {sha256, sent, total, index, count}
     subscriptions: [],
   }),
   getters: {
     pendingCount: (state) => state.commands.filter((c) => c.state === 'pending').length,
+    /** Everything not yet on the server: commands and photos (the badge, home's 待同步). */
+    unsentCount() {
+      return this.pendingCount + this.photosWaiting.length
+    },
+    /** How far the photo going up now is, 0-100. */
+    uploadPercent: (state) => (state.upload?.total ? Math.min(100, Math.round((state.upload.sent / state.upload.total) * 100)) : 0),
+    /** How many of an incident's or a task's photos are still only on this phone. */
+    unsentPhotos(state) {
+      const waiting = new Set(state.photosWaiting)
+      return (item) => (item?.photos || []).filter((p) => waiting.has(p.sha256)).length
+    },
     rejected: (state) => state.commands.filter((c) => c.state === 'rejected'),
     view: (state) => overlay(state.entities, state.commands, engine.user),
     tasks() {
@@ -55,11 +66,13 @@ export const useSync = defineStore('sync', {
     unread() {
       return this.view.messages.filter((m) => !m.read_at).length
     },
-    /** ok, syncing, offline, login, error: one word for the badge and the banner. */
+    /** ok, syncing, offline (no network), server (the phone is online but the server did
+     * not answer, or answered 5xx), login, error: one word for the line and its colour. */
     phase(state) {
       if (state.needsLogin) return 'login'
       if (state.running) return 'syncing'
-      if (!state.online || state.lastResult === FLUSH.OFFLINE) return 'offline'
+      if (!state.online) return 'offline'
+      if (state.lastResult === FLUSH.OFFLINE || state.lastResult === FLUSH.SERVER) return 'server'
       if (state.lastError) return 'error'
       return 'ok'
     },
@@ -82,13 +95,18 @@ export const useSync = defineStore('sync', {
       sub(
         () => db.blobs.where('uploaded').anyOf(0, -1).filter((b) => b.user_id === userId).toArray(),
         (rows) => {
-          this.photosWaiting = rows.filter((b) => b.uploaded === 0).length
+          this.photosWaiting = markRaw(rows.filter((b) => b.uploaded === 0).map((b) => b.sha256))
           this.photosRefused = rows.filter((b) => b.uploaded === -1).map(({ sha256, error }) => ({ sha256, error }))
         },
       )
       const off = engine.on((event) => {
-        if (event.type !== 'upload') return
-        this.upload = event.done ? null : { sha256: event.sha256, sent: event.sent, total: event.total, index: event.index, count: event.count }
+        if (event.type === 'upload') {
+          this.upload = event.done ? null : { sha256: event.sha256, sent: event.sent, total: event.total, index: event.index, count: event.count }
+        } else if (event.type === 'flush') {
+          // Every flush, whoever started it (a trigger, a button, send()).
+          this.running = event.running
+          if (event.result) this.lastResult = event.result.status
+        }
       })
       this.subscriptions.push({ unsubscribe: off })
       sub(
@@ -112,21 +130,21 @@ export const useSync = defineStore('sync', {
       this.commands = []
       this.entities = []
     },
-    async flush() {
-      this.running = true
-      try {
-        const result = await engine.flush()
-        if (result.status !== FLUSH.BUSY) this.lastResult = result.status
-        return result
-      } finally {
-        this.running = false
-      }
+    flush() {
+      return engine.flush()
     },
     /** Queues an action, shows it at once (the overlay), and tries to send it. */
     async act(type, args, meta) {
       const command = await engine.enqueue(type, args, meta)
       this.flush()
       return command
+    },
+    /** As act, and resolves with what happened to it (engine.send); `why` of a command kept
+     * on the phone says offline only when the phone has no network. */
+    async send(type, args, meta) {
+      const outcome = await engine.send(type, args, meta)
+      if (outcome.state === 'kept' && outcome.why === FLUSH.OFFLINE && this.online) return { ...outcome, why: FLUSH.SERVER }
+      return outcome
     },
     dismiss(commandId) {
       return engine.dismiss(commandId)

@@ -18,9 +18,15 @@ export const PULL_LIMIT = 500
 // A sent command whose entity no pull has brought (it left the user's area, say) stops
 // being laid over the pulled data after this long.
 export const SENT_GRACE_MS = 10 * 60 * 1000
+// send() finds the flusher busy (another tab, or a flush started before the command was
+// queued): it asks again this often, this many times, before saying the command is queued.
+const BUSY_WAIT_MS = 500
+const BUSY_TRIES = 6
 
-/** Why a flush stopped: ok, offline, login (the session is gone), no_user, error, busy. */
-export const FLUSH = { OK: 'ok', OFFLINE: 'offline', LOGIN: 'login', NO_USER: 'no_user', ERROR: 'error', BUSY: 'busy' }
+/** Why a flush stopped: ok, offline (no answer at all), server (it answered 5xx: it is
+ * there but failing, or a proxy cannot reach it), login (the session is gone), no_user,
+ * error, busy. */
+export const FLUSH = { OK: 'ok', OFFLINE: 'offline', SERVER: 'server', LOGIN: 'login', NO_USER: 'no_user', ERROR: 'error', BUSY: 'busy' }
 
 function isoWithZone(date) {
   // 2026-11-27T14:02:11+08:00: the device's own offset, as the server expects an aware time.
@@ -395,12 +401,12 @@ export function createEngine({ db, api, uuid = makeUuid, now = () => new Date(),
     } catch (error) {
       if (error instanceof NetworkError || (error instanceof ApiError && error.status >= 500)) {
         // Nothing unanswered was processed: the same commands go again next time.
-        result = { status: FLUSH.OFFLINE, error }
+        result = { status: error instanceof NetworkError ? FLUSH.OFFLINE : FLUSH.SERVER, error }
       } else if (error instanceof ApiError && error.status === 401) {
         await setMeta(db, 'needs_login', true)
         result = { status: FLUSH.LOGIN, error }
       } else {
-        await setMeta(db, 'last_error', { code: error.code || 'error', message: error.message, at: now().toISOString() })
+        await setMeta(db, 'last_error', { code: error.code || 'error', status: error.status ?? null, message: error.message, at: now().toISOString() })
         result = { status: FLUSH.ERROR, error }
       }
     }
@@ -412,6 +418,46 @@ export function createEngine({ db, api, uuid = makeUuid, now = () => new Date(),
   async function flush() {
     const result = await lock(runFlush)
     return result ?? { status: FLUSH.BUSY }
+  }
+
+  /**
+   * Queues what the user did and sends it at once. Resolves as soon as the server has answered
+   * this command (not waiting for the pull or the photos), or the flush stopped without an
+   * answer: {command, state: 'applied' | 'rejected' | 'kept', error (rejected), why (kept: the
+   * FLUSH status that stopped it: offline, server, login, error, busy)}.
+   */
+  async function send(type, args, meta = undefined) {
+    const command = await enqueue(type, args, meta)
+    async function settled() {
+      const row = await db.outbox.get(command.command_id)
+      if (!row || row.state === SENT) return { command, state: 'applied' }
+      if (row.state === REJECTED) return { command, state: 'rejected', error: row.error }
+      return null
+    }
+    let off = () => {}
+    const answered = new Promise((resolve) => {
+      off = on((event) => {
+        if (event.type === 'outbox') settled().then((outcome) => outcome && resolve(outcome))
+      })
+    })
+    const flushed = (async () => {
+      let result = await flush()
+      for (let i = 0; result.status === FLUSH.BUSY && i < BUSY_TRIES; i += 1) {
+        await new Promise((resolve) => setTimeout(resolve, BUSY_WAIT_MS))
+        result = await flush()
+      }
+      return (await settled()) ?? { command, state: 'kept', why: result.status }
+    })()
+    try {
+      return await Promise.race([answered, flushed])
+    } finally {
+      off()
+    }
+  }
+
+  function on(listener) {
+    listeners.add(listener)
+    return () => listeners.delete(listener)
   }
 
   /** Forgets a rejected command once the user has read its reason. */
@@ -448,14 +494,12 @@ export function createEngine({ db, api, uuid = makeUuid, now = () => new Date(),
       return user
     },
     enqueue,
+    send,
     flush,
     dismiss,
     status,
     storePhoto,
     deviceId,
-    on(listener) {
-      listeners.add(listener)
-      return () => listeners.delete(listener)
-    },
+    on,
   }
 }

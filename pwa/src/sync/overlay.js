@@ -35,6 +35,13 @@ function localIncident(command, user) {
   }
 }
 
+/** The entity's photos with those a command brings (not on the server yet), each once. */
+function withPhotos(current, command) {
+  const known = new Set((current.photos || []).map((p) => p.sha256))
+  const added = (command.args.photos || []).filter((p) => !known.has(p.sha256)).map((p) => ({ ...p, available: false }))
+  return [...(current.photos || []), ...added]
+}
+
 function holder(user, command) {
   return { user_id: user?.id, name: user?.name, claimed_at: command.device_time }
 }
@@ -43,7 +50,7 @@ function holder(user, command) {
 const EFFECTS = {
   'incident.report': (current, command, user) => current ?? localIncident(command, user),
   'incident.start': (current) => current && { ...current, state: 'in_progress' },
-  'incident.handle': (current) => current && { ...current, state: 'handled' },
+  'incident.handle': (current, command) => current && { ...current, state: 'handled', photos: withPhotos(current, command) },
   'incident.return': (current) => current && { ...current, assignee: null },
   'task.claim': (current, command, user) => {
     if (!current || current.mine) return current
@@ -68,7 +75,13 @@ const EFFECTS = {
     current && (current.mine?.acknowledged_at ? current : { ...current, mine: { ...current.mine, acknowledged_at: command.device_time } }),
   'message.read': (current, command) => current && (current.read_at ? current : { ...current, read_at: command.device_time }),
   'task.complete': (current, command) =>
-    current && { ...current, state: 'completed', completed_at: command.device_time, completion_note: command.args.note ?? null },
+    current && {
+      ...current,
+      state: 'completed',
+      completed_at: command.device_time,
+      completion_note: command.args.note ?? null,
+      photos: withPhotos(current, command),
+    },
 }
 
 function key(entity, id) {
