@@ -72,18 +72,18 @@ def jpeg(color=(200, 80, 40), size=(1200, 900)):
 
 
 def report(page, group, category, description, photo, shots=None):
-    """Report an incident: category → photo → GPS → description → submit."""
+    """Report an incident: category → a photo from the camera → the GPS fix (taken when the
+    step opens) → description → submit."""
     tab(page, "上报")
     page.get_by_text(group, exact=True).click()
     page.get_by_text(category, exact=True).click()
-    page.locator("input[type=file]").set_input_files(
+    page.locator("input[name=camera]").set_input_files(
         {"name": "scene.jpg", "mimeType": "image/jpeg", "buffer": photo}
     )
     expect(page.get_by_role("img", name="现场照片 1")).to_be_visible()
     if shots:
         shots(page, "report-photos")
     page.get_by_role("button", name="下一步").click()
-    page.get_by_role("button", name="使用当前位置（GPS）").click()
     expect(page.locator(".where")).to_contain_text("精度约")
     if shots:
         shots(page, "report-location")

@@ -47,7 +47,7 @@ def test_two_offline_claims_on_one_place_one_wins_the_other_sees_why(
     page = pages[second.name]
     page.get_by_role("tab", name="可认领").click()
     refused = page.locator(".refused .task-card", has_text=task["title"])
-    expect(refused).to_contain_text("名额已满：已被 张先到")
+    expect(refused).to_contain_text("未通过：名额已满，已被 张先到")
     expect(page.get_by_role("tab", name="我的任务 0")).to_be_visible()
     shots(page, "tasks-claim-refused")
     flows.tab(page, "我的")

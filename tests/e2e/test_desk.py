@@ -88,11 +88,10 @@ def test_desk_dispatches_and_the_member_handles_it(
     expect(member_page.locator(".tags")).to_contain_text("处置中")
     member_page.get_by_role("button", name="处置完成").click()
     member_page.get_by_label("情况说明").fill("已更换灯泡，恢复照明")
-    member_page.locator("input[type=file]").set_input_files(
+    member_page.locator("input[name=album]").set_input_files(
         {"name": "after.jpg", "mimeType": "image/jpeg", "buffer": flows.jpeg((40, 160, 90))}
     )
     expect(member_page.get_by_role("img", name="现场照片 1")).to_be_visible()
-    member_page.get_by_role("button", name="使用当前位置（GPS）").click()
     expect(member_page.locator(".where")).to_contain_text("精度约")
     shots(member_page, "incident-handle")
     member_page.get_by_role("button", name="提交处置结果").click()

@@ -38,12 +38,19 @@ def test_offline_report_and_claim_survive_a_reload_and_arrive_once(
     context.set_offline(True)
     description = "北门路楼道口堆放杂物，堵塞消防通道"
     flows.report(page, "城管", "乱堆乱放", description, flows.jpeg(), shots)
+    # It says what happened: kept on the phone, because there is no network.
+    expect(page.get_by_text("没有网络：上报事件已保存在手机上，联网后自动发送")).to_be_visible()
     card = flows.incident_card(page, description)
     expect(card.locator(".sync-tag")).to_have_text("待发送")
-    expect(page.locator(".sync-status")).to_contain_text("离线")
+    status = page.locator(".sync-status")
+    expect(status).to_contain_text("离线")
+    # The photo is unsent work too: counted with the report.
+    expect(status.locator(".waiting")).to_have_text("1 条待发送，1 张照片待上传")
+    expect(page.locator(".counter", has_text="待同步").locator("strong")).to_have_text("2")
 
     flows.tab(page, "任务")
     page.get_by_role("button", name=f"认领任务：{task['title']}").click()
+    expect(page.get_by_text("没有网络：认领任务已保存在手机上，联网后自动发送")).to_be_visible()
     page.get_by_role("tab", name="我的任务").click()
     expect(flows.task_card(page, task["title"])).to_contain_text("认领待同步")
     shots(page, "tasks-mine-offline")
@@ -55,7 +62,8 @@ def test_offline_report_and_claim_survive_a_reload_and_arrive_once(
     expect(flows.incident_card(page, description).locator(".sync-tag")).to_have_text("待发送")
     flows.tab(page, "我的")
     expect(page.get_by_text("待发送 (2)")).to_be_visible()
-    expect(page.get_by_role("tab", name="我的, 2 条未发送")).to_be_visible()
+    expect(page.get_by_text("待上传的照片 (1)")).to_be_visible()
+    expect(page.get_by_role("tab", name="我的, 3 项未发送")).to_be_visible()
     shots(page, "me-offline")
 
     # 我的历史 holds both, from the phone alone, and opens what it lists.
@@ -76,7 +84,9 @@ def test_offline_report_and_claim_survive_a_reload_and_arrive_once(
     # The signal returns: the app flushes by itself on "online".
     context.set_offline(False)
     expect(page.get_by_text("待发送 (0)")).to_be_visible()
+    expect(page.get_by_text("待上传的照片 (1)")).to_be_hidden()
     flows.synced(page)
+    expect(page.get_by_role("tab", name="我的", exact=True)).to_be_visible()
     shots(page, "me-synced")
     flows.tab(page, "首页")
     expect(flows.incident_card(page, description).locator(".sync-tag")).to_have_text("已同步")
