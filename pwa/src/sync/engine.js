@@ -18,8 +18,8 @@ export const PULL_LIMIT = 500
 // A sent command whose entity no pull has brought (it left the user's area, say) stops
 // being laid over the pulled data after this long.
 export const SENT_GRACE_MS = 10 * 60 * 1000
-// send() finds the flusher busy (another tab, or a flush started before the command was
-// queued): it asks again this often, this many times, before saying the command is queued.
+// send() finds another tab flushing (it holds the Web Lock; within a tab flushes coalesce,
+// lock.js): it asks again this often, this many times, before saying the command is queued.
 const BUSY_WAIT_MS = 500
 const BUSY_TRIES = 6
 
