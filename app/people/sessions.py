@@ -9,7 +9,7 @@ from flask import current_app, g, request, session
 from flask_login import current_user
 from flask_login.config import COOKIE_NAME
 from flask_login.utils import decode_cookie
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from app import clock, transaction
 from app.errors import NotFound
@@ -55,15 +55,20 @@ def start(user, remember, ip):
     return record
 
 
+# Built once: this runs on every request, and building the statement cost as much as
+# running it (bench/session_lookup.py).
+_LOAD = (
+    select(UserSession, User)
+    .join(User, User.id == UserSession.user_id)
+    .where(UserSession.id == bindparam("id"))
+)
+
+
 def load(token):
     """Flask-Login's user loader: the user of a live session, in one primary-key lookup."""
     if not token or len(token) > 64:
         return None
-    found = db.session.execute(
-        select(UserSession, User)
-        .join(User, User.id == UserSession.user_id)
-        .where(UserSession.id == _digest(token))
-    ).first()
+    found = db.session.execute(_LOAD, {"id": _digest(token)}).first()
     if found is None:
         return None
     record, user = found
