@@ -40,11 +40,13 @@ REQUESTS = {  # name: (app, path it answers when ready)
     "hello": ("bench.bare:app", "/hello"),
     "insert": ("bench.bare:app", "/hello"),
 }
+WAITS_FOR_CLIENT = "gunicorn: lingering close (waits for the client)"
+WAITS_FOR_DATABASE = "database driver: psycopg, waiting for PostgreSQL"
 # A sample's phase: the innermost frame of its stack matching one of these rules (module path
 # part, function or None), from the leaf: user loading inside a route is user loading, the
 # route inside flask-smorest's response decorator is the route.
 PHASES = [
-    ("gunicorn/util.py", "close_graceful", "gunicorn: lingering close (waits for the client)"),
+    ("gunicorn/util.py", "close_graceful", WAITS_FOR_CLIENT),
     ("gunicorn/http/wsgi.py", "write", "gunicorn: write the response"),
     ("gunicorn/http/wsgi.py", "close", "gunicorn: write the response"),
     ("flask/sessions.py", "open_session", "session cookie: read"),
@@ -68,8 +70,8 @@ PLUMBING = [
 # A sample's layer: the innermost frame matching one of these rules, as for PHASES. sqlite3
 # runs in C under SQLAlchemy's frames: on SQLite the database is in the ORM's share.
 LAYERS = [
-    ("gunicorn/util.py", "close_graceful", "gunicorn: lingering close (waits for the client)"),
-    ("psycopg/", None, "database driver: psycopg, waiting for PostgreSQL"),
+    ("gunicorn/util.py", "close_graceful", WAITS_FOR_CLIENT),
+    ("psycopg/", None, WAITS_FOR_DATABASE),
     ("sqlalchemy/", None, "ORM and SQL: SQLAlchemy (with sqlite3 on SQLite)"),
     ("geoalchemy2/", None, "ORM and SQL: SQLAlchemy (with sqlite3 on SQLite)"),
     ("marshmallow/", None, "schemas: marshmallow"),
@@ -86,6 +88,7 @@ LAYERS = [
     ("gunicorn/", None, "gunicorn: parse, write"),
     ("socket", None, "sockets"),
 ]
+ROWS = 14  # per table
 # A worker's frame while it serves a connection (sync and gthread workers).
 SERVING = ("SyncWorker.handle ", "ThreadWorker.handle ")
 
@@ -103,11 +106,6 @@ def parse_args(argv):
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--rate", type=int, default=200, help="py-spy samples per second")
-    parser.add_argument(
-        "--cpu",
-        action="store_true",
-        help="sample only threads on the CPU (default: wall time, waits for I/O included)",
-    )
     parser.add_argument("--members", type=int, default=13000)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--output", default=str(ROOT / "artifacts"))
@@ -138,11 +136,9 @@ def main(argv=None):
             log = os.path.join(instance, f"gunicorn-{name}.log")
             with gunicorn(env, log, args.workers, args.threads, app=app, ready=ready) as server:
                 jobs = _jobs(name, server.port, url, logins, args)
-                kind = "cpu" if args.cpu else "wall"
-                path = os.path.join(args.output, f"profile-{args.backend}-{name}-{kind}.txt")
+                path = os.path.join(args.output, f"profile-{args.backend}-{name}.txt")
                 samples, rps = _record(server, pool, jobs, path, args)
-            title = f"{args.backend} {name} ({kind})"
-            print(summary_text(title, samples, rps, path), flush=True)
+            print(summary_text(f"{args.backend} {name}", samples, rps, path), flush=True)
 
 
 def _jobs(name, port, url, logins, args):
@@ -188,7 +184,7 @@ def _record(server, pool, jobs, path, args):
         "--pid",
         str(server.pid),
         "--subprocesses",
-        *([] if args.cpu else ["--idle"]),
+        "--idle",
         "--nonblocking",
         "--format",
         "raw",
@@ -251,6 +247,30 @@ def layer(stack):
     return _innermost(_frames(stack), LAYERS) or "other (Python, the interpreter)"
 
 
+def statement(stack):
+    """Who waits for the database in this sample: the innermost GridLink (or bare app) frame
+    that sent the statement, the pool's pre-ping or the teardown; "" if nobody does."""
+    frames = _frames(stack)
+    if not any(
+        location.startswith(("psycopg/", "sqlalchemy/engine/default.py")) for *_, location in frames
+    ):
+        return None
+    if any(function.endswith("_do_ping_w_event") for function, *_ in frames):
+        return "the pool's pre-ping (SELECT 1 at checkout)"
+    if any(function.endswith("do_teardown_appcontext") for function, *_ in frames):
+        return "teardown: the ORM session's rollback"
+    ours = [
+        f"{function} ({location}"
+        for function, _, location in frames
+        if location.startswith(("app/", "bench/"))
+    ]
+    return ours[-1] if ours else "other"
+
+
+def _waits(stack):
+    return layer(stack) in (WAITS_FOR_DATABASE, WAITS_FOR_CLIENT)
+
+
 def shares(samples, classify):
     """[(label, share of the samples of workers serving a connection)], largest first; the
     samples counted; and the share of the workers' samples spent serving."""
@@ -266,13 +286,23 @@ def shares(samples, classify):
 
 
 def summary_text(title, samples, rps, path):
-    lines = [f"\n== {title}: {rps:.0f} req/s under the load; samples in {path} =="]
-    for heading, classify in (("by phase", phase), ("by layer", layer)):
-        rows, total, busy = shares(samples, classify)
-        lines.append(
-            f"  {heading} ({total} samples of workers serving, {busy * 100:.0f} % of theirs):"
-        )
-        lines += [f"    {share * 100:5.1f} %  {label}" for label, share in rows]
+    _, _, busy = shares(samples, phase)
+    lines = [
+        f"\n== {title}: {rps:.0f} req/s under the load, the workers serving a connection "
+        f"{busy * 100:.0f} % of the time; samples in {path} =="
+    ]
+    # py-spy cannot tell psycopg's wait from work (it waits in C): the waits are left out by
+    # their frames, for the share of the worker's own CPU.
+    working = Counter({stack: n for stack, n in samples.items() if not _waits(stack)})
+    for heading, classify, counted in (
+        ("by phase, wall time", phase, samples),
+        ("by phase, waits for the database and the client left out", phase, working),
+        ("by layer, wall time", layer, samples),
+        ("database statements by who sent them, wall time", statement, samples),
+    ):
+        rows, total, _ = shares(counted, classify)
+        lines.append(f"  {heading} ({total} samples):")
+        lines += [f"    {share * 100:5.1f} %  {label}" for label, share in rows if label][:ROWS]
     return "\n".join(lines)
 
 
