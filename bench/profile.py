@@ -81,7 +81,7 @@ LAYERS = [
     ("hashlib", None, "hashing and signing"),
     ("hmac", None, "hashing and signing"),
     ("itsdangerous/", None, "hashing and signing"),
-    ("/app/", None, "GridLink's own code"),
+    ("app/", None, "GridLink's own code"),
     ("bench/bare.py", None, "the bare app's own code"),
     ("flask", None, "Flask and extensions"),
     ("werkzeug/", None, "werkzeug"),
@@ -225,9 +225,12 @@ def _frames(stack):
 
 
 def _matches(rule, frame):
+    """Whether a frame is in the rule's module (where py-spy's path starts with it; anywhere
+    for a rule starting with "/") and, if it names one, its function."""
     module, name, _ = rule
     function, _, location = frame
-    return module in location and (name is None or function.rpartition(".")[2] == name)
+    where = module in location if module.startswith("/") else location.startswith(module)
+    return where and (name is None or function.rpartition(".")[2] == name)
 
 
 def _innermost(frames, rules):
@@ -254,7 +257,7 @@ def statement(stack):
     if not any(
         location.startswith(("psycopg/", "sqlalchemy/engine/default.py")) for *_, location in frames
     ):
-        return None
+        return ""
     if any(function.endswith("_do_ping_w_event") for function, *_ in frames):
         return "the pool's pre-ping (SELECT 1 at checkout)"
     if any(function.endswith("do_teardown_appcontext") for function, *_ in frames):
