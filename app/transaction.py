@@ -1,5 +1,9 @@
 """Who commits. A service commits its own change, unless its caller groups several changes
-into one transaction: a sync command with its receipt, a bulk assignment."""
+into one transaction: a sync push with its receipts, a bulk assignment.
+
+A service never rolls back: that would undo its caller's work too (a push's earlier commands).
+To undo its own (an insert that lost a race), it runs it in a savepoint of its own,
+`with db.session.begin_nested():`, and rolls back only to there."""
 
 import contextvars
 from contextlib import contextmanager

@@ -99,7 +99,7 @@ def members(user, community_code=None):
 def assign(user, assignments):
     """Dispatch incidents and give task places in one transaction: all or nothing. A failure
     names the assignment (by its index) and why."""
-    with transaction.grouped():
+    with db.session.begin_nested(), transaction.grouped():  # a failure undoes the batch
         for index, item in enumerate(assignments):
             try:
                 if item.get("incident_id"):
@@ -109,8 +109,7 @@ def assign(user, assignments):
                 else:
                     tasks.assign(user, item["task_id"], item["user_id"])
             except ApiError as error:
-                db.session.rollback()
                 error.fields = {f"assignments.{index}": [error.message], **error.fields}
                 raise
-    db.session.commit()
+    transaction.commit()
     return assignments

@@ -353,7 +353,7 @@ def escalate_roll_calls(now=None):
         )
         record("rollcall", item.id, "escalate", None, data={"people": len(silent)})
         escalated += len(silent)
-    db.session.commit()
+    transaction.commit()
     return escalated
 
 

@@ -200,9 +200,9 @@ def report(user, body, *, shown=False):
     try:
         # A Core insert, then the object taken as loaded: the ORM's unit of work would only
         # repeat what is known here. The session's connection: no autoflush.
-        db.session.connection().execute(_INSERT, row)
+        with db.session.begin_nested():
+            db.session.connection().execute(_INSERT, row)
     except IntegrityError:  # the id was taken: sent before, or twice at once
-        db.session.rollback()
         original = db.session.get(Incident, body["id"]) if body.get("id") else None
         if original is None:
             raise
@@ -258,12 +258,13 @@ def me_too(user, incident_id):
     incident = get_visible_open_to(user, incident_id)
     require(user.role in people.FIELD, '"Me too" is for members in the field.')
     if db.session.get(Follower, (incident.id, user.id)) is None:
-        db.session.add(Follower(incident_id=incident.id, user_id=user.id))
-        record("incident", incident.id, "me_too", user)
         try:
-            transaction.commit()
-        except IntegrityError:
-            db.session.rollback()
+            with db.session.begin_nested():
+                db.session.add(Follower(incident_id=incident.id, user_id=user.id))
+                record("incident", incident.id, "me_too", user)
+        except IntegrityError:  # the member's other request joined a moment earlier
+            pass
+        transaction.commit()
     return incident
 
 

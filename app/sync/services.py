@@ -1,15 +1,22 @@
-"""Commands up: each applied exactly once, in each device's order, in its own transaction.
+"""Commands up: each applied exactly once, in each device's order; a push in one transaction
+per batch of commands, each command in a savepoint of its own.
 
 Exactly-once rests on unique constraints (the command id; the device and its sequence
-number), not on a look before the insert: the command's effects and its receipt commit
-together, and a second copy racing the first fails on the receipt and rolls back whole.
+number) and on the device's row, which a transaction's first command holds (a conditional
+UPDATE) until it commits: a copy of the push sent at the same moment waits, then finds each
+step taken and answers from the receipts. A command's effects and its receipt commit together.
+A command's own fault (its args invalid, a rule refusing it, a value the database refuses)
+rolls back to its savepoint and is its rejected receipt, and the queue moves on; a failure of
+the infrastructure (the database gone, a deadlock) fails the request and the transaction with
+it, which the phone sends again.
 """
 
+import json
 from datetime import datetime
 
 from marshmallow import ValidationError
 from sqlalchemy import and_, bindparam, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 
 from app import clock, transaction
 from app.errors import ApiError, Conflict
@@ -21,18 +28,25 @@ from app.sync.commands import ENTITY_OF, HANDLERS
 from app.sync.models import APPLIED, REJECTED, Command, Device
 from app.units.models import Unit
 
+# Commands per transaction. One commit per push is what makes a push fast; a bound keeps what
+# a transaction holds short: the device's row, the tasks it claims, and every pull, which
+# waits for writing transactions older than its rows (docs/sync.md), for about 0.2 s at most.
+BATCH = 200
+
+# The key of args kept as JSON text (see _kept).
+JSON_TEXT = "$json"
+
 
 def _device(user, device_id):
     """The device, registered to this user on first sight; another user's device is refused,
     so a phone handed over never sends the previous user's commands as the new user's."""
     device = db.session.get(Device, device_id)
     if device is None:
-        device = Device(id=device_id, user_id=user.id, last_seq=0)
-        db.session.add(device)
         try:
-            db.session.commit()
+            with db.session.begin_nested():
+                device = Device(id=device_id, user_id=user.id, last_seq=0)
+                db.session.add(device)
         except IntegrityError:  # the same new device, registered by a parallel push
-            db.session.rollback()
             device = db.session.get(Device, device_id)
     if device.user_id != user.id:
         raise Conflict(
@@ -47,17 +61,18 @@ def push(user, device_id, commands):
     """Apply commands in sequence order; stop at a gap. Returns the receipts and last_seq."""
     _device(user, device_id)
     known = _known(device_id, commands)
-    lazy = db.session.get_bind().dialect.name == "postgresql"
     receipts = []
-    for command in sorted(commands, key=lambda c: c["seq"]):
-        receipt = _apply(user, device_id, command, known, lazy)
-        receipts.append(receipt)
-        if receipt["status"] == "gap":
-            break
-    last_seq = db.session.execute(select(Device.last_seq).where(Device.id == device_id)).scalar()
+    with transaction.grouped():
+        for command in sorted(commands, key=lambda c: c["seq"]):
+            receipts.append(_apply(user, device_id, command, known))
+            if receipts[-1]["status"] == "gap":
+                break
+            if len(receipts) % BATCH == 0:
+                db.session.commit()
     db.session.execute(
         update(Device).where(Device.id == device_id).values(last_seen_at=clock.now())
     )
+    last_seq = _last_seq(device_id)
     db.session.commit()
     return {"results": receipts, "last_seq": last_seq}
 
@@ -146,7 +161,7 @@ _RECEIPT = insert(_command_table)
 
 def _advance(device_id, seq):
     """Move the device to `seq` if it is the next one: one conditional UPDATE, which also
-    holds the device's row until the command commits, so a copy sent at the same moment
+    holds the device's row until the transaction commits, so a copy sent at the same moment
     waits and then finds the step already taken."""
     moved = (
         db.session.connection()
@@ -176,110 +191,107 @@ def _gap(command, last_seq):
     }
 
 
-def _commit_lazily():
-    """On PostgreSQL, let this command's commit return before its WAL reaches the disk. The
-    push ends with an ordinary commit, which flushes the WAL up to it, and so every command
-    before it, before any receipt is answered: what a crash loses was never acknowledged,
-    and the phone sends it again."""
-    db.session.connection().exec_driver_sql("SET LOCAL synchronous_commit = off")
-
-
-def _not_next(device_id, command):
-    db.session.rollback()
-    return _stored(device_id, command) or _gap(command, _last_seq(device_id))
-
-
-def _apply(user, device_id, command, known, lazy=False):
+def _apply(user, device_id, command, known):
     stored = _stored(device_id, command, known)
     if stored is not None:
         return stored
-    if lazy:
-        _commit_lazily()
     if not _advance(device_id, command["seq"]):
-        return _not_next(device_id, command)
-    step = db.session().get_transaction()
-    try:
-        status, result, error = _run(user, command)
-    except IntegrityError:
-        # A copy of this command, sent at the same moment, won inside the handler (SQLite
-        # has no row lock on the device to queue the copy behind): the copy is a duplicate.
-        db.session.rollback()
-        stored = _stored(device_id, command)
-        if stored is None:
-            raise
-        return stored
-    # A rejection rolled back its transaction, the device's step included; so did a service
-    # that rolled back to settle a race of its own and then succeeded (a claim that found the
-    # member's own claim from another tab): take the step again.
-    if db.session().get_transaction() is not step and not _advance(device_id, command["seq"]):
-        return _not_next(device_id, command)
+        # Processed meanwhile by a copy of this push, which held the device; or not the next.
+        return _stored(device_id, command) or _gap(command, _last_seq(device_id))
+    push_transaction = db.session().get_transaction()
+    status, result, error = _run(user, command)
+    if db.session().get_transaction() is not push_transaction:
+        # Its commands before this one, acknowledged below, would be gone.
+        raise RuntimeError(
+            f"{command['type']} ended the push's transaction: roll back to a savepoint"
+        )
     if status == REJECTED:  # told in the inbox too: nothing a member did is dropped silently
         inbox.deliver(
             [user.id], "rejection", error["message"], None, "command", command["command_id"]
         )
-    try:
-        db.session.connection().execute(
-            _RECEIPT,
-            {
-                "id": command["command_id"],
-                "device_id": device_id,
-                "seq": command["seq"],
-                "user_id": user.id,
-                "type": command["type"],
-                "args": command["args"],
-                "device_time": command.get("device_time"),
-                "status": status,
-                "code": error and error["code"],
-                "message": error and error["message"],
-                "fields": error and error["fields"],
-                "result": result,
-                "received_at": clock.now(),
-            },
-        )
-        db.session.commit()
-    except IntegrityError:  # a copy of this command, sent at the same moment, won
-        db.session.rollback()
-        return _stored(device_id, command)
+    # With the device's row held, only another device's command of the same id can have
+    # taken the receipt meanwhile: the IntegrityError fails the push, and its resend is
+    # answered id_taken.
+    db.session.connection().execute(
+        _RECEIPT,
+        {
+            "id": command["command_id"],
+            "device_id": device_id,
+            "seq": command["seq"],
+            "user_id": user.id,
+            "type": command["type"],
+            "args": _kept(command["args"]),
+            "device_time": command.get("device_time"),
+            "status": status,
+            "code": error and error["code"],
+            "message": error and error["message"],
+            "fields": error and error["fields"],
+            "result": result,
+            "received_at": clock.now(),
+        },
+    )
     return _answer(command["command_id"], command["seq"], status, result, error)
 
 
 def _run(user, command):
-    """(status, result, error): the command's effects are flushed, not committed."""
+    """(status, result, error): the command's effects, flushed in a savepoint of its own. A
+    fault of the command's own rolls back to the savepoint and is its rejection; any other
+    failure is raised."""
     schema, handler = HANDLERS[command["type"]]
     try:
         args = schema.load(command["args"])
-        with transaction.grouped():
+        with db.session.begin_nested():
             changed = handler(user, args)
     except ValidationError as invalid:
-        db.session.rollback()
-        return (
-            REJECTED,
-            None,
-            {
-                "code": "validation_error",
-                "message": "Some fields are invalid.",
-                "fields": invalid.messages
-                if isinstance(invalid.messages, dict)
-                else {"_": invalid.messages},
-            },
-        )
+        messages = invalid.messages
+        fields = messages if isinstance(messages, dict) else {"_": messages}
+        return REJECTED, None, _error("validation_error", "Some fields are invalid.", fields)
     except ApiError as refused:
-        db.session.rollback()
-        return (
-            REJECTED,
-            None,
-            {
-                "code": refused.code,
-                "message": refused.message,
-                "fields": _jsonable(
-                    {
-                        **refused.fields,
-                        **({"_extra": refused.extra} if refused.extra else {}),
-                    }
-                ),
-            },
-        )
+        extra = {"_extra": refused.extra} if refused.extra else {}
+        return REJECTED, None, _error(refused.code, refused.message, {**refused.fields, **extra})
+    except Exception as failed:
+        if not _refused_value(failed):
+            raise
+        cause = getattr(failed, "orig", None) or failed
+        reason = str(cause).partition("\n")[0] or type(cause).__name__
+        return REJECTED, None, _error("validation_error", f"A value was refused: {reason}", {})
     return APPLIED, {"entity": ENTITY_OF[type(changed)], "id": changed.id}, None
+
+
+def _refused_value(error):
+    """Whether the database refused a value of the command (PostgreSQL's data exceptions and
+    constraints) or its driver could not send one (SQLite's ints past 64 bits, a lone
+    surrogate, PostgreSQL's NUL in text): the command's fault. Not the database failing
+    (OperationalError and its kind: the connection lost, a deadlock, a timeout)."""
+    if isinstance(error, DataError | IntegrityError):
+        return True
+    if isinstance(error, DBAPIError):
+        return False
+    if isinstance(error, StatementError):  # the driver's own refusal, wrapped
+        error = error.orig
+    return isinstance(error, ValueError | OverflowError)
+
+
+def _error(code, message, fields):
+    """A rejection as its receipt keeps it, in text and JSON that either database stores."""
+    return {"code": code, "message": _text(message), "fields": _kept(_jsonable(fields))}
+
+
+def _text(value):
+    """Text a database column takes: NUL and lone surrogates written as escapes."""
+    return value.encode("utf-8", "backslashreplace").decode().replace("\x00", "\\x00")
+
+
+def _kept(value):
+    """`value` as a JSON column stores it on either database: as it is, or, if it is not
+    plain JSON (NaN or Infinity, which PostgreSQL's json refuses), as its JSON text under
+    JSON_TEXT, which json.loads turns back into the value. (PostgreSQL's json, unlike
+    jsonb, keeps NUL and lone surrogates as the escapes they arrive as.)"""
+    try:
+        json.dumps(value, allow_nan=False)
+    except ValueError:
+        return {JSON_TEXT: json.dumps(value, ensure_ascii=False)}
+    return value
 
 
 def rejected(user, limit=100):

@@ -261,25 +261,38 @@ def _take_place(task, member, assigned_by=None):
     Capacity rests on the database: one conditional UPDATE raises `claimed` only while it is
     below `capacity` (PostgreSQL re-checks the condition on the locked row, SQLite runs one
     writer at a time), a CHECK refuses anything above, and a partial unique index allows one
-    live claim per member, so a double claim from two requests at once rolls back.
+    live claim per member, so a double claim from two requests at once rolls back to its
+    savepoint (the caller's work stays).
     """
     existing = _live_claim(task.id, member.id)
     if existing is not None:
         return existing, False
-    taken = db.session.execute(
-        update(Task)
-        .where(Task.id == task.id, Task.state == OPEN, Task.claimed < Task.capacity)
-        .values(claimed=Task.claimed + 1, updated_at=clock.now())
-        .returning(Task.claimed)
-    ).scalar()
+    try:
+        with db.session.begin_nested():  # the place and the claim, or neither
+            taken = db.session.execute(
+                update(Task)
+                .where(Task.id == task.id, Task.state == OPEN, Task.claimed < Task.capacity)
+                .values(claimed=Task.claimed + 1, updated_at=clock.now())
+                .returning(Task.claimed)
+            ).scalar()
+            if taken is not None:
+                claim = Claim(
+                    task_id=task.id,
+                    user_id=member.id,
+                    claimed_at=clock.now(),
+                    live=True,
+                    assigned_by_id=assigned_by.id if assigned_by else None,
+                )
+                db.session.add(claim)
+    except IntegrityError:  # the same member's other request got there first
+        return _live_claim(task.id, member.id), False
     if taken is None:
-        db.session.rollback()
         # The member's own request a moment earlier may have taken the last place: then
         # this one is the harmless second claim, not a refusal naming the member to itself.
         mine = _live_claim(task.id, member.id)
         if mine is not None:
-            return _unchanged(mine, assigned_by)
-        fresh = db.session.get(Task, task.id)
+            return mine, False
+        fresh = db.session.get(Task, task.id, populate_existing=True)
         if fresh.state != OPEN:
             require_state(fresh, (OPEN,), "claim")
         holders = _holders(task.id)
@@ -289,29 +302,7 @@ def _take_place(task, member, assigned_by=None):
             code="task_full",
             extra={"holders": holders, "capacity": fresh.capacity},
         )
-    claim = Claim(
-        task_id=task.id,
-        user_id=member.id,
-        claimed_at=clock.now(),
-        live=True,
-        assigned_by_id=assigned_by.id if assigned_by else None,
-    )
-    db.session.add(claim)
-    try:
-        db.session.flush()
-    except IntegrityError:  # the same member's other request got there first
-        db.session.rollback()
-        return _unchanged(_live_claim(task.id, member.id), assigned_by)
     return claim, True
-
-
-def _unchanged(claim, assigned_by):
-    """The member's own claim won a race: harmless for the member, who holds the place. For
-    a secretary's assignment the rollback also undid whatever else the transaction did (a
-    reassignment, other assignments of a batch), so it must fail rather than pass quietly."""
-    if assigned_by is not None:
-        raise Conflict("The task changed meanwhile; try again.", code="changed")
-    return claim, False
 
 
 def claim(user, task_id, device_time=None):

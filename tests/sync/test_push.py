@@ -170,23 +170,3 @@ def test_a_body_that_is_not_gzip_or_unpacks_too_far_is_refused(cast, as_user, de
     refused = _gzipped(member, bomb)
     assert (refused.status_code, refused.get_json()["error"]["code"]) == (413, "payload_too_large")
     assert count(db, "sync_device") == 0
-
-
-def test_on_postgresql_a_command_commits_lazily_and_the_push_durably(cast, app, db, device):
-    """A command turns synchronous_commit off for its own transaction only; what follows the
-    push on the same connection commits durably again."""
-    from app.sync import services
-
-    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        pytest.skip("synchronous_commit is PostgreSQL's")
-    setting = text("SHOW synchronous_commit")
-    services._commit_lazily()
-    assert db.session.execute(setting).scalar() == "off"
-    db.session.commit()
-    assert db.session.execute(setting).scalar() == "on"
-    db.session.rollback()
-    answer = services.push(
-        cast.member, device, [command(1, "incident.report", report_body(cast.grid))]
-    )
-    assert [r["status"] for r in answer["results"]] == ["applied"]
-    assert db.session.execute(setting).scalar() == "on"
