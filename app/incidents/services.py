@@ -5,7 +5,8 @@ import uuid
 from datetime import timedelta
 from typing import NamedTuple
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, make_transient_to_detached
 
@@ -142,8 +143,12 @@ class Reported(NamedTuple):
     photos: list | None = None
 
 
-# Built once: a report is the hottest write there is (and a push carries hundreds).
-_INSERT = insert(Incident.__table__)
+# Built once: a report is the hottest write there is (and a push carries hundreds). A resent
+# id inserts nothing (rather than failing, which would need a savepoint for each report).
+_INSERT = {
+    name: dialect.insert(Incident.__table__).on_conflict_do_nothing(index_elements=["id"])
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
 
 
 def report(user, body, *, shown=False):
@@ -197,19 +202,14 @@ def report(user, body, *, shown=False):
     _start_stage(incident, now)
     for name in ("stage_started_at", "deadline", "escalation"):
         row[name] = getattr(incident, name)
-    try:
-        # A Core insert, then the object taken as loaded: the ORM's unit of work would only
-        # repeat what is known here. The session's connection: no autoflush.
-        with db.session.begin_nested():
-            db.session.connection().execute(_INSERT, row)
-    except IntegrityError:  # the id was taken: sent before, or twice at once
-        original = db.session.get(Incident, body["id"]) if body.get("id") else None
-        if original is None:
-            raise
+    # A Core insert, then the object taken as loaded: the ORM's unit of work would only
+    # repeat what is known here. The session's connection: no autoflush.
+    connection = db.session.connection()
+    if not connection.execute(_INSERT[connection.dialect.name], row).rowcount:
+        # The id was taken: sent before, or twice at once (PostgreSQL waits for the other).
+        original = db.session.get(Incident, row["id"])
         if original.reporter_id != user.id:
-            raise Conflict(
-                "That id is taken.", code="id_taken", fields={"id": [body["id"]]}
-            ) from None
+            raise Conflict("That id is taken.", code="id_taken", fields={"id": [row["id"]]})
         return Reported(original, False)
     make_transient_to_detached(incident)
     db.session.add(incident)

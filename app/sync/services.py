@@ -2,13 +2,13 @@
 per batch of commands, each command in a savepoint of its own.
 
 Exactly-once rests on unique constraints (the command id; the device and its sequence
-number) and on the device's row, which a transaction's first command holds (a conditional
-UPDATE) until it commits: a copy of the push sent at the same moment waits, then finds each
-step taken and answers from the receipts. A command's effects and its receipt commit together.
+number) and on the device's row, which a transaction holds from its start (an UPDATE) until
+it commits: a copy of the push sent at the same moment waits, then reads the receipts the
+first committed and answers from them. A command's effects and its receipt commit together.
 A command's own fault (its args invalid, a rule refusing it, a value the database refuses)
 rolls back to its savepoint and is its rejected receipt, and the queue moves on; a failure of
 the infrastructure (the database gone, a deadlock) fails the request and the transaction with
-it, which the phone sends again.
+it, and the phone sends the commands again.
 """
 
 import json
@@ -28,10 +28,12 @@ from app.sync.commands import ENTITY_OF, HANDLERS
 from app.sync.models import APPLIED, REJECTED, Command, Device
 from app.units.models import Unit
 
-# Commands per transaction. One commit per push is what makes a push fast; a bound keeps what
-# a transaction holds short: the device's row, the tasks it claims, and every pull, which
-# waits for writing transactions older than its rows (docs/sync.md), for about 0.2 s at most.
-BATCH = 200
+# Commands per transaction. A commit per command was most of a push's cost; a bound keeps
+# what a transaction holds short: the device's row, the tasks it claims, every pull (which
+# waits for writing transactions older than its rows, docs/sync.md), and on PostgreSQL its
+# subtransactions (one per savepoint that writes: a command's and one a service may nest)
+# within the 64 a backend tracks before every snapshot in the cluster overflows to disk.
+BATCH = 30
 
 # The key of args kept as JSON text (see _kept).
 JSON_TEXT = "$json"
@@ -60,25 +62,51 @@ def _device(user, device_id):
 def push(user, device_id, commands):
     """Apply commands in sequence order; stop at a gap. Returns the receipts and last_seq."""
     _device(user, device_id)
-    known = _known(device_id, commands)
+    ordered = sorted(commands, key=lambda c: c["seq"])
     receipts = []
     with transaction.grouped():
-        for command in sorted(commands, key=lambda c: c["seq"]):
-            receipts.append(_apply(user, device_id, command, known))
-            if receipts[-1]["status"] == "gap":
+        for start in range(0, max(len(ordered), 1), BATCH):
+            last_seq, gap = _batch(user, device_id, ordered[start : start + BATCH], receipts)
+            db.session.commit()
+            if gap:
                 break
-            if len(receipts) % BATCH == 0:
-                db.session.commit()
-    db.session.execute(
-        update(Device).where(Device.id == device_id).values(last_seen_at=clock.now())
-    )
-    last_seq = _last_seq(device_id)
-    db.session.commit()
     return {"results": receipts, "last_seq": last_seq}
 
 
+def _batch(user, device_id, commands, receipts):
+    """One transaction's commands, their receipts appended to `receipts`: (the device's
+    last_seq, whether a gap stopped them)."""
+    last_seq = _hold(device_id)
+    known = _known(device_id, commands)  # read with the device held: nobody adds to them now
+    new, gap = [], False
+    for command in commands:
+        stored = _stored(device_id, command, known)
+        if stored is not None:
+            receipts.append(stored)
+        elif command["seq"] != last_seq + 1:
+            receipts.append(_gap(command, last_seq))
+            gap = True
+            break
+        else:
+            row = _apply(user, device_id, command)
+            known[row["id"]] = known[("seq", row["seq"])] = Command(
+                **row
+            )  # sent twice in this push
+            receipts.append(_answer(row["id"], row["seq"], row["status"], row["result"], row))
+            new.append(row)
+            last_seq = command["seq"]
+    if new:
+        connection = db.session.connection()
+        connection.execute(_ADVANCE, {"device": device_id, "last_seq": last_seq})
+        # With the device held, only another device's command with the same id can have
+        # taken a receipt meanwhile: the IntegrityError fails the push, and its resend is
+        # answered id_taken.
+        connection.execute(_RECEIPT, new)
+    return last_seq, gap
+
+
 def _known(device_id, commands):
-    """Receipts already stored for this batch, by command id and by seq, in one query: a
+    """Receipts already stored for these commands, by command id and by seq, in one query: a
     resent batch is answered from these."""
     ids = [c["command_id"] for c in commands]
     seqs = [c["seq"] for c in commands]
@@ -101,8 +129,7 @@ def _receipt(stored, duplicate=False):
         stored.seq,
         stored.status,
         stored.result,
-        stored.status == REJECTED
-        and {"code": stored.code, "message": stored.message, "fields": stored.fields},
+        {"code": stored.code, "message": stored.message, "fields": stored.fields},
         duplicate,
     )
 
@@ -124,9 +151,8 @@ def _answer(command_id, seq, status, result, error, duplicate=False):
     return receipt
 
 
-def _stored(device_id, command, known=None):
+def _stored(device_id, command, known):
     """The receipt of a command already processed, found by its id or its place in order."""
-    known = known if known is not None else _known(device_id, [command])
     stored = known.get(command["command_id"]) or known.get(("seq", command["seq"]))
     if stored is None:
         return None
@@ -146,33 +172,30 @@ def _stored(device_id, command, known=None):
     return _receipt(stored, duplicate=True)
 
 
-# Built once, run on the session's connection (Core: nothing of the ORM is needed), for each
-# of up to a thousand commands of a push.
+# Built once, run on the session's connection (Core: nothing of the ORM is needed).
 _device_table, _command_table = Device.__table__, Command.__table__
+_HOLD = (
+    update(_device_table)
+    .where(_device_table.c.id == bindparam("device"))
+    .values(last_seen_at=bindparam("now"))
+    .returning(_device_table.c.last_seq)
+)
 _ADVANCE = (
     update(_device_table)
-    .where(
-        _device_table.c.id == bindparam("device"), _device_table.c.last_seq == bindparam("previous")
-    )
-    .values(last_seq=bindparam("next"))
+    .where(_device_table.c.id == bindparam("device"))
+    .values(last_seq=bindparam("last_seq"))
 )
 _RECEIPT = insert(_command_table)
 
 
-def _advance(device_id, seq):
-    """Move the device to `seq` if it is the next one: one conditional UPDATE, which also
-    holds the device's row until the transaction commits, so a copy sent at the same moment
-    waits and then finds the step already taken."""
-    moved = (
+def _hold(device_id):
+    """The device's last_seq, its row held until the transaction ends (an UPDATE; on SQLite,
+    the database's write lock), so that a copy of the push sent at the same moment waits."""
+    return (
         db.session.connection()
-        .execute(_ADVANCE, {"device": device_id, "previous": seq - 1, "next": seq})
-        .rowcount
+        .execute(_HOLD, {"device": device_id, "now": clock.now()})
+        .scalar_one()
     )
-    return moved == 1
-
-
-def _last_seq(device_id):
-    return db.session.execute(select(Device.last_seq).where(Device.id == device_id)).scalar()
 
 
 def _gap(command, last_seq):
@@ -191,46 +214,33 @@ def _gap(command, last_seq):
     }
 
 
-def _apply(user, device_id, command, known):
-    stored = _stored(device_id, command, known)
-    if stored is not None:
-        return stored
-    if not _advance(device_id, command["seq"]):
-        # Processed meanwhile by a copy of this push, which held the device; or not the next.
-        return _stored(device_id, command) or _gap(command, _last_seq(device_id))
+def _apply(user, device_id, command):
+    """Run the next command: the receipt row to store with its effects."""
     push_transaction = db.session().get_transaction()
     status, result, error = _run(user, command)
     if db.session().get_transaction() is not push_transaction:
-        # Its commands before this one, acknowledged below, would be gone.
-        raise RuntimeError(
-            f"{command['type']} ended the push's transaction: roll back to a savepoint"
-        )
+        # The push's commands before this one, about to be acknowledged, would be gone.
+        raise RuntimeError(f"{command['type']} ended its caller's transaction: use a savepoint")
     if status == REJECTED:  # told in the inbox too: nothing a member did is dropped silently
         inbox.deliver(
             [user.id], "rejection", error["message"], None, "command", command["command_id"]
         )
-    # With the device's row held, only another device's command of the same id can have
-    # taken the receipt meanwhile: the IntegrityError fails the push, and its resend is
-    # answered id_taken.
-    db.session.connection().execute(
-        _RECEIPT,
-        {
-            "id": command["command_id"],
-            "device_id": device_id,
-            "seq": command["seq"],
-            "user_id": user.id,
-            "type": command["type"],
-            "args": _kept(command["args"]),
-            "device_time": command.get("device_time"),
-            "status": status,
-            "code": error and error["code"],
-            "message": error and error["message"],
-            "fields": error and error["fields"],
-            "result": result,
-            "received_at": clock.now(),
-        },
-    )
-    return _answer(command["command_id"], command["seq"], status, result, error)
+    error = error or {}
+    return {
+        "id": command["command_id"],
+        "device_id": device_id,
+        "seq": command["seq"],
+        "user_id": user.id,
+        "type": command["type"],
+        "args": _kept(command["args"]),
+        "device_time": command.get("device_time"),
+        "status": status,
+        "code": error.get("code"),
+        "message": error.get("message"),
+        "fields": error.get("fields"),
+        "result": result,
+        "received_at": clock.now(),
+    }
 
 
 def _run(user, command):

@@ -5,8 +5,12 @@ import json
 import uuid
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.exc import OperationalError
 
+from app.incidents import services as incidents
+from app.sync import commands, services
+from app.sync.routes import CommandIn
 from tests.builders import report_body
 from tests.tasks.conftest import jsonable, task_body
 
@@ -170,3 +174,144 @@ def test_a_body_that_is_not_gzip_or_unpacks_too_far_is_refused(cast, as_user, de
     refused = _gzipped(member, bomb)
     assert (refused.status_code, refused.get_json()["error"]["code"]) == (413, "payload_too_large")
     assert count(db, "sync_device") == 0
+
+
+def comment_on(incident_id, seq, note="补充：有异味"):
+    return command(seq, "comment", {"entity": "incident", "id": incident_id, "note": note})
+
+
+# Values the database or its driver refuses, in args the schema lets through: one command's
+# fault each, which must be its rejection and never jam the queue. (The first two are stored
+# by SQLite, which keeps NUL in text and has no 32-bit integers: applied there.)
+REFUSED = [
+    ("nul_in_text", lambda r: comment_on(r["id"], 2, "有\x00异味"), {"postgresql"}),
+    ("id_past_32_bits", lambda r: command(2, "message.read", {"id": 2**31}), {"postgresql"}),
+    (
+        "id_past_64_bits",
+        lambda r: command(2, "message.read", {"id": 2**70}),
+        {"postgresql", "sqlite"},
+    ),
+    ("lone_surrogate", lambda r: comment_on(r["id"], 2, "有\ud800异味"), {"postgresql", "sqlite"}),
+]
+
+
+@pytest.mark.parametrize("over_http", [False, True], ids=["service", "http"])
+@pytest.mark.parametrize(("name", "make", "refused_on"), REFUSED, ids=[r[0] for r in REFUSED])
+def test_a_value_the_database_refuses_is_its_commands_rejection(
+    cast, as_user, device, db, name, make, refused_on, over_http
+):
+    report = report_body(cast.grid)
+    batch = [command(1, "incident.report", report), make(report), comment_on(report["id"], 3)]
+    if over_http:
+        member = as_user(cast.member)
+        answer = push(member, device, batch)
+    else:
+        answer = services.push(cast.member, device, CommandIn(many=True).load(batch))
+    first, hostile, after = answer["results"]
+    assert (first["status"], after["status"], answer["last_seq"]) == ("applied", "applied", 3)
+    if db.engine.dialect.name in refused_on:
+        assert hostile["status"] == "rejected", hostile
+        assert hostile["error"]["code"] in ("validation_error", "not_found")
+    else:
+        assert hostile["status"] in ("applied", "rejected")
+    # Resent, every command is answered from its receipt, the hostile one as it was.
+    again = push(as_user(cast.member), device, batch)
+    assert [r["status"] for r in again["results"]] == ["duplicate"] * 3
+    assert again["results"][1]["outcome"] == hostile["status"]
+    if hostile["status"] == "rejected":  # kept with its payload, as sent
+        [kept] = as_user(cast.member).get("/api/sync/rejected").get_json()
+        assert kept["args"] == batch[1]["args"]
+    assert count(db, "sync_command") == 3
+
+
+def test_args_that_are_not_plain_json_are_kept_as_their_json_text(cast, as_user, device, db):
+    """NaN has no JSON spelling PostgreSQL's json takes: the payload is kept as its text."""
+    args = {"id": str(uuid.uuid4()), "lat": float("nan"), "lng": float("inf"), "note": "现场"}
+    answer = services.push(
+        cast.member, device, CommandIn(many=True).load([command(1, "task.progress", args)])
+    )
+    [receipt] = answer["results"]
+    assert receipt["status"] == "rejected" and receipt["error"]["code"] == "validation_error"
+    [kept] = as_user(cast.member).get("/api/sync/rejected").get_json()
+    assert list(kept["args"]) == [services.JSON_TEXT]
+    assert json.dumps(json.loads(kept["args"][services.JSON_TEXT])) == json.dumps(args)
+
+
+def failing(error):
+    """A comment handler that writes its entry, then meets `error`."""
+
+    def handler(user, args):
+        commands.comment(user, args)
+        raise error
+
+    return handler
+
+
+def test_a_database_failure_fails_the_push_and_nothing_of_it_is_kept(
+    cast, as_user, device, db, monkeypatch
+):
+    """A deadlock (or the database gone) is no fault of the command: the whole push answers
+    5xx, commits nothing, and the phone's resend applies it once."""
+    report = report_body(cast.grid)
+    batch = [command(1, "incident.report", report), comment_on(report["id"], 2)]
+    batch.append(command(3, "incident.report", report_body(cast.grid)))
+    schema, handler = commands.HANDLERS["comment"]
+    deadlock = OperationalError("UPDATE …", {}, Exception("deadlock detected"))
+    monkeypatch.setitem(commands.HANDLERS, "comment", (schema, failing(deadlock)))
+    member = as_user(cast.member)
+    response = member.post("/api/sync/push", json={"device_id": device, "commands": batch})
+    assert response.status_code == 500
+    assert response.get_json()["error"]["code"] == "internal_error"
+    for table in ("incident", "history", "sync_command", "sync_device", "inbox_message"):
+        assert count(db, table) == 0, table
+
+    monkeypatch.setitem(commands.HANDLERS, "comment", (schema, handler))
+    answer = push(member, device, batch)
+    assert [r["status"] for r in answer["results"]] == ["applied"] * 3
+    assert count(db, "incident") == 2 and count(db, "sync_command") == 3
+
+
+def test_a_service_that_rolls_back_its_caller_fails_the_push_rather_than_lose_commands(
+    cast, as_user, device, db, monkeypatch
+):
+    """A rollback() in a service would undo the push's commands before it, which the answer
+    would then acknowledge: the push fails instead, keeping nothing, and is sent again."""
+
+    def rolls_back(user, args):
+        db.session.rollback()
+        return incidents.get_visible(user, args["id"])
+
+    schema, _ = commands.HANDLERS["comment"]
+    monkeypatch.setitem(commands.HANDLERS, "comment", (schema, rolls_back))
+    report = report_body(cast.grid)
+    batch = [command(1, "incident.report", report), comment_on(report["id"], 2)]
+    response = as_user(cast.member).post(
+        "/api/sync/push", json={"device_id": device, "commands": batch}
+    )
+    assert response.status_code == 500
+    assert count(db, "incident") == 0 and count(db, "sync_command") == 0
+
+
+def test_a_push_commits_once_per_batch_of_commands(cast, device, db, monkeypatch):
+    monkeypatch.setattr(services, "BATCH", 3)
+    report = report_body(cast.grid)
+    batch = [command(1, "incident.report", report)]
+    batch += [comment_on(report["id"], seq, f"第{seq}条") for seq in range(2, 8)]
+    commits = []
+    listener = lambda connection: commits.append(1)  # noqa: E731
+    event.listen(db.engine, "commit", listener)
+    try:
+        answer = services.push(cast.member, device, CommandIn(many=True).load(batch))
+    finally:
+        event.remove(db.engine, "commit", listener)
+    assert [r["status"] for r in answer["results"]] == ["applied"] * 7
+    assert len(commits) == 3  # commands 1-3, 4-6 and 7
+    assert answer["last_seq"] == 7 and count(db, "sync_command") == 7
+
+
+def test_a_command_sent_twice_in_one_push_applies_once(cast, as_user, device, db):
+    report = report_body(cast.grid)
+    once = command(1, "incident.report", report)
+    answer = push(as_user(cast.member), device, [once, once, comment_on(report["id"], 2)])
+    assert [r["status"] for r in answer["results"]] == ["applied", "duplicate", "applied"]
+    assert count(db, "incident") == 1 and answer["last_seq"] == 2

@@ -1,5 +1,6 @@
-"""A real server killed with SIGKILL in the middle of a push loses nothing it committed and,
-when the phone resends the whole batch, applies nothing twice.
+"""A real server killed with SIGKILL in the middle of a push loses nothing it committed (whole
+transactions of the push's commands, in order) and, when the phone resends the whole batch,
+applies nothing twice.
 
 gunicorn runs as its own process group against the test PostgreSQL database; the phone
 speaks plain HTTP to it (cookie and CSRF token, as the PWA does).
@@ -21,6 +22,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from app.sync.services import BATCH as COMMANDS_PER_TRANSACTION
 from tests.builders import report_body
 from tests.conftest import PASSWORD
 from tests.sync.conftest import command
@@ -175,6 +177,7 @@ def test_a_server_killed_mid_push_loses_nothing_and_duplicates_nothing(
         time.sleep(0.5)  # the database notices the dead connection and rolls it back
         committed = applied()
         assert KILL_AFTER <= committed < BATCH
+        assert committed % COMMANDS_PER_TRANSACTION == 0  # the one under way was lost whole
         seqs = rows(
             engine, "SELECT seq FROM sync_command WHERE device_id = :d ORDER BY seq", d=device
         )
