@@ -89,9 +89,8 @@ def _batch(user, device_id, commands, receipts):
             break
         else:
             row = _apply(user, device_id, command)
-            known[row["id"]] = known[("seq", row["seq"])] = Command(
-                **row
-            )  # sent twice in this push
+            # A command sent twice in one push: the second is its duplicate.
+            known[row["id"]] = known[("seq", row["seq"])] = Command(**row)
             receipts.append(_answer(row["id"], row["seq"], row["status"], row["result"], row))
             new.append(row)
             last_seq = command["seq"]
