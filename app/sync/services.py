@@ -64,12 +64,12 @@ def push(user, device_id, commands):
     _device(user, device_id)
     ordered = sorted(commands, key=lambda c: c["seq"])
     receipts = []
-    with transaction.grouped():
-        for start in range(0, max(len(ordered), 1), BATCH):
+    for start in range(0, max(len(ordered), 1), BATCH):
+        with transaction.grouped():
             last_seq, gap = _batch(user, device_id, ordered[start : start + BATCH], receipts)
-            db.session.commit()
-            if gap:
-                break
+        db.session.commit()
+        if gap:
+            break
     return {"results": receipts, "last_seq": last_seq}
 
 

@@ -271,18 +271,20 @@ def test_a_database_failure_fails_the_push_and_nothing_of_it_is_kept(
     assert count(db, "incident") == 2 and count(db, "sync_command") == 3
 
 
-def test_a_service_that_rolls_back_its_caller_fails_the_push_rather_than_lose_commands(
-    cast, as_user, device, db, monkeypatch
+@pytest.mark.parametrize("ends", ["rollback", "commit"])
+def test_a_service_that_ends_its_callers_transaction_fails_the_push_rather_than_lose_commands(
+    cast, as_user, device, db, monkeypatch, ends
 ):
     """A rollback() in a service would undo the push's commands before it, which the answer
-    would then acknowledge: the push fails instead, keeping nothing, and is sent again."""
+    would then acknowledge; a commit() would keep their effects without their receipts, to
+    be applied again when resent. The push fails instead, keeping nothing, and is sent again."""
 
-    def rolls_back(user, args):
-        db.session.rollback()
+    def ending(user, args):
+        getattr(db.session, ends)()
         return incidents.get_visible(user, args["id"])
 
     schema, _ = commands.HANDLERS["comment"]
-    monkeypatch.setitem(commands.HANDLERS, "comment", (schema, rolls_back))
+    monkeypatch.setitem(commands.HANDLERS, "comment", (schema, ending))
     report = report_body(cast.grid)
     batch = [command(1, "incident.report", report), comment_on(report["id"], 2)]
     response = as_user(cast.member).post(
