@@ -474,20 +474,16 @@ def _send(http, subscription, payload, key, subject, ttl, timeout, critical):
         log.warning("push to subscription %s failed: %s", subscription.id, error.status_code)
         return FAIL
     except netguard.Refused as refused:
-        return _refused(subscription, refused)
+        # Stored before endpoints were checked, or its host now resolves inside the network:
+        # nothing was sent, and nothing ever will be.
+        log.warning("push subscription %s removed, not connected to: %s", subscription.id, refused)
+        return DEAD
     except requests.RequestException as error:
         log.warning("push to subscription %s failed: %s", subscription.id, error)
         return FAIL
     except Exception:  # a key the encryption refuses, for one: that phone, not the round
         log.exception("push to subscription %s failed", subscription.id)
         return FAIL
-
-
-def _refused(subscription, refused):
-    # Stored before endpoints were checked, or its host now resolves inside the network:
-    # nothing was sent, and nothing ever will be.
-    log.warning("push subscription %s removed, not connected to: %s", subscription.id, refused)
-    return DEAD
 
 
 def _record(now, batches, subscriptions, outcomes, result, max_attempts):

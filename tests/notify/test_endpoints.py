@@ -300,3 +300,16 @@ def test_a_host_with_one_private_address_among_public_ones_is_refused(resolver):
         PUBLIC,
         "2a00:1450:4001:80b::200a",
     )
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1", "::1"])
+def test_the_session_connects_to_the_address_it_checked_ipv4_or_ipv6(
+    listener, resolver, monkeypatch, address
+):
+    if address == "::1" and len(listener.sockets) < 2:
+        pytest.skip("no IPv6 on this machine")
+    resolver.answers["push.test"] = (address,)
+    monkeypatch.setattr(netguard, "public", lambda checked: checked == address)
+    with pytest.raises(requests.RequestException):  # nobody answers: a timeout
+        netguard.Session().post(url("push.test", listener.port), timeout=0.5)
+    assert listener.connections() == [address]
