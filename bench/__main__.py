@@ -45,8 +45,8 @@ def parse_args(argv):
         "--scenario",
         type=_scenarios,
         default=SCENARIOS,
-        help=f"comma-separated, any of {','.join(SCENARIOS)} (default all); the health "
-        "baseline runs with any of the first three",
+        help=f"comma-separated, any of {','.join(SCENARIOS)} (default all); health and the "
+        "bare app's equivalents run with any of the first three",
     )
     parser.add_argument(
         "--duration",

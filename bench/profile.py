@@ -5,8 +5,10 @@ It sets a backend up as `python -m bench` does, serves GridLink (and the bare ap
 requests) with the same gunicorn settings, and for each request asked for runs the 16 clients'
 load while `py-spy record --subprocesses --idle` samples the workers. The raw stacks are saved
 in artifacts/profile-<backend>-<request>.txt (collapsed stacks: any flame graph tool reads
-them); the summary gives each part's share of the workers' busy samples (samples of a worker
-waiting for a connection are left out), once by phase of the request and once by layer.
+them); the summary gives each part's share of the samples of workers serving a connection (a
+worker waiting for one is left out): by phase of the request (in wall time, and with the waits
+for the database and the client left out), by layer, and the database's statements by the line
+that sent them.
 """
 
 import argparse
