@@ -21,7 +21,6 @@ from app.people.models import (
     DEPARTMENT,
     DISTRICT_ADMIN,
     FORCES,
-    GRID_MEMBER,
     ROLES,
     SCOPE_LEVEL,
     SECRETARY,
@@ -40,13 +39,12 @@ PHONE_TAIL = 6  # a phone's last digits are the first thing tried, and a common 
 
 CREATE, MOVE, DEACTIVATE, REACTIVATE, RESET = "create", "move", "deactivate", "reactivate", "reset"
 ACTIONS = (CREATE, MOVE, DEACTIVATE, REACTIVATE, RESET)
-FIELD = (GRID_MEMBER, TEAM_MEMBER)
 # Whom a manager may act on: action -> the roles of the people concerned. A secretary resets
 # the members of their community; a street admin runs its communities' people; the district
 # runs everyone. Where (which units) is checked apart, against the manager's area.
 MAY = {
-    SECRETARY: {RESET: FIELD},
-    STREET_ADMIN: dict.fromkeys(ACTIONS, (*FIELD, SECRETARY)),
+    SECRETARY: {RESET: people.FIELD},
+    STREET_ADMIN: dict.fromkeys(ACTIONS, (*people.FIELD, SECRETARY)),
     DISTRICT_ADMIN: dict.fromkeys(ACTIONS, ROLES),
 }
 
@@ -82,14 +80,6 @@ def password_problems(password, phone):
     return problems
 
 
-def require_policy(password, phone, field="password"):
-    problems = password_problems(password, phone)
-    if problems:
-        raise Invalid(
-            "The password is too easy to guess.", code="weak_password", fields={field: problems}
-        )
-
-
 def issue_code(user, hours=None):
     """Make the user's password a fresh one-time code, to be changed at the next login:
     (code, expires_at). Only its hash is kept; the caller shows the code once."""
@@ -117,7 +107,13 @@ def change_password(user, old_password, new_password):
             code="weak_password",
             fields={"new_password": ["The same as the current one."]},
         )
-    require_policy(new_password, user.phone, "new_password")
+    problems = password_problems(new_password, user.phone)
+    if problems:
+        raise Invalid(
+            "The password is too easy to guess.",
+            code="weak_password",
+            fields={"new_password": problems},
+        )
     user.password_hash = people.hash_password(new_password)
     user.password_change_required = False
     user.password_expires_at = None
@@ -209,7 +205,7 @@ def resolve(values, units=None, departments=None):
         problems["force"] = [f"Not a force: one of {', '.join(FORCES)}."]
     elif role == TEAM_MEMBER and force is None:
         problems["force"] = ["A team member belongs to one of the four forces."]
-    elif force is not None and role in ROLES and role not in FIELD:
+    elif force is not None and role in ROLES and role not in people.FIELD:
         problems["force"] = ["Only grid and team members belong to a force."]
     department = None
     if values.get("department"):
@@ -357,14 +353,20 @@ def listing(actor, filters):
     if actor.role != DISTRICT_ADMIN:
         query = query.where(
             User.id.in_(
-                served.where(or_(*(Unit.code.startswith(area.code) for area in actor.units)))
+                served.where(
+                    or_(*(Unit.code.startswith(area.code, autoescape=True) for area in actor.units))
+                )
             )
         )
     if filters.get("unit"):
-        query = query.where(User.id.in_(served.where(Unit.code.startswith(filters["unit"]))))
+        query = query.where(
+            User.id.in_(served.where(Unit.code.startswith(filters["unit"], autoescape=True)))
+        )
     if filters.get("q"):
         q = filters["q"]
-        query = query.where(or_(User.name.contains(q), User.phone.startswith(q)))
+        query = query.where(
+            or_(User.name.contains(q, autoescape=True), User.phone.startswith(q, autoescape=True))
+        )
     for name in ("role", "active"):
         if filters.get(name) is not None:
             query = query.where(getattr(User, name) == filters[name])

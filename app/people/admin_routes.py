@@ -21,8 +21,14 @@ from app.people.schemas import (
 blp = Blueprint("accounts", __name__, url_prefix="/api", description="Accounts (账号管理)")
 
 # What a user logged in with a one-time code may still do: learn who they are, choose a
-# password, or leave.
-_BEFORE_CHANGE = {"/api/me", "/api/me/password", "/api/auth/logout", "/api/auth/csrf"}
+# password, leave or log in again.
+_BEFORE_CHANGE = {
+    "/api/me",
+    "/api/me/password",
+    "/api/auth/login",
+    "/api/auth/logout",
+    "/api/auth/csrf",
+}
 
 
 @blp.before_app_request

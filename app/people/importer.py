@@ -3,10 +3,12 @@ each error naming its row and column; re-importing a phone updates its account."
 
 import csv
 import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -39,10 +41,12 @@ REQUIRED = ("name", "phone", "role")
 ROLE_NAMES = {
     "网格员": GRID_MEMBER,
     "综合队员": TEAM_MEMBER,
+    "网格综合队员": TEAM_MEMBER,
     "社区书记": SECRETARY,
     "书记": SECRETARY,
     "街道管理员": STREET_ADMIN,
     "区直部门": DEPARTMENT,
+    "职能部门": DEPARTMENT,
     "区级管理员": DISTRICT_ADMIN,
 }
 FORCE_NAMES = {
@@ -52,6 +56,8 @@ FORCE_NAMES = {
     "社会后备力量": "social_reserve",
 }
 _SEPARATORS = re.compile(r"[\s,，、;；]+")
+_SPACING = re.compile(r"[\s-]")
+HEADER_SEARCH = 5
 
 
 class ImportFailed(Exception):
@@ -82,38 +88,51 @@ def _cell(value):
 
 
 def _rows(path):
-    """The header and the data rows, as (spreadsheet row number, [text])."""
-    if path.suffix.lower() == ".xlsx":
-        book = load_workbook(path, read_only=True, data_only=True)
-        try:
-            rows = [[_cell(v) for v in row] for row in book.active.iter_rows(values_only=True)]
-        finally:
-            book.close()
-    elif path.suffix.lower() == ".csv":
-        raw = path.read_bytes()
-        try:
-            text = raw.decode("utf-8-sig")  # Excel's "CSV UTF-8" starts with a BOM
-        except UnicodeDecodeError:
-            text = raw.decode("gb18030")  # Excel's plain "CSV" on a Chinese Windows
-        rows = [[_cell(v) for v in row] for row in csv.reader(text.splitlines())]
-    else:
-        raise ImportFailed([f"{path.name}: not an .xlsx or .csv file"])
-    if not rows:
-        raise ImportFailed([f"{path.name}: the file is empty"])
-    return rows[0], list(enumerate(rows[1:], start=2))
+    """Every row of the file as text, the first being the spreadsheet's row 1."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".xlsx":
+            book = load_workbook(path, read_only=True, data_only=True)
+            try:
+                return [[_cell(v) for v in row] for row in book.active.iter_rows(values_only=True)]
+            finally:
+                book.close()
+        if suffix == ".csv":
+            raw = path.read_bytes()
+            try:
+                text = raw.decode("utf-8-sig")  # Excel's "CSV UTF-8" starts with a BOM
+            except UnicodeDecodeError:
+                text = raw.decode("gb18030")  # Excel's plain "CSV" on a Chinese Windows
+            return [[_cell(v) for v in row] for row in csv.reader(text.splitlines())]
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, InvalidFileException) as error:
+        raise ImportFailed([f"{path.name}: not a readable {suffix} file ({error})"]) from None
+    raise ImportFailed([f"{path.name}: not an .xlsx or .csv file"])
 
 
-def _columns(header):
-    """field -> (index, header as written); missing required columns are errors."""
+def _header(row):
+    """field -> (index, header as written) of the columns a row names."""
     found = {}
-    for index, name in enumerate(header):
+    for index, name in enumerate(row):
         for key, names in COLUMNS.items():
             if name.lower() in names and key not in found:
                 found[key] = (index, name)
+    return found
+
+
+def _columns(rows):
+    """The header, found in the first rows (a roster often starts with a title row), and the
+    data rows after it as (row number, [text])."""
+    number = next(
+        (n for n, row in enumerate(rows[:HEADER_SEARCH], start=1) if "phone" in _header(row)),
+        None,
+    )
+    if number is None:
+        raise ImportFailed([f"rows 1-{HEADER_SEARCH}: no header row naming 手机号 (phone)"])
+    found = _header(rows[number - 1])
     missing = [COLUMNS[key][0] for key in REQUIRED if key not in found]
     if missing:
-        raise ImportFailed([f"row 1, column {name}: missing" for name in missing])
-    return found
+        raise ImportFailed([f"row {number}, column {name}: missing" for name in missing])
+    return found, list(enumerate(rows[number:], start=number + 1))
 
 
 def _values(row, columns, department_codes):
@@ -124,7 +143,7 @@ def _values(row, columns, department_codes):
     department = get("department")
     return {
         "name": get("name"),
-        "phone": get("phone"),
+        "phone": _SPACING.sub("", get("phone")),  # 138 0000 0001, 138-0000-0001
         "role": ROLE_NAMES.get(get("role"), get("role")),
         "force": FORCE_NAMES.get(get("force"), get("force")) or None,
         "department": department_codes.get(department, department) or None,
@@ -175,8 +194,8 @@ def import_people(path, *, hours=None, dry_run=False):
     result, to change at their first login; known phones are updated, the open work of the
     units they leave going back."""
     path = Path(path)
-    header, rows = _rows(path)
-    checked = _check(rows, _columns(header))
+    columns, rows = _columns(_rows(path))
+    checked = _check(rows, columns)
     phones = [values["phone"] for values in checked]
     known = {
         user.phone: user

@@ -149,9 +149,34 @@ def test_english_headers_and_a_gbk_csv_are_read_too(runner, cast, tmp_path, db):
 
 
 def test_a_missing_column_is_named(runner, cast, tmp_path):
-    result = _import(runner, _csv(tmp_path / "r.csv", ["姓名", "角色"], [["杨晓红", "网格员"]]))
+    header = ["姓名", "手机号", "网格"]
+    result = _import(runner, _csv(tmp_path / "r.csv", header, [["杨晓红", "13900000401", ""]]))
     assert result.exit_code == 1
-    assert "row 1, column 手机号: missing" in result.output
+    assert "row 1, column 角色: missing" in result.output
+
+
+def test_a_title_row_above_the_header_and_spaced_phones(runner, cast, tmp_path, db):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["碧江区网格员花名册（2026年12月）"])
+    sheet.merge_cells("A1:G1")
+    sheet.append(HEADER)
+    sheet.append([1, "杨晓红", "139 0000 0501", "网格员", "", cast.grid.code, ""])
+    sheet.append([2, "吴大勇", "139-0000-0502", "网格员", "", "nowhere", ""])
+    book.save(tmp_path / "r.xlsx")
+
+    result = _import(runner, tmp_path / "r.xlsx")
+
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0] == "row 4, column 网格: No unit nowhere."
+
+
+def test_a_file_that_is_not_a_spreadsheet_is_refused_in_words(runner, db, tmp_path):
+    broken = tmp_path / "r.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really")
+    result = _import(runner, broken)
+    assert result.exit_code == 1
+    assert "r.xlsx: not a readable .xlsx file" in result.output
 
 
 def test_a_dry_run_counts_and_writes_nothing(runner, cast, tmp_path, db):
