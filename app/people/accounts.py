@@ -27,6 +27,7 @@ from app.people.models import (
     STREET_ADMIN,
     TEAM_MEMBER,
     Department,
+    LoginAttempt,
     User,
     user_scope,
 )
@@ -92,10 +93,13 @@ def issue_code(user, hours=None):
     return code, user.password_expires_at
 
 
-def change_password(user, old_password, new_password):
+def change_password(user, old_password, new_password, ip):
     """The user chooses a new password, knowing the current one (or their one-time code);
-    every other session of theirs ends."""
+    every other session of theirs ends. Wrong guesses count as failed logins."""
+    people.throttle(user.phone, ip)
     if not check_password_hash(user.password_hash, old_password):
+        db.session.add(LoginAttempt(phone=user.phone, ip=ip, succeeded=False, at=clock.now()))
+        transaction.commit()
         raise Invalid(
             "The current password is wrong.",
             code="wrong_password",

@@ -54,7 +54,9 @@ def require_own_password():
 def change_password(body):
     """Choose a new password (the current one, or a one-time code, is required); every other
     session of mine ends."""
-    accounts.change_password(current_user, body["old_password"], body["new_password"])
+    accounts.change_password(
+        current_user, body["old_password"], body["new_password"], request.remote_addr
+    )
 
 
 @blp.get("/people")

@@ -81,9 +81,9 @@ def _seconds(delta):
     return max(1, math.ceil(delta.total_seconds()))
 
 
-def log_in(phone, password, remember, ip):
-    """Check the password and start a session; failures are throttled (see _wait)."""
-    config = current_app.config
+def throttle(phone, ip):
+    """429 while `phone` may not try a password from `ip` (see _wait): logging in, and
+    changing a password, which a stolen phone's session could otherwise guess at."""
     retry_after = _wait(phone, ip)
     if retry_after:
         raise ApiError(
@@ -93,6 +93,12 @@ def log_in(phone, password, remember, ip):
             headers={"Retry-After": str(retry_after)},
             extra={"retry_after": retry_after},
         )
+
+
+def log_in(phone, password, remember, ip):
+    """Check the password and start a session; failures are throttled (see _wait)."""
+    config = current_app.config
+    throttle(phone, ip)
     user = db.session.execute(select(User).where(User.phone == phone)).scalar()
     ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
     ok = ok and user is not None and user.active

@@ -83,6 +83,19 @@ def test_changing_my_password_needs_the_old_one_and_ends_my_other_sessions(app, 
     assert [e.action for e in timeline("person", user.id)] == ["change_password"]
 
 
+def test_guessing_the_old_password_is_throttled_like_a_login(app, as_user, db):
+    user = make_user(GRID_MEMBER)
+    phone = as_user(user)  # a stolen phone, still logged in
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        assert change(phone, "a wrong guess", NEW).status_code == 422
+
+    response = change(phone, PASSWORD, NEW)
+
+    assert response.status_code == 429
+    assert response.get_json()["error"]["code"] == "rate_limited"
+    assert db.session.get(User, user.id).password_hash == user.password_hash
+
+
 @pytest.mark.parametrize(
     "new, field_problem",
     [
