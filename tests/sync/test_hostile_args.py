@@ -158,35 +158,38 @@ SETTINGS = settings(
 )
 
 
-@pytest.mark.timeout(900)
-def test_any_args_through_the_service_never_jam_the_queue(app, cast, db):
-    member_id, secretary_id, grid = cast.member.id, cast.secretary.id, cast.grid
-
-    def send(device, part):
-        _db.session.rollback()
-        return services.push(
-            _db.session.get(User, member_id), device, CommandIn(many=True).load(part)
-        )
-
-    def rejected():
-        return [
-            {"id": c.id, "args": c.args}
-            for c in services.rejected(_db.session.get(User, member_id), limit=100)
-        ]
+def examples(values, cast, send, rejected):
+    """Run the drawn plans, each sent by `send` and its rejections listed by `rejected`."""
+    people = (cast.member.id, cast.secretary.id, cast.grid)
 
     @SETTINGS
-    @given(plan(json_values(scalars)))
+    @given(plan(values))
     def run(drawn):
         steps, split = drawn
-        check(steps, split, send, member_id, secretary_id, grid, rejected)
+        check(steps, split, send, *people, rejected)
 
     run()
 
 
 @pytest.mark.timeout(900)
+def test_any_args_through_the_service_never_jam_the_queue(app, cast, db):
+    member_id = cast.member.id
+
+    def send(device, part):
+        _db.session.rollback()
+        member = _db.session.get(User, member_id)
+        return services.push(member, device, CommandIn(many=True).load(part))
+
+    def rejected():
+        member = _db.session.get(User, member_id)
+        return [{"id": c.id, "args": c.args} for c in services.rejected(member, limit=100)]
+
+    examples(json_values(scalars), cast, send, rejected)
+
+
+@pytest.mark.timeout(900)
 def test_any_args_over_http_never_jam_the_queue(app, cast, db):
     """JSON on the wire has no NaN or infinities: everything else, as a phone could send it."""
-    member_id, secretary_id, grid = cast.member.id, cast.secretary.id, cast.grid
     phone = logged_in(app, cast.member)
 
     def send(device, part):
@@ -199,10 +202,4 @@ def test_any_args_over_http_never_jam_the_queue(app, cast, db):
         assert response.status_code == 200
         return response.get_json()
 
-    @SETTINGS
-    @given(plan(json_values(finite)))
-    def run(drawn):
-        steps, split = drawn
-        check(steps, split, send, member_id, secretary_id, grid, rejected)
-
-    run()
+    examples(json_values(finite), cast, send, rejected)
