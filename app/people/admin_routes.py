@@ -17,18 +17,13 @@ from app.people.schemas import (
     PersonIn,
     PersonOut,
 )
+from app.security import DOCS, PUBLIC_API
 
 blp = Blueprint("accounts", __name__, url_prefix="/api", description="Accounts (账号管理)")
 
 # What a user logged in with a one-time code may still do: learn who they are, choose a
-# password, leave or log in again.
-_BEFORE_CHANGE = {
-    "/api/me",
-    "/api/me/password",
-    "/api/auth/login",
-    "/api/auth/logout",
-    "/api/auth/csrf",
-}
+# password, and what needs no login (leave, log in again, read the docs).
+_BEFORE_CHANGE = {"/api/me", "/api/me/password", *PUBLIC_API}
 
 
 @blp.before_app_request
@@ -36,6 +31,7 @@ def require_own_password():
     if (
         request.path.startswith("/api")
         and request.path not in _BEFORE_CHANGE
+        and not request.path.startswith(DOCS)
         and current_user.is_authenticated
         and current_user.password_change_required
     ):
@@ -77,40 +73,41 @@ def create(body):
     return {"person": person, "one_time_code": code, "expires_at": expires_at}
 
 
-@blp.get("/people/<int:user_id>")
+@blp.get("/people/<int:person_id>")
 @blp.response(200, PersonDetail)
-def person(user_id):
+def person(person_id):
     """A person of my area, with every change to their account."""
-    found = accounts.get_person(current_user, user_id)
+    found = accounts.get_person(current_user, person_id)
     return {"person": found, "history": accounts.history(found)}
 
 
-@blp.post("/people/<int:user_id>/move")
+@blp.post("/people/<int:person_id>/move")
 @blp.arguments(MoveIn)
 @blp.response(200, PersonOut)
-def move(body, user_id):
+def move(body, person_id):
     """Serve other units of my area; open work in the units left goes back."""
-    return accounts.move(current_user, user_id, body["units"])
+    return accounts.move(current_user, person_id, body["units"])
 
 
-@blp.post("/people/<int:user_id>/deactivate")
+@blp.post("/people/<int:person_id>/deactivate")
 @blp.arguments(DeactivateIn)
 @blp.response(200, PersonOut)
-def deactivate(body, user_id):
+def deactivate(body, person_id):
     """No more logins; every session ends; open claims and dispatched cases go back."""
-    return accounts.deactivate(current_user, user_id, body["reason"])
+    return accounts.deactivate(current_user, person_id, body["reason"])
 
 
-@blp.post("/people/<int:user_id>/reactivate")
+@blp.post("/people/<int:person_id>/reactivate")
 @blp.response(200, PersonOut)
-def reactivate(user_id):
-    return accounts.reactivate(current_user, user_id)
+def reactivate(person_id):
+    """The person may log in again (with the password they had)."""
+    return accounts.reactivate(current_user, person_id)
 
 
-@blp.post("/people/<int:user_id>/reset")
+@blp.post("/people/<int:person_id>/reset")
 @blp.response(200, OneTimeCode)
-def reset(user_id):
+def reset(person_id):
     """A forgotten password: a one-time code, shown in this response only; the person's
     sessions end and they choose a password at the next login."""
-    code, expires_at = accounts.reset(current_user, user_id)
+    code, expires_at = accounts.reset(current_user, person_id)
     return {"one_time_code": code, "expires_at": expires_at}
