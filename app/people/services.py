@@ -115,6 +115,8 @@ def log_in(phone, password, remember, ip):
             )
         raise ApiError("Wrong phone number or password.", status=401, code="invalid_credentials")
     user.last_login_at = clock.now()
+    if current_user.is_authenticated:  # logging in again here ends the session it replaces
+        sessions.end(current_user)
     session.clear()  # a fresh session for a fresh login: nothing carried over
     session.permanent = True
     sessions.start(user, remember, ip)

@@ -107,6 +107,29 @@ def test_ending_another_of_my_sessions_logs_that_browser_out(app, db):
     assert [s["current"] for s in desk.get("/api/auth/sessions").get_json()] == [True]
 
 
+def test_logging_in_again_ends_the_session_it_replaces(app, db):
+    first, second = make_user(GRID_MEMBER), make_user(GRID_MEMBER)
+    browser = logged_in(app, first, remember=True)
+    copy = copy_of(app, browser, "session", "remember_token")
+
+    Auth(browser).login(second)
+
+    assert browser.get("/api/me").get_json()["id"] == second.id
+    assert copy.get("/api/me").status_code == 401
+    assert db.session.query(UserSession).filter(UserSession.revoked_at.is_(None)).count() == 1
+
+
+def test_the_session_routes_are_described_in_the_openapi(client, db):
+    paths = client.get("/api/openapi.json").get_json()["paths"]
+    listed = paths["/api/auth/sessions"]["get"]["responses"]["200"]["content"]
+    assert listed["application/json"]["schema"]["items"] == {
+        "$ref": "#/components/schemas/SessionOut"
+    }
+    assert "delete" in paths["/api/auth/sessions/{session_id}"]
+    assert {"get", "delete"} <= set(paths["/api/people/{person_id}/sessions"])
+    assert "delete" in paths["/api/people/{person_id}/sessions/{session_id}"]
+
+
 def test_someone_elses_session_is_not_mine_to_end(app, db):
     mine, theirs = make_user(GRID_MEMBER), make_user(GRID_MEMBER)
     me, them = logged_in(app, mine), logged_in(app, theirs)
