@@ -7,6 +7,7 @@ GRIDLINK_REQUIRE_POSTGIS=1 (as in CI) a missing PostGIS is a failure, not a skip
 
 import functools
 import os
+from datetime import timedelta
 from types import SimpleNamespace
 
 import flask_migrate
@@ -15,7 +16,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from werkzeug.security import generate_password_hash
 
-from app import create_app
+from app import clock, create_app
 from app.extensions import db as _db
 from app.people.demo import DEPARTMENTS
 from app.people.models import (
@@ -157,6 +158,21 @@ def db(app):
         # Spatial indexes and caches rebuild on a new revision: an emptied map is a new map.
         _db.session.execute(text("UPDATE map_revision SET revision = revision + 1"))
         _db.session.commit()
+
+
+@pytest.fixture
+def frozen(monkeypatch):
+    """A clock that stands still until moved: frozen.move(minutes=...)."""
+
+    class Frozen:
+        at = clock.now()
+
+        def move(self, **delta):
+            self.at += timedelta(**delta)
+
+    frozen = Frozen()
+    monkeypatch.setattr(clock, "now", lambda: frozen.at)
+    return frozen
 
 
 @pytest.fixture

@@ -1,7 +1,5 @@
 import pytest
 
-from app import clock
-
 
 @pytest.fixture
 def switch_body():
@@ -19,19 +17,3 @@ def switch_body():
         }
 
     return body
-
-
-@pytest.fixture
-def frozen(monkeypatch):
-    """A clock that stands still until moved: frozen.move(minutes=...)."""
-    from datetime import timedelta
-
-    class Frozen:
-        at = clock.now()
-
-        def move(self, **delta):
-            self.at += timedelta(**delta)
-
-    frozen = Frozen()
-    monkeypatch.setattr(clock, "now", lambda: frozen.at)
-    return frozen

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 
-from app import clock
 from app.config import Base
 from app.people import sessions
 from app.people.models import GRID_MEMBER, User, UserSession
@@ -18,21 +17,6 @@ PHONE_UA = (
     "Mozilla/5.0 (Linux; Android 12; HUAWEI P40) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/120.0 Mobile Safari/537.36"
 )
-
-
-@pytest.fixture
-def frozen(monkeypatch):
-    """A clock that stands still until moved: frozen.move(hours=...)."""
-
-    class Frozen:
-        at = clock.now()
-
-        def move(self, **delta):
-            self.at += timedelta(**delta)
-
-    frozen = Frozen()
-    monkeypatch.setattr(clock, "now", lambda: frozen.at)
-    return frozen
 
 
 def logged_in(app, user, remember=False, user_agent=None):
