@@ -177,8 +177,8 @@ def start_chromium(profile):
             time.sleep(0.1)  # polling a starting process
 
 
-def on_the_phone(port, base, step):
-    """step(page, expect) in the audited Chromium, on a page of the app (then closed)."""
+def on_the_phone(port, url, step):
+    """step(page, expect) in the audited Chromium, on a page opened at url (then closed)."""
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as p:
@@ -186,8 +186,12 @@ def on_the_phone(port, base, step):
         page = browser.contexts[0].new_page()
         page.set_default_timeout(30_000)
         expect.set_options(timeout=30_000)
-        page.goto(f"{base}/")
-        step(page, expect)
+        page.goto(url)
+        try:
+            step(page, expect)
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / "audit-failed.png"))
+            raise
         page.close()
         browser.close()  # disconnects; the browser and its profile stay
 
@@ -210,7 +214,6 @@ def log_in_the_phone(port, base, member):
     takes the page, the data is pulled, the report screen has its catalogue."""
 
     def log_in(page, expect):
-        page.goto(f"{base}/login")
         page.locator("input[name=phone]").fill(member["phone"])
         page.locator("input[name=password]").fill(member["password"])
         page.get_by_role("button", name="登录").click()
@@ -221,7 +224,7 @@ def log_in_the_phone(port, base, member):
         page.goto(f"{base}/report")
         expect(page.get_by_text("城管", exact=True)).to_be_visible()
 
-    on_the_phone(port, base, log_in)
+    on_the_phone(port, f"{base}/login", log_in)
 
 
 def lighthouse(port, url, name, runs):
@@ -303,10 +306,10 @@ def main(argv=None):
         for name, path in SCREENS.items():
             results["screens"][name] = lighthouse(port, server.base + path, name, args.runs)
         start_emergency(server.base, street, grid)
-        on_the_phone(port, server.base, emergency_pulled)
+        on_the_phone(port, server.base + "/", emergency_pulled)
         for name, path in EMERGENCY_SCREENS.items():
             results["screens"][name] = lighthouse(port, server.base + path, name, args.runs)
-        on_the_phone(port, server.base, large_text_on)
+        on_the_phone(port, server.base + "/", large_text_on)
         for name, path in LARGE_TEXT_SCREENS.items():
             results["screens"][name] = lighthouse(port, server.base + path, name, args.runs)
     finally:

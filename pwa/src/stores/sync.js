@@ -22,6 +22,9 @@ export const useSync = defineStore('sync', {
     photosRefused: [], // blobs the server will never take, with its reason
     upload: null, // the photo going up now: {sha256, sent, total, index, count}
     subscriptions: [],
+    // The phone's outbox and entities have been read once since login or start: screens drawn
+    // before would shift when a banner or a roll-call card arrives above them.
+    ready: false,
   }),
   getters: {
     pendingCount: (state) => state.commands.filter((c) => c.state === 'pending').length,
@@ -81,7 +84,21 @@ export const useSync = defineStore('sync', {
     /** Starts watching the database; call once after the user is known. */
     watch(userId) {
       this.unwatch()
-      const sub = (query, apply) => this.subscriptions.push(liveQuery(query).subscribe({ next: apply, error: () => {} }))
+      const unread = new Set(['outbox', 'entities'])
+      const read = (name) => {
+        unread.delete(name)
+        if (!unread.size) this.ready = true
+      }
+      const sub = (query, apply, name) =>
+        this.subscriptions.push(
+          liveQuery(query).subscribe({
+            next: (rows) => {
+              apply(rows)
+              read(name)
+            },
+            error: () => read(name),
+          }),
+        )
       sub(
         () => db.outbox.toArray(),
         (rows) => {
@@ -91,6 +108,7 @@ export const useSync = defineStore('sync', {
           this.commands = markRaw(mine)
           this.othersPending = rows.filter((r) => r.user_id !== userId && r.state === 'pending').length
         },
+        'outbox',
       )
       sub(
         () => db.blobs.where('uploaded').anyOf(0, -1).filter((b) => b.user_id === userId).toArray(),
@@ -114,6 +132,7 @@ export const useSync = defineStore('sync', {
         (rows) => {
           this.entities = markRaw(rows)
         },
+        'entities',
       )
       sub(
         async () => ({
@@ -129,6 +148,7 @@ export const useSync = defineStore('sync', {
       this.subscriptions = []
       this.commands = []
       this.entities = []
+      this.ready = false
     },
     flush() {
       return engine.flush()
