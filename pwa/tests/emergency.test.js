@@ -53,6 +53,15 @@ describe('taskOrder', () => {
     ]
     expect(tasks.sort(taskOrder(byId)).map((t) => t.id)).toEqual(['ii-early', 'ii-late', 'unknown-switch', 'iv', 'normal-early'])
   })
+
+  it('orders deadlines as instants, whatever offset each is written in', () => {
+    const byId = { ii: sw('ii', 'II', [A]) }
+    const tasks = [
+      { id: 'later', emergency_id: 'ii', deadline: '2026-07-01T13:00:00Z' },
+      { id: 'sooner', emergency_id: 'ii', deadline: '2026-07-01T20:00:00+08:00' }, // 12:00Z
+    ]
+    expect(tasks.sort(taskOrder(byId)).map((t) => t.id)).toEqual(['sooner', 'later'])
+  })
 })
 
 describe('awaitingMe', () => {

@@ -58,7 +58,8 @@ export function taskOrder(switchesById = {}) {
       const bySwitch = severity(ea.level) - severity(eb.level)
       if (bySwitch) return bySwitch
     }
-    return String(a.deadline).localeCompare(String(b.deadline))
+    // Instants, not strings: the same time may come with different offsets (+08:00, Z).
+    return (Date.parse(a.deadline) || Infinity) - (Date.parse(b.deadline) || Infinity) || 0
   }
 }
 
