@@ -7,6 +7,9 @@ export default defineConfig({
   test: {
     include: ['tests/**/*.test.js'],
     environment: 'node',
+    // A loaded machine (CI, several suites at once) takes more than the default 5 s for the
+    // tests that queue hundreds of commands in fake-indexeddb.
+    testTimeout: 20000,
     // Before any module loads Dexie, which takes indexedDB from the global object.
     setupFiles: ['fake-indexeddb/auto'],
     // Vant's styles are imported as files (src/vant.js): Vite, not Node, must load them.
