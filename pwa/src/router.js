@@ -32,6 +32,7 @@ const routes = [
   { path: '/inbox', name: 'inbox', component: () => import('./views/inbox/InboxView.vue') },
   { path: '/history', name: 'history', component: () => import('./views/me/HistoryView.vue') },
   { path: '/password', name: 'password', component: () => import('./views/me/PasswordView.vue') },
+  { path: '/people', name: 'people', component: () => import('./views/me/PeopleView.vue'), meta: { leaders: true } },
   { path: '/devices', name: 'devices', component: () => import('./views/me/DevicesView.vue') },
   { path: '/emergency', name: 'console', component: () => import('./views/emergency/ConsoleView.vue'), meta: { leaders: true } },
   { path: '/:pathMatch(.*)*', redirect: '/' },

@@ -1,5 +1,8 @@
-"""A member whose password a secretary reset logs in on the phone with the one-time code, is
-held on 设置新密码 until they choose a password, and then works as before."""
+"""A secretary resets a member's password on 成员账号 and is shown a one-time code; the member
+logs in with it on the phone, is held on 设置新密码 until they choose a password, and then
+works as before."""
+
+import re
 
 from playwright.sync_api import expect
 
@@ -14,9 +17,15 @@ def test_a_reset_member_chooses_a_password_before_anything_else(
 ):
     member = people.make(GRID_MEMBER, units.grids[0].code, name="钱网格")
     secretary = people.make(SECRETARY, units.code, name="李书记")
-    api = flows.Api(playwright_instance, server.base, secretary)
-    code = api.post(f"/api/people/{member.id}/reset", {}).json()["one_time_code"]
-    api.close()
+    desk = phone().new_page()
+    flows.login_desk(desk, secretary)
+    desk.goto("/people")  # 我的 → 成员账号
+    desk.get_by_role("button", name=f"重置 {member.name} 的密码").click()
+    desk.get_by_role("dialog").get_by_role("button", name="重置密码").click()
+    shown = desk.get_by_role("dialog").filter(has_text=f"{member.name} 的一次性密码")
+    expect(shown).to_be_visible()
+    shots(desk, "people-reset-code")
+    code = re.search(r"[2-9a-z]{4}-[2-9a-z]{4}-[2-9a-z]{4}", shown.inner_text())[0]
 
     page = phone().new_page()
     page.goto("/login")
