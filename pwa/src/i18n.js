@@ -108,5 +108,7 @@ export function outcomeText({ command, state, error, why }) {
     return photos ? t('outcome.photos_follow', { done, n: photos }) : done
   }
   if (state === 'rejected') return t('outcome.rejected', { what, reason: rejectionText(error) })
+  // An answer to a roll-call (the urgent lane) goes before everything else once it can.
+  if (command.lane === 'urgent' && ['offline', 'server'].includes(why)) return t(`outcome.kept_first.${why}`, { what })
   return t(`outcome.kept.${['offline', 'server', 'login'].includes(why) ? why : 'sending'}`, { what })
 }

@@ -55,6 +55,7 @@ describe('what became of an action', () => {
     [{ command: report, state: 'kept', why: 'offline' }, '没有网络：上报事件已保存在手机上，联网后自动发送'],
     [{ command: report, state: 'kept', why: 'server' }, '服务器暂时无法连接：上报事件已保存在手机上，稍后自动重试'],
     [{ command: report, state: 'kept', why: 'busy' }, '上报事件已保存在手机上，正在发送'],
+    [{ command: { type: 'rollcall.ack', lane: 'urgent', args: {} }, state: 'kept', why: 'offline' }, '没有网络：叫应应答已保存在手机上，联网后优先发送'],
   ])('%j → %s', (outcome, text) => {
     expect(outcomeText(outcome)).toBe(text)
   })
