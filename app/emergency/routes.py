@@ -1,9 +1,11 @@
 """Emergency mode and roll-calls over HTTP: thin wrappers around the services."""
 
+from flask import Response, request
 from flask_login import current_user
 from flask_smorest import Blueprint
 
 from app.catalogue import services as reference
+from app.emergency import live as board
 from app.emergency import rollcalls, services
 from app.emergency.models import ACTIVE
 from app.emergency.schemas import (
@@ -21,6 +23,8 @@ from app.emergency.schemas import (
     ReissueOut,
     RollCallIn,
     RollCallOut,
+    SilentOut,
+    SilentQuery,
     SwitchIn,
     SwitchOut,
     SwitchQuery,
@@ -114,10 +118,16 @@ def candidates(query, switch_id):
 
 
 @blp.get("/live")
-@blp.response(200, LiveOut)
+@blp.response(200, LiveOut, headers={"ETag": {"description": "send it as If-None-Match"}})
+@blp.alt_response(304, description="nothing changed since the poll that had this ETag")
 def live():
-    """The leaders' live view, polled every `poll_after_s` seconds."""
-    return services.live(current_user)
+    """The leaders' live view, polled every `poll_after_s` seconds: figures per street,
+    community and grid (names come from /api/rollcalls/<id>/silent)."""
+    body, tag = board.view(current_user)
+    headers = {"ETag": f'"{tag}"', "Cache-Control": "private, no-cache"}
+    if tag in request.if_none_match:
+        return Response(status=304, headers=headers)
+    return body, 200, headers
 
 
 @blp.get("/templates")
@@ -175,3 +185,12 @@ def reissue(call_id):
 def figures(query, call_id):
     """Asked, acknowledged, outstanding per grid, community or street, with who is silent."""
     return rollcalls.figures(current_user, call_id, query["level"])
+
+
+@calls.get("/<call_id>/silent")
+@calls.arguments(SilentQuery, location="query")
+@calls.response(200, SilentOut)
+def silent(query, call_id):
+    """Who is still silent in a unit, a page at a time, grouped by grid with who answers for
+    each group."""
+    return board.silent(current_user, call_id, query.get("unit"), query["page"], query["limit"])

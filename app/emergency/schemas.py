@@ -213,9 +213,36 @@ class TaskFigures(Schema):
     cancelled = fields.Integer()
 
 
+class Counts(Schema):
+    code = fields.String(allow_none=True, metadata={"description": "none: the unit's own people"})
+    name = fields.String(metadata={"description": "街道本级 / 社区本级 for a unit's own people"})
+    asked = fields.Integer()
+    acknowledged = fields.Integer()
+    outstanding = fields.Integer()
+
+
+class CommunityCounts(Counts):
+    grids = fields.List(fields.Nested(Counts))
+
+
+class StreetCounts(Counts):
+    communities = fields.List(fields.Nested(CommunityCounts))
+
+
+class LiveFigures(Schema):
+    id = fields.String(metadata={"description": "the roll-call"})
+    asked = fields.Integer()
+    acknowledged = fields.Integer()
+    outstanding = fields.Integer()
+    streets = fields.List(
+        fields.Nested(StreetCounts),
+        metadata={"description": "street → community → grid, within the caller's area"},
+    )
+
+
 class LiveSwitch(Schema):
     switch = fields.Nested(SwitchOut)
-    roll_call = fields.Nested(FiguresOut, allow_none=True)
+    roll_call = fields.Nested(LiveFigures, allow_none=True)
     tasks = fields.Nested(TaskFigures)
 
 
@@ -223,3 +250,38 @@ class LiveOut(Schema):
     at = fields.DateTime()
     poll_after_s = fields.Integer(metadata={"description": "ask again after this long"})
     switches = fields.List(fields.Nested(LiveSwitch))
+
+
+class SilentQuery(Schema):
+    unit = fields.String(
+        validate=validate.Length(max=20),
+        metadata={"description": "a street, community or grid code; none: the caller's area"},
+    )
+    page = fields.Integer(validate=validate.Range(1, 10_000), load_default=1)
+    limit = fields.Integer(validate=validate.Range(1, 200), load_default=50)
+
+
+class PlaceRef(Schema):
+    code = fields.String(allow_none=True)
+    name = fields.String()
+
+
+class SilentGroup(Schema):
+    street = fields.Nested(PlaceRef, allow_none=True)
+    community = fields.Nested(PlaceRef, allow_none=True)
+    grid = fields.Nested(PlaceRef, allow_none=True)
+    outstanding = fields.Integer(metadata={"description": "all the group's silent, not the page's"})
+    answering = fields.List(
+        fields.Nested(Silent),
+        metadata={"description": "who answers for them: phones in full for those who dispatch"},
+    )
+    people = fields.List(fields.Nested(Silent), metadata={"description": "this page's"})
+
+
+class SilentOut(Schema):
+    id = fields.String()
+    unit = fields.Dict(allow_none=True, metadata={"description": "{code, name, level} asked for"})
+    outstanding = fields.Integer()
+    page = fields.Integer()
+    limit = fields.Integer()
+    groups = fields.List(fields.Nested(SilentGroup))

@@ -486,26 +486,6 @@ def modes():
     return grids
 
 
-LIVE_POLL_S = 5  # the live view is short polling: no worker is held by a waiting client
-
-
-def live(user):
-    """The leaders' live view: each active switch the caller may run, its newest roll-call's
-    figures per community and how its tasks stand."""
-    switches = [item for item in listing(user) if _answers_for(user, item)]
-    out = []
-    for item, shown in zip(switches, present(user, switches), strict=True):
-        call = shown["roll_call"]
-        out.append(
-            {
-                "switch": shown,
-                "roll_call": rollcalls.figures(user, call, "community") if call else None,
-                "tasks": tasks.emergency_figures(item.id),
-            }
-        )
-    return {"at": clock.now(), "poll_after_s": LIVE_POLL_S, "switches": out}
-
-
 def listing(user, states=(ACTIVE,)):
     query = select(EmergencySwitch).where(EmergencySwitch.state.in_(states), _seen_by(user))
     return db.session.execute(query.order_by(EmergencySwitch.requested_at.desc())).scalars().all()
