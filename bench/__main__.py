@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import make_url
 
-from bench import bare, emergency, grids, load, members, report, sync, targets, writes
+from bench import bare, emergency, grids, live, load, members, report, sync, targets, writes
 from bench import logins as logins_scenario
 from bench.client import Client
 from bench.common import ROOT, BenchError
@@ -31,7 +31,7 @@ from bench.database import (
 )
 from bench.server import database_cpu, gunicorn, setup_text
 
-SCENARIOS = ("locate", "reports", "claims", "logins", "grids", "sync", "emergency")
+SCENARIOS = ("locate", "reports", "claims", "logins", "grids", "sync", "live", "emergency")
 LOAD_SCENARIOS = ("locate", "reports", "claims")  # each measured against health, in this order
 POOL_SCENARIOS = (*LOAD_SCENARIOS, "logins")  # those that need the load processes
 # The bare stack's equivalent of each (bench/bare.py): the same work without GridLink around it.
@@ -184,6 +184,9 @@ def run_backend(backend, args, pool):
                     _progress(f"{backend}: sync (push, pull, first sync)")
                     meters = server_meters(backend, server, url)
                     result["sync"] = sync.measure(server, env, url, logins, meters, args.seed)
+                if "live" in args.scenario:
+                    _progress(f"{backend}: live view (polls of a district roll-call)")
+                    result["live"] = live.measure(server, env, url, logins)
                 if "emergency" in args.scenario:
                     # Last: it switches the whole district to emergency mode.
                     _progress(f"{backend}: emergency (district switch, roll-call of everyone)")

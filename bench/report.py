@@ -3,7 +3,7 @@
 import json
 import os
 
-from bench import emergency
+from bench import emergency, live
 from bench.grids import REPEATS
 from bench.sync import SINGLE_REPORTS as SYNC_SINGLE_REPORTS
 
@@ -62,6 +62,8 @@ def backend_text(name, result):
         lines += _sync_lines(result["sync"])
     if "logins" in result:
         lines += logins_lines(result["logins"])
+    if "live" in result:
+        lines += live.lines(result["live"])
     if "emergency" in result:
         lines += emergency.lines(result["emergency"])
     return "\n".join(lines)

@@ -209,6 +209,18 @@ def _grids_wire(result):
         yield f["wire_bytes"], True, detail
 
 
+def _live(key, detail):
+    def measure(result):
+        f = result.get("live")
+        if f is not None:
+            # A PASS also needs the repeat with the ETag to be a 304 and the later poll to see
+            # the acknowledgements.
+            seen = f["repeat_status"] == 304 and f["after_sees"] == f["acknowledged"]
+            yield f[key], seen, detail(f)
+
+    return measure
+
+
 MEASURES = {
     "health_vs_hello": _bare_ratio("health"),
     "locate_vs_bare": _bare_ratio("locate"),
@@ -226,6 +238,20 @@ MEASURES = {
     "ack_p99": _ack_p99,
     "mass_login_others_p99": _mass_login,
     "grids_wire": _grids_wire,
+    "live_wire": _live(
+        "wire_bytes",
+        lambda f: (
+            f"{f['wire_bytes'] / 1000:.1f} kB ({f['encoding']}) for {f['asked']} asked; "
+            f"repeat {f['repeat_status']}"
+        ),
+    ),
+    "live_ms": _live(
+        "median_ms",
+        lambda f: (
+            f"median {_ms(f['median_ms'])} ms, p99 {_ms(f['p99_ms'])} ms "
+            f"over {f['polls']} polls; repeat {f['repeat_status']}"
+        ),
+    ),
 }
 
 
