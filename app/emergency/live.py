@@ -116,7 +116,7 @@ def view(user):
         )
     body = {"poll_after_s": POLL_AFTER_S, "switches": out}
     # The caller is in the tag: two leaders' answers differ by their area, never by chance.
-    seen = json.dumps([user.id, body], sort_keys=True, default=str, ensure_ascii=False)
+    seen = json.dumps([user.id, body], default=str)  # built in the same order each time
     return {"at": clock.now(), **body}, hashlib.sha256(seen.encode()).hexdigest()[:32]
 
 

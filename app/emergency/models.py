@@ -122,4 +122,13 @@ class RollCallPerson(db.Model):
     __table_args__ = (
         Index("ix_roll_call_person_user", "user_id"),
         Index("ix_roll_call_person_community", "roll_call_id", "community_id"),
+        # The live view's grouped figures read this index alone (app/emergency/live.py).
+        Index(
+            "ix_roll_call_person_place",
+            "roll_call_id",
+            "street_id",
+            "community_id",
+            "grid_id",
+            "acknowledged_at",
+        ),
     )
