@@ -61,6 +61,11 @@ def test_street_admin_switches_three_communities_and_the_member_answers_offline(
     for c in communities:
         dialog.get_by_label(c.name, exact=True).check()
     expect(dialog.get_by_text("已选 3 个")).to_be_visible()
+    # The level is chosen, never defaulted: until it is, nothing can be started.
+    expect(dialog.get_by_label("Ⅱ级（橙）")).not_to_be_checked()
+    expect(dialog.get_by_text("请选择响应级别")).to_be_visible()
+    expect(dialog.get_by_role("button", name="确定")).to_be_disabled()
+    dialog.locator("label.level", has_text="Ⅱ级（橙）").click()
     expect(dialog.get_by_label("Ⅱ级（橙）")).to_be_checked()
     shots(desk, "emergency-console-start")
     dialog.get_by_role("button", name="确定").click()
@@ -70,7 +75,11 @@ def test_street_admin_switches_three_communities_and_the_member_answers_offline(
     # A row per community with people to ask (the third has none in this district).
     row = card.locator("table.units tbody tr", has_text=communities[0].name).first
     expect(row.locator("td.acked")).to_have_text("0")
-    expect(card.locator("tr.silent", has_text="陈网格")).to_be_visible()
+    # The live view counts; names come when a community's list is opened, by grid.
+    expect(card.get_by_text("陈网格")).to_be_hidden()
+    card.get_by_role("button", name=f"{communities[0].name}未应答名单").click()
+    group = card.locator(".silent-list section", has_text="陈网格")
+    expect(group.locator("h5")).to_contain_text("未应答 1 人")
     # The admin's own phone shows the mode too (a street admin has no grid: any switch pulled).
     expect(desk.locator(".emergency-banner")).to_contain_text(TITLE)
 
@@ -84,7 +93,7 @@ def test_street_admin_switches_three_communities_and_the_member_answers_offline(
     flows.tab(member_page, "任务")
     first = member_page.locator(".task-card").first
     expect(first.locator(".emergency-tag")).to_have_text("应急")
-    expect(first).to_contain_text("雨前排查")
+    expect(member_page.locator(".task-card.emergency", has_text="雨前排查")).to_be_visible()
     # Work queued offline first, the roll-call answered after it.
     member_page.get_by_role("button", name="认领任务：雨前排查").click()
     prompt = member_page.locator(".rollcall-card")
@@ -102,7 +111,8 @@ def test_street_admin_switches_three_communities_and_the_member_answers_offline(
 
     # The live view fills up (it polls); the silent member is named.
     expect(row.locator("td.acked")).to_have_text("1")
-    expect(card.locator("tr.silent", has_text="吴网格")).to_be_visible()
+    card.get_by_role("button", name=f"{communities[1].name}未应答名单").click()
+    expect(card.locator(".silent-list section", has_text="吴网格")).to_be_visible()
     shots(desk, "emergency-console-live")
     desk.set_viewport_size({"width": 360, "height": 640})
     expect(desk.get_by_role("button", name="启动应急响应")).to_be_in_viewport()
@@ -195,6 +205,7 @@ def test_street_admin_draws_the_area_on_the_map_and_sends_a_member_to_reinforce(
     n = int(re.search(r"将覆盖 (\d+) 个网格", preview.inner_text()).group(1))
     assert n >= 1
     dialog.get_by_label("启动原因").fill("山体滑坡隐患，圈定范围内转移群众")
+    dialog.locator("label.level", has_text="Ⅱ级（橙）").click()
     dialog.get_by_role("button", name="确定").click()
     card = desk.locator("article.switch", has_text=TITLE)
     expect(card).to_contain_text(f"覆盖 {n} 个网格")  # the server took what the preview said
@@ -219,7 +230,16 @@ def test_street_admin_draws_the_area_on_the_map_and_sends_a_member_to_reinforce(
         ).scalar()
     assert sent == 1
 
-    card.get_by_role("button", name=f"结束响应：{TITLE}").click()
+    # A change of level is chosen too: the current one is not offered as the answer.
+    card.get_by_role("button", name=f"调整级别：{TITLE}").click()
+    expect(dialog.get_by_role("button", name="确定")).to_be_disabled()
+    dialog.locator("label.level", has_text="Ⅰ级（红）").click()
+    dialog.get_by_role("button", name="确定").click()
+    severe = "防汛Ⅰ级应急响应"
+    card = desk.locator("article.switch", has_text=severe)
+    expect(card).to_be_visible()
+
+    card.get_by_role("button", name=f"结束响应：{severe}").click()
     dialog.get_by_label("说明").fill("隐患排除")
     dialog.get_by_role("button", name="确定").click()
     expect(desk.get_by_text("没有进行中的应急响应")).to_be_visible()
