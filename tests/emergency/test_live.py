@@ -4,6 +4,8 @@ grouped by grid with who answers for each group."""
 
 import pytest
 
+from tests.emergency.test_rollcalls import FIGURES
+
 
 def _start(admin, body):
     response = admin.post("/api/emergency/switches", json=body)
@@ -97,17 +99,7 @@ def test_the_silent_come_a_page_at_a_time(cast, as_user, switch_body):
     assert grid_page["groups"][0]["outstanding"] == 2  # the group's, not the page's
 
 
-@pytest.mark.parametrize(
-    "who,status",
-    [
-        ("street_admin", 200),
-        ("secretary", 200),
-        ("district_admin", 200),
-        ("member", 403),
-        ("outside_secretary", 404),
-        ("outsider", 404),
-    ],
-)
+@pytest.mark.parametrize("who,status", FIGURES)  # the silent are named to who sees the figures
 def test_who_is_told_the_silent(cast, as_user, switch_body, who, status):
     call = _start(as_user(cast.street_admin), switch_body(codes=[cast.community.code]))
     response = as_user(getattr(cast, who)).get(f"/api/rollcalls/{call['roll_call']}/silent")
