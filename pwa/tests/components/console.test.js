@@ -7,6 +7,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { defineComponent, h, ref } from 'vue'
 import RollCallFigures from '../../src/views/emergency/console/RollCallFigures.vue'
 import SilentList from '../../src/views/emergency/console/SilentList.vue'
+import SwitchCard from '../../src/views/emergency/console/SwitchCard.vue'
 import { useLivePoll } from '../../src/views/emergency/console/useLivePoll.js'
 import { useUnitTree } from '../../src/views/emergency/console/useUnitTree.js'
 import { mountWith } from './mount.js'
@@ -103,6 +104,28 @@ describe('RollCallFigures', () => {
     await flushPromises()
     expect(api.asked).toEqual(['/api/rollcalls/call-1/silent?page=1&limit=50&unit=S2'])
     expect(wrapper.find('.silent-list').text()).toContain('吴网格')
+  })
+})
+
+describe('SwitchCard', () => {
+  const item = (state, more = {}) => ({ id: 's1', state, title: '防汛Ⅱ级应急响应', colour: 'orange', reason: '锦江水位超警戒', grids: ['G1'], requested_by: { name: '张书记' }, requested_at: '2026-12-02T00:00:00+00:00', started_at: '2026-12-02T00:00:00+00:00', roll_call: 'call-1', may_decide: true, ...more })
+
+  it('offers a request to be approved or refused, and nothing else', async () => {
+    const wrapper = mountWith(SwitchCard, { props: { item: item('requested') } })
+    expect(wrapper.findAll('button').map((b) => b.text())).toEqual(['批准', '驳回'])
+    await wrapper.find('[aria-label="驳回：防汛Ⅱ级应急响应"]').trigger('click')
+    expect(wrapper.emitted()).toHaveProperty('refuse')
+  })
+
+  it('shows an active switch’s figures, and its actions only to who may decide', async () => {
+    const live = { roll_call: FIGURES, tasks: { open: 3, claimed: 1, overdue: 0, completed: 2 } }
+    const props = { item: item('active'), live, api: fakeApi([]), mayReinforce: true }
+    const wrapper = mountWith(SwitchCard, { props })
+    expect(wrapper.find('.rollcall .figures').text()).toContain('7')
+    await wrapper.find('[aria-label="调整级别：防汛Ⅱ级应急响应"]').trigger('click')
+    expect(wrapper.emitted()).toHaveProperty('level')
+    const watching = mountWith(SwitchCard, { props: { ...props, item: item('active', { may_decide: false }) } })
+    expect(watching.find('.buttons').exists()).toBe(false)
   })
 })
 
