@@ -5,6 +5,7 @@
 import { flushPromises } from '@vue/test-utils'
 import { describe, expect, it, vi } from 'vitest'
 import { defineComponent, h, ref } from 'vue'
+import LevelField from '../../src/views/emergency/console/LevelField.vue'
 import RollCallFigures from '../../src/views/emergency/console/RollCallFigures.vue'
 import SilentList from '../../src/views/emergency/console/SilentList.vue'
 import SwitchCard from '../../src/views/emergency/console/SwitchCard.vue'
@@ -126,6 +127,16 @@ describe('SwitchCard', () => {
     expect(wrapper.emitted()).toHaveProperty('level')
     const watching = mountWith(SwitchCard, { props: { ...props, item: item('active', { may_decide: false }) } })
     expect(watching.find('.buttons').exists()).toBe(false)
+  })
+})
+
+describe('LevelField', () => {
+  it('starts with no level and says one must be chosen', async () => {
+    const wrapper = mountWith(LevelField, { props: { modelValue: '' } })
+    expect(wrapper.findAll('input:checked')).toHaveLength(0)
+    expect(wrapper.find('.level-hint').text()).toBe('请选择响应级别')
+    await wrapper.findAll('input')[1].setValue(true)
+    expect(wrapper.emitted('update:modelValue')).toEqual([['II']])
   })
 })
 
