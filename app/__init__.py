@@ -5,7 +5,7 @@ import os
 from flask import Flask
 
 from app import config as settings
-from app import security
+from app import inputs, security
 from app.errors import register_errors
 from app.extensions import api, compress, csrf, db, login_manager, migrate
 
@@ -26,6 +26,7 @@ def create_app(config=None, overrides=None):
         app.config["UPLOAD_ROOT"] = os.path.join(app.instance_path, "uploads")
     security.use_secret_key(app)
     register_extensions(app)
+    inputs.init_app(app)
     register_blueprints(app)
     register_errors(app)
     register_commands(app)

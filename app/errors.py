@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFError
 from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
-_CODES = {
+CODES = {
     400: "bad_request",
     401: "unauthorized",
     403: "forbidden",
@@ -19,10 +19,14 @@ _CODES = {
     405: "method_not_allowed",
     409: "conflict",
     413: "payload_too_large",
+    414: "uri_too_long",
     415: "unsupported_media_type",
+    417: "expectation_failed",
     422: "validation_error",
     429: "rate_limited",
+    431: "headers_too_large",
     500: "internal_error",
+    501: "not_implemented",
 }
 
 
@@ -59,13 +63,25 @@ class Invalid(ApiError):
 
 
 class ErrorBody(Schema):
-    code = fields.String(metadata={"description": "stable machine-readable code"})
-    message = fields.String(metadata={"description": "what went wrong, for a person"})
-    fields = fields.Dict(metadata={"description": "offending field -> problems"})
+    """Every error's body: code, message, fields, and the members that come with some codes.
+    (`fields` is declared last: the name shadows marshmallow's module below it.)"""
+
+    code = fields.String(required=True, metadata={"description": "stable machine-readable code"})
+    message = fields.String(
+        required=True, metadata={"description": "what went wrong, for a person"}
+    )
+    state = fields.String(metadata={"description": "wrong_state: the state it is in"})
+    unit = fields.String(metadata={"description": "out_of_scope: the unit's code"})
+    retry_after = fields.Integer(metadata={"description": "rate_limited: seconds to wait"})
+    holders = fields.List(
+        fields.Dict(), metadata={"description": "task_full: who holds its places (a task's)"}
+    )
+    capacity = fields.Integer(metadata={"description": "task_full: how many places it has"})
+    fields = fields.Dict(required=True, metadata={"description": "offending field -> problems"})
 
 
 class ErrorSchema(Schema):
-    error = fields.Nested(ErrorBody)
+    error = fields.Nested(ErrorBody, required=True)
 
 
 def error_response(status, code, message, fields=None, extra=None, headers=None):
@@ -105,7 +121,7 @@ def http_error_response(error):
     if "messages" in data:
         status, code, message, fields = _webargs_error(error)
     else:
-        code = _CODES.get(status, "error")
+        code = CODES.get(status, "error")
         message = data.get("message") or error.description or error.name
         fields = {}
     if status == 405:

@@ -7,6 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from app.dispatch import services
 from app.incidents.models import STATES
 from app.incidents.schemas import UUID, IncidentOut, Ref
+from app.inputs import Int
 from app.tasks.models import STATES as TASK_STATES
 from app.tasks.schemas import TaskOut
 
@@ -21,7 +22,7 @@ class QueueArgs(Schema):
     grid = fields.String()
     urgent = fields.Boolean()
     overdue = fields.Boolean()
-    limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
+    limit = Int(minimum=1, maximum=500, load_default=100)
 
 
 class Queue(Schema):
@@ -48,7 +49,7 @@ class Member(Schema):
 class Assignment(Schema):
     incident_id = fields.String(validate=UUID)
     task_id = fields.String(validate=UUID)
-    user_id = fields.Integer(required=True)
+    user_id = Int(minimum=1, required=True)
     deadline = fields.AwareDateTime(load_default=None)
 
     @validates_schema

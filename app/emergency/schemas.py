@@ -4,6 +4,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from app.emergency.models import KINDS, LEVEL_BY_NAME, SCOPES, STATES
 from app.incidents.schemas import UUID, PersonRef, Ref, Text
+from app.inputs import Int
 from app.people.models import FORCES
 
 
@@ -33,8 +34,9 @@ class ScopeIn(Schema):
 
 class RollCallOptions(Schema):
     roll_call_message = fields.String(validate=validate.Length(min=1, max=500), load_default=None)
-    escalate_after_min = fields.Integer(
-        validate=validate.Range(1, 24 * 60),
+    escalate_after_min = Int(
+        minimum=1,
+        maximum=24 * 60,
         load_default=None,
         metadata={"description": "escalate the silent after this many minutes (default 10)"},
     )
@@ -60,7 +62,7 @@ class LevelIn(Schema):
 
 
 class ReinforceIn(Schema):
-    user_id = fields.Integer(required=True)
+    user_id = Int(minimum=1, required=True)
     grid = fields.String(required=True, metadata={"description": "a grid code in the switch"})
 
 
@@ -133,7 +135,7 @@ class TemplatesOut(Schema):
 class RollCallIn(Schema):
     scope = fields.Nested(ScopeIn, required=True)
     message = fields.String(required=True, validate=validate.Length(min=1, max=500))
-    escalate_after_min = fields.Integer(validate=validate.Range(1, 24 * 60), load_default=10)
+    escalate_after_min = Int(minimum=1, maximum=24 * 60, load_default=10)
 
 
 class AckIn(Schema):

@@ -3,6 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from app.incidents.models import STATES
+from app.inputs import Int
 from app.photos.schemas import AttachedPhoto, PhotoRef
 
 UUID = validate.Regexp(
@@ -51,8 +52,8 @@ class IncidentQuery(Schema):
     overdue = fields.Boolean()
     mine = fields.Boolean()
     escalated = fields.Boolean()
-    limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
-    offset = fields.Integer(load_default=0, validate=validate.Range(0))
+    limit = Int(minimum=1, maximum=500, load_default=100)
+    offset = Int(minimum=0, load_default=0)
 
 
 class NoteIn(Schema):
@@ -69,7 +70,7 @@ class MergeIn(Schema):
 
 
 class DispatchIn(Schema):
-    assignee_id = fields.Integer(required=True)
+    assignee_id = Int(minimum=1, required=True)
     deadline = fields.AwareDateTime(load_default=None)
     note = Text(load_default=None)
 
@@ -100,7 +101,7 @@ class ExtendIn(Schema):
 
 class WhistleIn(Schema):
     departments = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
-    minutes = fields.Integer(load_default=30, validate=validate.Range(5, 24 * 60))
+    minutes = Int(minimum=5, maximum=24 * 60, load_default=30)
     note = Text(load_default=None)
 
 
@@ -109,7 +110,7 @@ class WhistleStepIn(PointMixin):
 
 
 class RateIn(Schema):
-    rating = fields.Integer(required=True, validate=validate.Range(1, 5))
+    rating = Int(minimum=1, maximum=5, required=True)
     note = Text(load_default=None)
 
 

@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
+from app.inputs import Int
 from app.notify.models import KINDS
 
 
@@ -19,12 +20,12 @@ class MessageOut(Schema):
 
 class InboxQuery(Schema):
     unread = fields.Boolean(load_default=False)
-    before = fields.Integer(
+    before = Int(
+        minimum=1,
         load_default=None,
-        validate=validate.Range(1),
         metadata={"description": "messages older than this id (the last one of a page)"},
     )
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+    limit = Int(minimum=1, maximum=200, load_default=50)
 
 
 class UnreadOut(Schema):

@@ -1,9 +1,9 @@
 """The commands a phone may send, each checked by the same schema as its HTTP route and run by
 the same service: a command is the route's request, queued."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, pre_load, validate
 
-from app import transaction
+from app import inputs, transaction
 from app.emergency import rollcalls
 from app.emergency.models import RollCall
 from app.emergency.schemas import AckIn
@@ -102,7 +102,7 @@ _HANDLERS = {
     # Sent ahead of the rest by the phone (its own lane, docs/sync.md); once however often.
     "rollcall.ack": (_with_id(AckIn), acknowledge),
     "message.read": (
-        type("MessageReadCommand", (Schema,), {"id": fields.Integer(required=True)}),
+        type("MessageReadCommand", (Schema,), {"id": inputs.Int(minimum=1, required=True)}),
         lambda u, a: inbox.mark_read(u, a["id"]),
     ),
 }
@@ -110,5 +110,21 @@ _HANDLERS = {
 # The entity a command's result names, by the type of what its handler returns.
 ENTITY_OF = {Incident: "incident", Task: "task", RollCall: "rollcall", Message: "message"}
 
+
+class _Storable(Schema):
+    """Args holding text the database cannot store reject their command alone (the push's
+    edge check leaves them to the command: app/sync/routes.py)."""
+
+    @pre_load
+    def storable(self, data, **kwargs):
+        problems = inputs.clean(data)
+        if problems:
+            raise ValidationError(problems)
+        return data
+
+
 # Schemas built once: a push of 500 commands would otherwise build 500 of them.
-HANDLERS = {kind: (schema(), run) for kind, (schema, run) in _HANDLERS.items()}
+HANDLERS = {
+    kind: (type(schema.__name__, (_Storable, schema), {})(), run)
+    for kind, (schema, run) in _HANDLERS.items()
+}

@@ -203,7 +203,11 @@ def _decode(user, token):
         raise ApiError(
             "Not a cursor of this server.", code="bad_cursor", fields={"cursor": ["invalid"]}
         ) from None
-    if cursor.get("u") != user.id:
+    if not _well_formed(cursor):
+        raise ApiError(
+            "Not a cursor of this server.", code="bad_cursor", fields={"cursor": ["malformed"]}
+        )
+    if cursor["u"] != user.id:
         raise ApiError(
             "This cursor belongs to another user.",
             code="bad_cursor",
@@ -218,6 +222,35 @@ def _decode(user, token):
             code="resync",
         )
     return cursor
+
+
+def _int(value, bits=63):
+    return type(value) is int and 0 <= value < 2**bits
+
+
+def _well_formed(cursor):
+    """Whether a signed cursor has the shape _encode gives it: a cursor signed by another
+    version of the server (or with a leaked key) must be a 400, never a 500."""
+    if not isinstance(cursor, dict) or not {"u", "a", "p", "s", "t"} <= cursor.keys():
+        return False
+    position, snapshot = cursor["p"], cursor["s"]
+    return (
+        _int(cursor["u"])
+        and _int(cursor["t"])
+        and isinstance(cursor["a"], list)
+        and all(_int(unit) for unit in cursor["a"])
+        and isinstance(position, list)
+        and len(position) == 2
+        and _int(position[0], 64)
+        and _int(position[1])
+        and (
+            snapshot is None
+            or isinstance(snapshot, list)
+            and len(snapshot) == 2
+            and snapshot[0] in ENTITIES
+            and (isinstance(snapshot[1], str) or _int(snapshot[1]))
+        )
+    )
 
 
 def pull(user, token=None, limit=500):

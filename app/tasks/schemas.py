@@ -3,6 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.incidents.schemas import UUID, HistoryOut, PersonRef, PointMixin, Ref, Text
+from app.inputs import Int
 from app.photos.schemas import AttachedPhoto, PhotoRef
 from app.tasks.models import KINDS, STATES
 
@@ -15,12 +16,13 @@ class TaskIn(Schema):
     grid = fields.String(metadata={"description": "grid code; omit for the community's pool"})
     community = fields.String(metadata={"description": "community code, for a pool task"})
     target = Text(required=True, metadata={"description": "定目标"})
-    capacity = fields.Integer(
+    capacity = Int(
+        minimum=1,
+        maximum=500,
         load_default=1,
-        validate=validate.Range(1, 500),
         metadata={"description": "定人员: how many may claim it"},
     )
-    responsible_id = fields.Integer(load_default=None, metadata={"description": "定责任"})
+    responsible_id = Int(minimum=1, load_default=None, metadata={"description": "定责任"})
     deadline = fields.AwareDateTime(required=True, metadata={"description": "定时限"})
     measures = Text(load_default=None, metadata={"description": "定措施"})
 
@@ -36,8 +38,8 @@ class TaskQuery(Schema):
     mine = fields.Boolean()
     claimable = fields.Boolean()
     overdue = fields.Boolean()
-    limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
-    offset = fields.Integer(load_default=0, validate=validate.Range(0))
+    limit = Int(minimum=1, maximum=500, load_default=100)
+    offset = Int(minimum=0, load_default=0)
 
 
 class ClaimIn(Schema):
@@ -45,14 +47,14 @@ class ClaimIn(Schema):
 
 
 class TaskAssignIn(Schema):
-    user_id = fields.Integer(required=True)
-    replace = fields.Integer(
-        load_default=None, metadata={"description": "reassign from this member"}
+    user_id = Int(minimum=1, required=True)
+    replace = Int(
+        minimum=1, load_default=None, metadata={"description": "reassign from this member"}
     )
 
 
 class UnassignIn(Schema):
-    user_id = fields.Integer(required=True)
+    user_id = Int(minimum=1, required=True)
     note = Text(load_default=None)
 
 

@@ -36,6 +36,9 @@ def require_tus_version():
 @blp.after_request
 def tus_headers(response):
     response.headers["Tus-Resumable"] = tus.VERSION
+    # tus answers carry no body, so no type: Flask's default text/html would claim one.
+    if response.mimetype == "text/html" and not response.content_length:
+        del response.headers["Content-Type"]
     if request.method in ("POST", "PATCH"):
         _drain()
     return response
