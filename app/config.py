@@ -79,6 +79,12 @@ class Base:
     ]
     COMPRESS_MIN_SIZE = 1024
 
+    # The most positions a drawn GeoJSON area may have (geo/geojson.py says why).
+    POLYGON_MAX_VERTICES = int(os.environ.get("POLYGON_MAX_VERTICES", 10_000))
+    # The most pixels a photo may have, read from its header before it is decoded
+    # (app/photos/images.py says why).
+    PHOTO_MAX_PIXELS = int(os.environ.get("PHOTO_MAX_PIXELS", 40_000_000))
+
     # How long a phone may stay away and still catch up change by change; after that its
     # cursor gets "resync" and it takes a new snapshot (its outbox is kept).
     SYNC_RETENTION_DAYS = int(os.environ.get("SYNC_RETENTION_DAYS", 60))

@@ -1,6 +1,8 @@
 """The part of the map a switch or a roll-call names, and who may act over it."""
 
+from flask import current_app
 from shapely.geometry import shape
+from shapely.validation import explain_validity
 from sqlalchemy import or_, select
 from sqlalchemy.orm import aliased
 
@@ -9,6 +11,7 @@ from app.extensions import db
 from app.people.models import DISTRICT_ADMIN, SECRETARY, STREET_ADMIN
 from app.units import spatial
 from app.units.models import Unit
+from geo.geojson import polygon_problems
 
 
 def grids_of(scope):
@@ -23,16 +26,18 @@ def grids_of(scope):
     )
     level = scope["level"]
     if level == "polygon":
-        try:
-            geometry = shape(scope["geometry"])
-        except (KeyError, TypeError, ValueError, AttributeError):
-            raise Invalid(
-                "Draw the area as a GeoJSON polygon.", fields={"scope.geometry": ["not GeoJSON"]}
-            ) from None
-        if geometry.geom_type not in ("Polygon", "MultiPolygon") or not geometry.is_valid:
+        problems = polygon_problems(
+            scope.get("geometry"),
+            "scope.geometry",
+            current_app.config["POLYGON_MAX_VERTICES"],
+        )
+        if problems:
+            raise Invalid("Draw the area as a GeoJSON Polygon or MultiPolygon.", fields=problems)
+        geometry = shape(scope["geometry"])
+        if not geometry.is_valid:
             raise Invalid(
                 "The drawn area must be a valid polygon.",
-                fields={"scope.geometry": [f"{geometry.geom_type}, valid: {geometry.is_valid}"]},
+                fields={"scope.geometry": [explain_validity(geometry)]},
             )
         query = query.where(grid.id.in_(spatial.grids_touching(geometry)))
     elif level != "district":

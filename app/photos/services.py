@@ -52,8 +52,9 @@ def upload(user, data):
     server already has are answered as new ones, after the same work: whether anyone sent
     them before is not for the uploader to learn."""
     digest = hashlib.sha256(data).hexdigest()
+    pixels = current_app.config["PHOTO_MAX_PIXELS"]
     try:
-        info = inspect(data, max_bytes=current_app.config["PHOTO_MAX_BYTES"])
+        info = inspect(data, current_app.config["PHOTO_MAX_BYTES"], pixels)
     except PhotoRejected as rejected:
         raise ApiError(
             rejected.message,
@@ -63,8 +64,8 @@ def upload(user, data):
         ) from None
     photos = store()
     photos.put(data)
-    photos.put_derived(digest, DISPLAY, sanitize(data))
-    photos.put_derived(digest, THUMB, thumbnail(data))
+    photos.put_derived(digest, DISPLAY, sanitize(data, pixels))
+    photos.put_derived(digest, THUMB, thumbnail(data, max_pixels=pixels))
     now = clock.now()
     photo = {
         "sha256": digest,

@@ -7,7 +7,7 @@ from PIL import Image
 
 from app.photos.models import Photo
 from tests.builders import report_body
-from tests.photos.test_images import _jpeg
+from tests.photos.test_images import _jpeg, _png_bomb
 
 
 def upload(client, data, name="photo.jpg"):
@@ -153,3 +153,12 @@ def test_a_photo_named_in_a_report_then_uploaded_by_its_reporter_shows(cast, as_
     assert shown["photos"][0]["available"] is True
     with outside_secretary.get(f"/api/photos/{sha}") as seen:
         assert seen.status_code == 200
+
+
+def test_a_photo_past_the_pixel_cap_is_refused_from_its_header(app, cast, as_user, db):
+    """67 MP in 100 bytes: decoding it would cost seconds of a worker; its header suffices."""
+    assert app.config["PHOTO_MAX_PIXELS"] < 8192 * 8192
+    response = upload(as_user(cast.member), _png_bomb(8192, 8192))
+    assert response.status_code == 422
+    assert response.get_json()["error"]["code"] == "too_many_pixels"
+    assert db.session.query(Photo).count() == 0

@@ -11,7 +11,7 @@ import pytest
 from app.photos.models import Photo
 from app.photos.services import store
 from tests.conftest import Auth
-from tests.photos.test_images import _jpeg
+from tests.photos.test_images import _jpeg, _png_bomb
 
 TUS = {"Tus-Resumable": "1.0.0"}
 CHUNKED = "application/offset+octet-stream"
@@ -521,3 +521,11 @@ def test_a_server_failure_while_storing_forgets_the_last_chunk_only(db, member, 
     assert offset_of(member, url) == 1000  # never "done" before the photo is stored
     assert patch(member, url, data[1000:], 1000).status_code == 204
     assert photo_count(db) == 1
+
+
+def test_a_completed_upload_past_the_pixel_cap_is_refused_and_not_kept(db, member, upload_root):
+    data = _png_bomb(8192, 8192)
+    url = create(member, data).headers["Location"]
+    last = patch(member, url, data, 0)
+    assert last.status_code == 422 and error(last)["code"] == "too_many_pixels"
+    assert photo_count(db) == 0
