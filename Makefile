@@ -48,7 +48,7 @@ run: $(VENV)/.installed pwa demo
 	@echo "Serving on http://$(HOST):$(PORT)  (API docs: http://$(HOST):$(PORT)/api/docs)"
 	@# The worker (pushes, escalations, pruning) runs beside the server and stops with it.
 	$(BIN)/flask worker run & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+	$(BIN)/gunicorn --config gunicorn.conf.py --workers 2 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
 # Every test; with TEST_DATABASE_URL set, every database test runs on PostGIS too.
 test: $(VENV)/.installed-dev lint pwa-test
