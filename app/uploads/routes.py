@@ -64,10 +64,12 @@ def _upload_headers(upload):
 
 @blp.route("", endpoint="uploads")
 class Uploads(MethodView):
+    @blp.alt_response(204, description="Tus-Version, Tus-Extension, Tus-Max-Size", success=True)
     def options(self):
         """The server's tus capabilities: version, extensions, size limit, checksums."""
         return "", 204, tus.server_headers()
 
+    @blp.alt_response(201, description="Location, Upload-Offset", success=True)
     def post(self):
         """Create the upload of one photo, or find it again: the id comes from (you, sha256).
 
@@ -99,6 +101,7 @@ class Uploads(MethodView):
 
 @blp.route("/<upload_id>", endpoint="upload")
 class UploadResource(MethodView):
+    @blp.alt_response(200, description="Upload-Offset, Upload-Length", success=True)
     def head(self, upload_id):
         """Where the upload stands: `Upload-Offset` (`Upload-Length` once the photo is stored)."""
         upload = tus.get(current_user, upload_id)
@@ -107,6 +110,7 @@ class UploadResource(MethodView):
             headers["Upload-Metadata"] = upload.metadata
         return "", 200, headers
 
+    @blp.alt_response(204, description="Upload-Offset", success=True)
     def patch(self, upload_id):
         """Append a chunk at `Upload-Offset` (409 if it is not the upload's offset);
         `Upload-Checksum: sha1|sha256 <base64>` is checked (460). The last chunk stores the
@@ -122,6 +126,7 @@ class UploadResource(MethodView):
         )
         return "", 204, {"Upload-Offset": str(upload.offset)}
 
+    @blp.alt_response(204, description="dropped", success=True)
     def delete(self, upload_id):
         """Drop the upload and its bytes (a stored photo stays)."""
         tus.terminate(current_user, upload_id)
