@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test e2e audit bench pwa pwa-test db demo lint lock clean
+.PHONY: run test e2e fuzz audit bench pwa pwa-test db demo lint lock clean
 
 # Installed from the lock files only: every package of the tree pinned, each file checked by its
 # hash. The .in files name what the code imports; `make lock` compiles them.
@@ -64,6 +64,13 @@ e2e: $(VENV)/.installed-dev pwa
 # gzipped, and Lighthouse (mobile) on the member's home and report screens (tests/e2e/audit.py).
 audit: $(VENV)/.installed-dev pwa
 	$(BIN)/python -m tests.e2e.audit $(AUDIT_ARGS)
+
+# Every operation of the OpenAPI document as every role and anonymous (schemathesis, in
+# process; tests/fuzz/openapi.py): no 5xx, no answer off its schema. FUZZ_EXAMPLES examples
+# per operation and role; with TEST_DATABASE_URL on PostGIS too. FUZZ_ARGS passes options.
+FUZZ_EXAMPLES ?= 50
+fuzz: $(VENV)/.installed-dev
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/fuzz/openapi.py $(FUZZ_ARGS)
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench $(BENCH_ARGS)
