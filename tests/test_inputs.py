@@ -92,6 +92,7 @@ def test_an_id_in_the_path_past_the_column_cannot_exist(cast, as_user, url, stat
         "/api/incidents?offset=4.4e28",
         f"/api/incidents?offset={2**31}",
         f"/api/tasks?offset={BIG}",
+        f"/api/people?offset={BIG}",
         f"/api/dispatch?limit={BIG}",
         f"/api/sync/pull?limit={BIG}",
     ],

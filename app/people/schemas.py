@@ -3,6 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from app.incidents.schemas import HistoryOut
+from app.inputs import Int
 from app.people import sessions
 from app.people.models import FORCES, ROLES
 from app.people.services import PHONE
@@ -95,8 +96,8 @@ class PeopleQuery(Schema):
     unit = fields.String(metadata={"description": "people serving within this unit code"})
     role = fields.String(validate=validate.OneOf(ROLES))
     active = fields.Boolean()
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
-    offset = fields.Integer(load_default=0, validate=validate.Range(0))
+    limit = Int(minimum=1, maximum=200, load_default=50)
+    offset = Int(minimum=0, load_default=0)
 
 
 class PersonOut(MeSchema):
