@@ -3,9 +3,9 @@
 Checked once, at the edge, for every /api request:
 - strings the database cannot store (NUL; lone UTF-16 surrogates, which have no UTF-8) in the
   path, the query, a form and a JSON body: 400 ``invalid_characters`` naming the fields;
-- JSON that is not JSON (the bare NaN/Infinity Python's parser takes) or nests deeper than
-  MAX_DEPTH: 400 ``malformed_json`` / ``json_too_deep``, refused before anything is built
-  from it;
+- JSON that is not JSON (the bare NaN/Infinity Python's parser takes, numbers that overflow
+  to infinity) or nests deeper than MAX_DEPTH: 400 ``malformed_json`` / ``json_too_deep``,
+  refused by the parser itself, so no schema and no endpoint ever sees such a body;
 - integers past the 32-bit columns they end in: ``<int:...>`` in a path answers 404 (no row
   can have that id), and schema fields use ``Int``, bounded like the column.
 """
@@ -74,17 +74,16 @@ def refuse(problems):
     )
 
 
-def _depth(value):
-    deepest, stack = 0, [(value, 1)]
+def _too_deep(value):
+    stack = [(value, 1)]
     while stack:
         item, depth = stack.pop()
         if isinstance(item, dict | list):
             if depth > MAX_DEPTH:
-                return depth
-            deepest = max(deepest, depth)
+                return True
             children = item.values() if isinstance(item, dict) else item
             stack.extend((child, depth + 1) for child in children)
-    return deepest
+    return False
 
 
 def _no_constant(name):
@@ -115,7 +114,7 @@ class JSONProvider(DefaultJSONProvider):
         kwargs.setdefault("parse_float", _finite)
         try:
             value = json.loads(s, **kwargs)
-            too_deep = _depth(value) > MAX_DEPTH
+            too_deep = _too_deep(value)
         except RecursionError:  # far deeper than MAX_DEPTH: the parser's own stack ran out
             too_deep = True
         except ValueError as error:  # JSONDecodeError and UnicodeDecodeError among them
@@ -184,10 +183,7 @@ class Int(fields.Integer):
     the database never sees a number it cannot store."""
 
     def __init__(self, *, minimum=INT32_MIN, maximum=INT32_MAX, **kwargs):
-        validators = kwargs.pop("validate", None) or []
-        if callable(validators):
-            validators = [validators]
-        super().__init__(validate=[validate.Range(minimum, maximum), *validators], **kwargs)
+        super().__init__(validate=validate.Range(minimum, maximum), **kwargs)
 
 
 def init_app(app):

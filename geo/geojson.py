@@ -22,9 +22,9 @@ def polygon_problems(geometry, path="geometry", max_vertices=MAX_VERTICES):
         return {f"{path}.type": [f"must be exactly Polygon or MultiPolygon, not {kind!r}"]}
     where = f"{path}.coordinates"
     coordinates = geometry.get("coordinates")
-    polygons = [coordinates] if kind == "Polygon" else coordinates
-    if not isinstance(polygons, list) or not polygons:
+    if not isinstance(coordinates, list) or not coordinates:
         return {where: ["must be a non-empty array"]}
+    polygons = [coordinates] if kind == "Polygon" else coordinates
     if _vertices(polygons) > max_vertices:
         return {where: [f"more than {max_vertices} positions"]}
     problems = {}
