@@ -68,7 +68,7 @@ audit: $(VENV)/.installed-dev pwa
 # Every operation of the OpenAPI document as every role and anonymous (schemathesis, in
 # process; tests/fuzz/openapi.py): no 5xx, no answer off its schema. FUZZ_EXAMPLES examples
 # per operation and role; with TEST_DATABASE_URL on PostGIS too. FUZZ_ARGS passes options.
-FUZZ_EXAMPLES ?= 50
+FUZZ_EXAMPLES ?= 20
 fuzz: $(VENV)/.installed-dev
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/fuzz/openapi.py $(FUZZ_ARGS)
 
