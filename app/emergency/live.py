@@ -23,7 +23,6 @@ POLL_AFTER_S = 5  # short polling: no worker is held by a waiting client
 # The people of a street or community who answer for no unit below it are counted (and named)
 # under the unit itself, with these labels: the street's admins, a community's secretaries.
 OWN = {"street": "街道本级", "community": "社区本级"}
-PAGE = 50
 
 
 def _figures(asked, acked):
@@ -161,7 +160,7 @@ def _answering(groups):
     return found
 
 
-def silent(user, call_id, code=None, page=1, limit=PAGE):
+def silent(user, call_id, code, page, limit):
     """Those still silent within the caller's area (and the unit `code`), a page at a time in
     map order, grouped by grid: each group's count first, then who answers for it (with their
     phones for those who dispatch, masked otherwise), then the page's people of it."""
