@@ -146,7 +146,9 @@ class Reported(NamedTuple):
 # Built once: a report is the hottest write there is (and a push carries hundreds). A resent
 # id inserts nothing (rather than failing, which would need a savepoint for each report).
 _INSERT = {
-    name: dialect.insert(Incident.__table__).on_conflict_do_nothing(index_elements=["id"])
+    name: dialect.insert(Incident.__table__)
+    .on_conflict_do_nothing(index_elements=["id"])
+    .returning(Incident.__table__.c.id)  # psycopg tells no rowcount of an INSERT
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
 
@@ -205,7 +207,7 @@ def report(user, body, *, shown=False):
     # A Core insert, then the object taken as loaded: the ORM's unit of work would only
     # repeat what is known here. The session's connection: no autoflush.
     connection = db.session.connection()
-    if not connection.execute(_INSERT[connection.dialect.name], row).rowcount:
+    if connection.execute(_INSERT[connection.dialect.name], row).first() is None:
         # The id was taken: sent before, or twice at once (PostgreSQL waits for the other).
         original = db.session.get(Incident, row["id"])
         if original.reporter_id != user.id:

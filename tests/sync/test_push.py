@@ -317,3 +317,16 @@ def test_a_command_sent_twice_in_one_push_applies_once(cast, as_user, device, db
     answer = push(as_user(cast.member), device, [once, once, comment_on(report["id"], 2)])
     assert [r["status"] for r in answer["results"]] == ["applied", "duplicate", "applied"]
     assert count(db, "incident") == 1 and answer["last_seq"] == 2
+
+
+def test_a_report_sent_again_as_a_new_command_is_the_same_incident(cast, as_user, device, db):
+    """A second command (a reinstall, another lane) with the same incident id is the
+    original: applied, one incident, one report in its history."""
+    report = report_body(cast.grid)
+    batch = [command(1, "incident.report", report), command(2, "incident.report", report)]
+    answer = push(as_user(cast.member), device, batch)
+    assert [r["status"] for r in answer["results"]] == ["applied", "applied"]
+    assert {r["result"]["id"] for r in answer["results"]} == {report["id"]}
+    assert count(db, "incident") == 1
+    reports = "SELECT count(*) FROM history WHERE action = 'report'"
+    assert db.session.execute(text(reports)).scalar() == 1
