@@ -34,7 +34,7 @@ def create_app(config=None, overrides=None):
 
 
 def register_extensions(app):
-    from app import sqlite  # noqa: F401  (connection pragmas)
+    from app import encoding, sqlite  # noqa: F401  (sqlite: connection pragmas)
     from app.people import sessions
 
     db.init_app(app)
@@ -47,6 +47,7 @@ def register_extensions(app):
     compress.init_app(app)
     api.init_app(app)
     security.init_app(app)
+    encoding.init_app(app)
 
 
 def register_blueprints(app):

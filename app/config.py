@@ -2,6 +2,7 @@
 
 import os
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 
 def _bool(name, default):
@@ -88,6 +89,10 @@ class Base:
     # How long a phone may stay away and still catch up change by change; after that its
     # cursor gets "resync" and it takes a new snapshot (its outbox is kept).
     SYNC_RETENTION_DAYS = int(os.environ.get("SYNC_RETENTION_DAYS", 60))
+
+    # The district's clock (an IANA zone, checked at start): sentences meant for people tell
+    # times on it; the answers' structured times stay ISO 8601 in UTC.
+    DISTRICT_TIMEZONE = str(ZoneInfo(os.environ.get("DISTRICT_TIMEZONE", "Asia/Shanghai")))
 
     # Web Push (docs/push.md). Without VAPID_PRIVATE_KEY (PEM text) a key pair is made once
     # in the instance folder; the subject is how a push service reaches the operator.

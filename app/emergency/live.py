@@ -11,6 +11,7 @@ from sqlalchemy.orm import aliased
 from app import clock
 from app.emergency import rollcalls, services
 from app.emergency.models import RollCall, RollCallPerson
+from app.emergency.schemas import SwitchOut
 from app.errors import Invalid
 from app.extensions import db
 from app.people import services as people
@@ -105,7 +106,7 @@ def view(user):
     switches = [item for item in services.listing(user) if services._answers_for(user, item)]
     out = []
     for item, shown in zip(switches, services.present(user, switches), strict=True):
-        call = shown["roll_call"]
+        call = shown.roll_call
         out.append(
             {
                 "switch": shown,
@@ -115,7 +116,8 @@ def view(user):
         )
     body = {"poll_after_s": POLL_AFTER_S, "switches": out}
     # The caller is in the tag: two leaders' answers differ by their area, never by chance.
-    seen = json.dumps([user.id, body], default=str)  # built in the same order each time
+    written = [{**entry, "switch": SwitchOut().dump(entry["switch"])} for entry in out]
+    seen = json.dumps([user.id, POLL_AFTER_S, written], default=str)  # the same order each time
     return {"at": clock.now(), **body}, hashlib.sha256(seen.encode()).hexdigest()[:32]
 
 

@@ -26,6 +26,7 @@ from app.people.models import (
     user_scope,
 )
 from app.rules import require
+from app.schemas import Shown
 from app.units.models import Unit
 
 ESCALATE_AFTER_MIN = 10  # outstanding people go up the chain after this many minutes
@@ -369,6 +370,8 @@ def snapshot(user, after_id, since, limit):
 
 
 def present(user, calls):
+    """Roll-calls as this user sees them, for RollCallOut to dump: their own answer, and the
+    totals for those who run them, gathered for all at once."""
     if not calls:
         return []
     ids = [item.id for item in calls]
@@ -404,26 +407,17 @@ def present(user, calls):
         asked, acked = totals.get(item.id, (None, None))
         answer = mine.get(item.id)
         out.append(
-            {
-                "id": item.id,
-                "switch_id": item.switch_id,
-                "message": item.message,
-                "drill": item.drill,
-                "created_at": item.created_at,
-                "created_by": {"id": item.created_by.id, "name": item.created_by.name},
-                "escalate_after_min": item.escalate_after_min,
-                "issues": item.issues,
-                "last_issued_at": item.last_issued_at,
-                "closed_at": item.closed_at,
-                "asked": asked,
-                "acknowledged": acked,
-                "outstanding": None if asked is None else asked - acked,
-                "mine": {
+            Shown(
+                item,
+                asked=asked,
+                acknowledged=acked,
+                outstanding=None if asked is None else asked - acked,
+                mine={
                     "asked": answer is not None,
                     "acknowledged_at": answer.acknowledged_at if answer else None,
                 },
-                "runs": runs[item.id],
-            }
+                runs=runs[item.id],
+            )
         )
     return out
 

@@ -3,9 +3,9 @@
 from marshmallow import Schema, ValidationError, fields, validate
 
 from app.emergency.models import KINDS, LEVEL_BY_NAME, SCOPES, STATES
-from app.incidents.schemas import UUID, PersonRef, Ref, Text
 from app.inputs import Int
 from app.people.models import FORCES
+from app.schemas import UUID, PersonRef, Ref, Text, Time
 
 
 class Level(fields.String):
@@ -97,9 +97,9 @@ class SwitchOut(Schema):
     scope = fields.Dict()
     street = fields.Nested(Ref, allow_none=True)
     requested_by = fields.Nested(PersonRef)
-    requested_at = fields.DateTime()
-    started_at = fields.DateTime(allow_none=True)
-    ended_at = fields.DateTime(allow_none=True)
+    requested_at = Time()
+    started_at = Time(allow_none=True)
+    ended_at = Time(allow_none=True)
     note = fields.String(allow_none=True)
     grids = fields.List(fields.String(), metadata={"description": "codes of the grids covered"})
     roll_call = fields.String(allow_none=True, metadata={"description": "its newest roll-call"})
@@ -144,13 +144,13 @@ class AckIn(Schema):
 
 class AckOut(Schema):
     id = fields.String()
-    acknowledged_at = fields.DateTime()
+    acknowledged_at = Time()
     first = fields.Boolean(metadata={"description": "false: it was acknowledged before"})
 
 
 class MyAnswer(Schema):
     asked = fields.Boolean()
-    acknowledged_at = fields.DateTime(allow_none=True)
+    acknowledged_at = Time(allow_none=True)
 
 
 class RollCallOut(Schema):
@@ -158,12 +158,12 @@ class RollCallOut(Schema):
     switch_id = fields.String(allow_none=True)
     message = fields.String()
     drill = fields.Boolean()
-    created_at = fields.DateTime()
+    created_at = Time()
     created_by = fields.Nested(PersonRef)
     escalate_after_min = fields.Integer()
     issues = fields.Integer()
-    last_issued_at = fields.DateTime()
-    closed_at = fields.DateTime(allow_none=True)
+    last_issued_at = Time()
+    closed_at = Time(allow_none=True)
     asked = fields.Integer(allow_none=True, metadata={"description": "for those who run it"})
     acknowledged = fields.Integer(allow_none=True)
     outstanding = fields.Integer(allow_none=True)
@@ -249,7 +249,7 @@ class LiveSwitch(Schema):
 
 
 class LiveOut(Schema):
-    at = fields.DateTime()
+    at = Time()
     poll_after_s = fields.Integer(metadata={"description": "ask again after this long"})
     switches = fields.List(fields.Nested(LiveSwitch))
 

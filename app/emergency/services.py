@@ -36,6 +36,7 @@ from app.notify import services as inbox
 from app.people import services as people
 from app.people.models import DISTRICT_ADMIN, SECRETARY, STREET_ADMIN, User, user_scope
 from app.rules import require, require_state
+from app.schemas import Shown
 from app.tasks import services as tasks
 from app.units.models import Unit
 
@@ -502,6 +503,8 @@ def snapshot(user, after_id, since, limit):
 
 
 def present(user, switches):
+    """Switches as this user sees them, for SwitchOut to dump: the grids each covers and its
+    newest roll-call, gathered for all at once."""
     if not switches:
         return []
     ids = [item.id for item in switches]
@@ -520,34 +523,19 @@ def present(user, switches):
             .order_by(RollCall.created_at)
         ).all()
     )
-    out = []
-    for item in switches:
-        name, colour = LEVELS[item.level]
-        out.append(
-            {
-                "id": item.id,
-                "kind": item.kind,
-                "level": name,
-                "colour": colour,
-                "title": title(item),
-                "drill": item.drill,
-                "reason": item.reason,
-                "state": item.state,
-                "scope": {"level": item.scope, "codes": item.scope_codes},
-                "street": {"code": item.street.code, "name": item.street.name}
-                if item.street
-                else None,
-                "requested_by": {"id": item.requested_by.id, "name": item.requested_by.name},
-                "requested_at": item.requested_at,
-                "started_at": item.started_at,
-                "ended_at": item.ended_at,
-                "note": item.note,
-                "grids": codes.get(item.id, []),
-                "roll_call": calls.get(item.id),
-                "may_decide": _answers_for(user, item),
-            }
+    return [
+        Shown(
+            item,
+            level=LEVELS[item.level][0],
+            colour=LEVELS[item.level][1],
+            title=title(item),
+            scope={"level": item.scope, "codes": item.scope_codes},
+            grids=codes.get(item.id, []),
+            roll_call=calls.get(item.id),
+            may_decide=_answers_for(user, item),
         )
-    return out
+        for item in switches
+    ]
 
 
 register_scope("emergency", lambda switch_id: (None, None))

@@ -5,18 +5,7 @@ from marshmallow import Schema, fields, validate
 from app.incidents.models import STATES
 from app.inputs import Int
 from app.photos.schemas import AttachedPhoto, PhotoRef
-
-UUID = validate.Regexp(
-    r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-    error="Not a lowercase UUID.",
-)
-Text = lambda **kw: fields.String(validate=validate.Length(min=1, max=2000), **kw)  # noqa: E731
-
-
-class PointMixin(Schema):
-    lat = fields.Float(validate=validate.Range(-90, 90), load_default=None)
-    lng = fields.Float(validate=validate.Range(-180, 180), load_default=None)
-    device_time = fields.AwareDateTime(load_default=None)
+from app.schemas import UUID, HistoryOut, PersonRef, PointMixin, Ref, Text, Time
 
 
 class ReportIn(Schema):
@@ -114,47 +103,21 @@ class RateIn(Schema):
     note = Text(load_default=None)
 
 
-class Ref(Schema):
-    code = fields.String()
-    name = fields.String(allow_none=True)
-
-
 class CategoryRef(Ref):
     parent = fields.String(allow_none=True)
-
-
-class PersonRef(Schema):
-    id = fields.Integer()
-    name = fields.String()
-
-
-class HistoryOut(Schema):
-    id = fields.Integer()
-    action = fields.String()
-    actor_id = fields.Integer(allow_none=True)
-    actor_name = fields.Function(lambda e: e.actor.name if e.actor else None)
-    actor_role = fields.String(allow_none=True)
-    from_state = fields.String(allow_none=True)
-    to_state = fields.String(allow_none=True)
-    note = fields.String(allow_none=True)
-    data = fields.Dict(allow_none=True)
-    at = fields.DateTime()
-    device_time = fields.DateTime(allow_none=True)
-    lat = fields.Float(allow_none=True)
-    lng = fields.Float(allow_none=True)
 
 
 class WhistleOut(Schema):
     id = fields.Integer()
     incident_id = fields.String()
-    department = fields.Function(lambda w: {"code": w.department.code, "name": w.department.name})
-    called_at = fields.DateTime()
-    report_deadline = fields.DateTime()
+    department = fields.Nested(Ref)
+    called_at = Time()
+    report_deadline = Time()
     note = fields.String(allow_none=True)
-    reported_at = fields.DateTime(allow_none=True)
-    arrived_at = fields.DateTime(allow_none=True)
+    reported_at = Time(allow_none=True)
+    arrived_at = Time(allow_none=True)
     outcome = fields.String(allow_none=True)
-    done_at = fields.DateTime(allow_none=True)
+    done_at = Time(allow_none=True)
     rating = fields.Integer(allow_none=True)
     rating_note = fields.String(allow_none=True)
 
@@ -181,14 +144,14 @@ class IncidentOut(Schema):
     state = fields.String()
     self_handled = fields.Boolean()
     assignee = fields.Nested(PersonRef, allow_none=True)
-    merged_into = fields.String(allow_none=True)
-    deadline = fields.DateTime(allow_none=True)
+    merged_into = fields.String(attribute="merged_into_id", allow_none=True)
+    deadline = Time(allow_none=True)
     due = fields.String(allow_none=True, metadata={"description": "on_time, due_soon or overdue"})
     escalation = fields.Integer(metadata={"description": "0 none, 1 secretary, 2 street, 3 leader"})
     rework_count = fields.Integer()
     supervised = fields.Boolean()
     reason = fields.String(allow_none=True)
-    reported_at = fields.DateTime()
+    reported_at = Time()
     photos = fields.List(fields.Nested(AttachedPhoto))
 
 

@@ -44,6 +44,7 @@ from app.people.models import (
 )
 from app.photos import services as photos
 from app.rules import require, require_state
+from app.schemas import Shown
 from app.units import services as units
 from app.units import spatial
 from app.units.models import Unit
@@ -772,9 +773,10 @@ def present_reported(user, reported):
 
 
 def present(user, incidents, *, detail=False, units=None, photo_map=None):
-    """Incidents as the API shows them to this user: personal data masked below secretary.
-    `units` ({id: {code, name}}) and `photo_map` (as `photos.attachments` gives it) are what
-    the caller already knows, not read again."""
+    """Incidents as this user may see them (personal data masked below secretary), for
+    IncidentOut (or IncidentDetail) to dump: what the rows cannot say, gathered for all of
+    them at once. `units` ({id: {code, name}}) and `photo_map` (as `photos.attachments` gives
+    it) are what the caller already knows, not read again."""
     from app.history.services import timeline
 
     now = clock.now()
@@ -794,58 +796,35 @@ def present(user, incidents, *, detail=False, units=None, photo_map=None):
         photo_map = photos.attachments("incident", [i.id for i in incidents])
     out = []
     for incident in incidents:
-        item = {
-            "id": incident.id,
-            "category": _category(cat, incident.category_code),
-            "urgent": incident.urgent,
-            "description": incident.description,
-            "lat": incident.lat,
-            "lng": incident.lng,
-            "accuracy_m": incident.accuracy_m,
-            "address": incident.address,
-            "grid": _ref(units[incident.grid_id]),
-            "community": _ref(units[incident.community_id]),
-            "street": _ref(units[incident.street_id]),
-            "reporter": {"id": incident.reporter_id, "name": incident.reporter.name},
-            "resident_name": _mask_name(incident.resident_name, full),
-            "resident_phone": _mask_phone(incident.resident_phone, full),
-            "state": incident.state,
-            "self_handled": incident.self_handled,
-            "assignee": {"id": incident.assignee.id, "name": incident.assignee.name}
-            if incident.assignee
-            else None,
-            "merged_into": incident.merged_into_id,
-            "deadline": incident.deadline,
-            "due": due(incident, now),
-            "escalation": incident.escalation,
-            "rework_count": incident.rework_count,
-            "supervised": incident.supervised,
-            "reason": incident.reason,
-            "reported_at": incident.reported_at,
-            "photos": photo_map.get(incident.id, []),
-        }
+        shown = Shown(
+            incident,
+            category=_category(cat, incident.category_code),
+            grid=units[incident.grid_id],
+            community=units[incident.community_id],
+            street=units[incident.street_id],
+            resident_name=_mask_name(incident.resident_name, full),
+            resident_phone=_mask_phone(incident.resident_phone, full),
+            due=due(incident, now),
+            photos=photo_map.get(incident.id, []),
+        )
         if detail:
-            item["history"] = timeline("incident", incident.id)
-            item["whistles"] = (
+            shown.history = timeline("incident", incident.id)
+            shown.whistles = (
                 db.session.execute(
                     select(Whistle).where(Whistle.incident_id == incident.id).order_by(Whistle.id)
                 )
                 .scalars()
                 .all()
             )
-            item["followers"] = (
+            shown.followers = (
                 db.session.execute(
                     select(Follower.user_id).where(Follower.incident_id == incident.id)
                 )
                 .scalars()
                 .all()
             )
-        out.append(item)
+        out.append(shown)
     return out
-
-
-def _ref(unit):
-    return {"code": unit["code"], "name": unit["name"]}
 
 
 def _category(cat, code):
@@ -868,22 +847,20 @@ def _mask_phone(phone, full):
     return people.mask_phone(phone) if len(phone) >= 7 else "****"
 
 
-photos.register_visibility(
-    "incident",
-    lambda user, incident_id: (lambda i: i is not None and visible(user, i))(
-        db.session.get(Incident, incident_id)
-    ),
-)
+def _photo_visible(user, incident_id):
+    incident = db.session.get(Incident, incident_id)
+    return incident is not None and visible(user, incident)
 
 
-def _scope(incident):
+def _scope(incident_id):
+    incident = db.session.get(Incident, incident_id)
     return (incident.grid_id, incident.community_id) if incident else (None, None)
 
 
-register_scope("incident", lambda incident_id: _scope(db.session.get(Incident, incident_id)))
-register_scope(
-    "whistle",
-    lambda whistle_id: _scope(
-        db.session.get(Incident, db.session.get(Whistle, whistle_id).incident_id)
-    ),
-)
+def _whistle_scope(whistle_id):
+    return _scope(db.session.get(Whistle, whistle_id).incident_id)
+
+
+photos.register_visibility("incident", _photo_visible)
+register_scope("incident", _scope)
+register_scope("whistle", _whistle_scope)

@@ -4,6 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from app.inputs import Int
 from app.notify.models import KINDS
+from app.schemas import Time
 
 
 class MessageOut(Schema):
@@ -14,8 +15,8 @@ class MessageOut(Schema):
     entity = fields.String(allow_none=True, metadata={"description": "what it is about"})
     entity_id = fields.String(allow_none=True)
     critical = fields.Boolean(metadata={"description": "a roll-call or mode switch"})
-    created_at = fields.AwareDateTime()
-    read_at = fields.AwareDateTime(allow_none=True)
+    created_at = Time()
+    read_at = Time(allow_none=True)
 
 
 class InboxQuery(Schema):
@@ -58,7 +59,7 @@ class EndpointIn(Schema):
 class SubscriptionOut(Schema):
     id = fields.Integer()
     endpoint = fields.String()
-    created_at = fields.AwareDateTime()
+    created_at = Time()
 
 
 class NotificationsIn(Schema):

@@ -21,29 +21,34 @@ from app import clock, security
 from app.emergency import rollcalls
 from app.emergency import services as emergency
 from app.emergency.models import EmergencySwitch, RollCall, SwitchGrid
+from app.emergency.schemas import RollCallOut, SwitchOut
 from app.errors import ApiError
 from app.extensions import db
 from app.history.models import HistoryEntry
 from app.incidents import services as incidents
 from app.incidents.models import Incident, Whistle
+from app.incidents.schemas import IncidentOut
 from app.notify import services as inbox
 from app.notify.models import Message
+from app.notify.schemas import MessageOut
 from app.people import services as people
 from app.people.models import DEPARTMENT, DISTRICT_ADMIN
 from app.tasks import services as tasks
 from app.tasks.models import Claim, Task
+from app.tasks.schemas import TaskOut
 from app.units.models import Unit
 
 RECENT = timedelta(days=30)  # a first sync brings open work and what changed in 30 days
 
 # What a phone holds, in the order a first sync brings it: entity -> (the domain's module,
-# its model, what rows load with, how its id reads from the history's text).
+# its model, what rows load with, how its id reads from the history's text, the output schema
+# its route answers with: a pulled entity is what that route shows, written the same way).
 ENTITIES = {
-    "incident": (incidents, Incident, incidents.SHOWN_WITH, str),
-    "task": (tasks, Task, tasks.SHOWN_WITH, str),
-    "emergency": (emergency, EmergencySwitch, (), str),
-    "rollcall": (rollcalls, RollCall, (), str),
-    "message": (inbox, Message, (), int),
+    "incident": (incidents, Incident, incidents.SHOWN_WITH, str, IncidentOut()),
+    "task": (tasks, Task, tasks.SHOWN_WITH, str, TaskOut()),
+    "emergency": (emergency, EmergencySwitch, (), str, SwitchOut()),
+    "rollcall": (rollcalls, RollCall, (), str, RollCallOut()),
+    "message": (inbox, Message, (), int, MessageOut()),
 }
 FIRST = "incident"
 NEXT = dict(zip(ENTITIES, list(ENTITIES)[1:], strict=False))
@@ -313,14 +318,14 @@ def _feed_page(user, area, cursor, limit):
 def _changes(user, touched):
     """put for what the user sees now; del (a tombstone) for what they no longer see."""
     changes = []
-    for entity, (module, model, shown_with, key) in ENTITIES.items():
+    for entity, (module, model, shown_with, key, schema) in ENTITIES.items():
         ids = [key(i) for i in touched.get(entity, ())]
         if not ids:
             continue
         query = select(model).options(*shown_with).where(model.id.in_(ids))
         found = {row.id: row for row in db.session.execute(query).unique().scalars()}
         shown = [found[i] for i in ids if i in found and module.visible(user, found[i])]
-        for data in module.present(user, shown):
+        for data in schema.dump(module.present(user, shown), many=True):
             changes.append({"entity": entity, "id": data["id"], "op": "put", "data": data})
         shown_ids = {s.id for s in shown}
         gone = [i for i in ids if i not in shown_ids]

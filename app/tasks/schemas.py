@@ -2,9 +2,9 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from app.incidents.schemas import UUID, HistoryOut, PersonRef, PointMixin, Ref, Text
 from app.inputs import Int
 from app.photos.schemas import AttachedPhoto, PhotoRef
+from app.schemas import UUID, HistoryOut, PersonRef, PointMixin, Ref, Text, Time
 from app.tasks.models import KINDS, STATES
 
 
@@ -89,7 +89,7 @@ class CancelIn(Schema):
 class Holder(Schema):
     user_id = fields.Integer()
     name = fields.String()
-    claimed_at = fields.DateTime()
+    claimed_at = Time()
 
 
 class TaskOut(Schema):
@@ -108,11 +108,11 @@ class TaskOut(Schema):
     holders = fields.List(fields.Nested(Holder))
     mine = fields.Boolean()
     responsible = fields.Nested(PersonRef)
-    deadline = fields.DateTime()
+    deadline = Time()
     overdue = fields.Boolean()
     measures = fields.String(allow_none=True)
     state = fields.String()
-    completed_at = fields.DateTime(allow_none=True)
+    completed_at = Time(allow_none=True)
     completion_note = fields.String(allow_none=True)
     off_site_m = fields.Float(
         allow_none=True, metadata={"description": "completed this far outside"}

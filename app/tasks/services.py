@@ -18,7 +18,9 @@ from app.people import services as people
 from app.people.models import DISTRICT_ADMIN, User
 from app.photos import services as photos
 from app.rules import require, require_state
+from app.schemas import Shown
 from app.tasks.models import CANCELLED, COMPLETED, EMERGENCY, OPEN, VERIFIED, Claim, Task
+from app.tasks.schemas import Holder
 from app.units import spatial
 from app.units.models import Unit
 
@@ -296,11 +298,11 @@ def _take_place(task, member, assigned_by=None):
         if fresh.state != OPEN:
             require_state(fresh, (OPEN,), "claim")
         holders = _holders(task.id)
-        names = ", ".join(f"{h['name']} at {h['claimed_at']:%H:%M}" for h in holders)
+        names = ", ".join(f"{h['name']} at {clock.told(h['claimed_at'])}" for h in holders)
         raise Conflict(
             f"Task full: claimed by {names}.",
             code="task_full",
-            extra={"holders": holders, "capacity": fresh.capacity},
+            extra={"holders": Holder(many=True).dump(holders), "capacity": fresh.capacity},
         )
     return claim, True
 
@@ -601,50 +603,36 @@ def _within(area):
 
 
 def present(user, tasks, *, detail=False):
+    """Tasks as this user sees them, for TaskOut (or TaskDetail) to dump: their holders and
+    photos gathered for all of them at once."""
     now = clock.now()
     photo_map = photos.attachments("task", [t.id for t in tasks])
     holder_map = _holders_of([t.id for t in tasks]) if tasks else {}
     out = []
     for task in tasks:
         holders = holder_map.get(task.id, [])
-        item = {
-            "id": task.id,
-            "title": task.title,
-            "kind": task.kind,
-            "emergency_id": task.emergency_id,
-            "incident_id": task.incident_id,
-            "community": {"code": task.community.code, "name": task.community.name},
-            "grid": {"code": task.grid.code, "name": task.grid.name} if task.grid else None,
-            "target": task.target,
-            "capacity": task.capacity,
-            "claimed": task.claimed,
-            "holders": holders,
-            "mine": any(h["user_id"] == user.id for h in holders),
-            "responsible": {"id": task.responsible.id, "name": task.responsible.name},
-            "deadline": task.deadline,
-            "overdue": task.state == OPEN and task.deadline < now,
-            "measures": task.measures,
-            "state": task.state,
-            "completed_at": task.completed_at,
-            "completion_note": task.completion_note,
-            "off_site_m": task.off_site_m,
-            "reason": task.reason,
-            "photos": photo_map.get(task.id, []),
-        }
+        shown = Shown(
+            task,
+            holders=holders,
+            mine=any(h["user_id"] == user.id for h in holders),
+            overdue=task.state == OPEN and task.deadline < now,
+            photos=photo_map.get(task.id, []),
+        )
         if detail:
-            item["history"] = timeline("task", task.id)
-        out.append(item)
+            shown.history = timeline("task", task.id)
+        out.append(shown)
     return out
 
 
-photos.register_visibility(
-    "task",
-    lambda user, task_id: (lambda t: t is not None and visible(user, t))(
-        db.session.get(Task, task_id)
-    ),
-)
+def _photo_visible(user, task_id):
+    task = db.session.get(Task, task_id)
+    return task is not None and visible(user, task)
 
-register_scope(
-    "task",
-    lambda task_id: (lambda t: (t.grid_id, t.community_id))(db.session.get(Task, task_id)),
-)
+
+def _scope(task_id):
+    task = db.session.get(Task, task_id)
+    return task.grid_id, task.community_id
+
+
+photos.register_visibility("task", _photo_visible)
+register_scope("task", _scope)

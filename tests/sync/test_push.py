@@ -84,12 +84,17 @@ def test_a_rejected_command_keeps_its_payload_and_the_queue_moves_on(cast, as_us
     refused, applied = answer["results"]
     assert refused["status"] == "rejected"
     assert refused["error"]["code"] == "task_full"
-    assert "李强" in refused["error"]["message"]  # who holds it
+    assert "李强 at " in refused["error"]["message"] and "(UTC+8)" in refused["error"]["message"]
+    # The holders, as the route writes them: a claim time is ISO 8601 in UTC.
+    holders = secretary.get(f"/api/tasks/{task_id}").get_json()["holders"]
+    assert refused["error"]["fields"]["_extra"]["holders"] == holders
+    assert holders[0]["claimed_at"].endswith("+00:00")
     assert applied["status"] == "applied"
     assert answer["last_seq"] == 2
 
     mine = member.get("/api/sync/rejected").get_json()
     assert [(c["type"], c["args"]["id"]) for c in mine] == [("task.claim", task_id)]
+    assert mine[0]["fields"]["_extra"]["holders"] == holders
     seen_by_secretary = secretary.get("/api/sync/rejected").get_json()
     assert [c["user"]["name"] for c in seen_by_secretary] == ["王芳"]
     assert as_user(cast.outside_secretary).get("/api/sync/rejected").get_json() == []

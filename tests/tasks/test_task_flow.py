@@ -3,7 +3,7 @@ create with the 五定, list, claim, release, assign, report progress, complete 
 verify or return, cancel; and the append-only history that records every change."""
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, text
@@ -241,6 +241,33 @@ def test_claim_claim_again_full_release(client, auth, place, crew):
     auth.login(zhao)
     taken = ok(client.post(f"/api/tasks/{task.id}/claim", json={}))
     assert [h["user_id"] for h in taken["holders"]] == [zhao.id]
+
+
+def test_a_full_task_says_since_when_on_the_district_clock(
+    client, auth, place, crew, monkeypatch, app
+):
+    """The holders' times are ISO 8601 in UTC; the sentence tells them as Tongren reads them."""
+    claimed = datetime(2026, 12, 1, 21, 26, tzinfo=UTC)  # 05:26 on 2 December in Tongren
+    now = claimed
+    monkeypatch.setattr(clock, "now", lambda: now)
+    task = make_task(crew["secretary"], place.grid, capacity=1)
+    auth.login(crew["wang"])
+    ok(client.post(f"/api/tasks/{task.id}/claim", json={}))
+    auth.login(crew["zhao"])
+
+    def refusal():
+        return error(client.post(f"/api/tasks/{task.id}/claim", json={}), 409, "task_full")
+
+    now = claimed + timedelta(minutes=30)
+    full = refusal()
+    assert full["holders"] == [
+        {"user_id": crew["wang"].id, "name": "王网格", "claimed_at": "2026-12-01T21:26:00+00:00"}
+    ]
+    assert full["message"] == "Task full: claimed by 王网格 at 05:26 (UTC+8)."
+    now = claimed + timedelta(days=1)  # another day in Tongren: the date is told too
+    assert refusal()["message"] == "Task full: claimed by 王网格 at 2026-12-02 05:26 (UTC+8)."
+    monkeypatch.setitem(app.config, "DISTRICT_TIMEZONE", "America/St_Johns")  # UTC-3:30
+    assert "王网格 at 2026-12-01 17:56 (UTC-3:30)" in refusal()["message"]
 
 
 def test_a_pool_task_is_claimed_by_members_of_any_grid_of_the_community(client, auth, place, crew):
