@@ -66,6 +66,17 @@ class Person(Schema):
     force = fields.String(allow_none=True)
 
 
+class LevelRef(UnitRef):
+    level = fields.String()
+
+
+class Leader(Person):
+    responsible_for = fields.List(
+        fields.Nested(LevelRef),
+        metadata={"description": "what they answer for here: street, community, grid"},
+    )
+
+
 class GridDetail(Schema):
     code = fields.String()
     name = fields.String()
@@ -76,4 +87,6 @@ class GridDetail(Schema):
     members = fields.List(
         fields.Nested(Person), metadata={"description": "people serving the grid"}
     )
-    responsible = fields.List(fields.Nested(Person), metadata={"description": "包保 leaders"})
+    responsible = fields.List(
+        fields.Nested(Leader), metadata={"description": "包保 leaders, each once"}
+    )

@@ -170,12 +170,17 @@ def grid_detail(viewer, code):
         .where(user_scope.c.unit_id == grid.id, User.active.is_(True))
         .order_by(User.role, User.name)
     ).scalars()
-    leaders = db.session.execute(
-        select(User)
+    # A 包保 leader may answer for the street and the community alike: one entry each, with
+    # the units of the grid's line they answer for, the widest first.
+    leaders = {}
+    for user, unit in db.session.execute(
+        select(User, Unit)
         .join(responsibility, responsibility.c.user_id == User.id)
-        .where(responsibility.c.unit_id.in_([grid.id, community.id, street.id]))
-        .order_by(User.name)
-    ).scalars()
+        .join(Unit, Unit.id == responsibility.c.unit_id)
+        .where(Unit.id.in_([grid.id, community.id, street.id]))
+        .order_by(User.name, User.id, Unit.code)
+    ):
+        leaders.setdefault(user, []).append(unit)
     full = people.sees_contacts(viewer)
 
     def person(user):
@@ -194,5 +199,7 @@ def grid_detail(viewer, code):
         "street": {"code": street.code, "name": street.name},
         "geometry": json.loads(shapely.to_geojson(grid.geom)),
         "members": [person(u) for u in members],
-        "responsible": [person(u) for u in leaders],
+        "responsible": [
+            {**person(user), "responsible_for": units} for user, units in leaders.items()
+        ],
     }

@@ -202,6 +202,26 @@ def test_secretary_sees_full_phones(client, auth, district):
     assert member.phone in [p["phone"] for p in detail["members"]]
 
 
+def test_a_leader_answering_for_the_street_and_the_community_is_listed_once(client, auth, district):
+    from tests.conftest import make_user
+
+    grid = district["grid"][0]
+    community, street = grid.parent, grid.parent.parent
+    make_user(DISTRICT_ADMIN, responsible_for=[community, street], name="彭旭")
+    make_user(DISTRICT_ADMIN, responsible_for=[grid], name="吴包格")
+    auth.as_role(SECRETARY, community)
+    detail = client.get(f"/api/grids/{grid.code}").get_json()
+    assert [
+        (p["name"], [(u["level"], u["code"]) for u in p["responsible_for"]])
+        for p in detail["responsible"]
+    ] == sorted(
+        [
+            ("彭旭", [("street", street.code), ("community", community.code)]),
+            ("吴包格", [("grid", grid.code)]),
+        ]
+    )
+
+
 def test_unknown_grid_is_a_404(client, auth, district):
     auth.as_role(DISTRICT_ADMIN, district["district"][0])
     response = client.get("/api/grids/520602999999999")
