@@ -5,7 +5,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from app.emergency.models import KINDS, LEVEL_BY_NAME, SCOPES, STATES
 from app.inputs import Int
 from app.people.models import FORCES
-from app.schemas import UUID, PersonRef, Ref, Text, Time
+from app.schemas import UUID, Out, PersonRef, Ref, Text, Time
 
 
 class Level(fields.String):
@@ -85,7 +85,7 @@ class SwitchQuery(Schema):
     state = fields.List(fields.String(validate=validate.OneOf(STATES)))
 
 
-class SwitchOut(Schema):
+class SwitchOut(Out):
     id = fields.String()
     kind = fields.String()
     level = fields.String()
@@ -148,12 +148,12 @@ class AckOut(Schema):
     first = fields.Boolean(metadata={"description": "false: it was acknowledged before"})
 
 
-class MyAnswer(Schema):
+class MyAnswer(Out):
     asked = fields.Boolean()
     acknowledged_at = Time(allow_none=True)
 
 
-class RollCallOut(Schema):
+class RollCallOut(Out):
     id = fields.String()
     switch_id = fields.String(allow_none=True)
     message = fields.String()

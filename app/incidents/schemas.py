@@ -5,7 +5,7 @@ from marshmallow import Schema, fields, validate
 from app.incidents.models import STATES
 from app.inputs import Int
 from app.photos.schemas import AttachedPhoto, PhotoRef
-from app.schemas import UUID, HistoryOut, PersonRef, PointMixin, Ref, Text, Time
+from app.schemas import UUID, HistoryOut, Out, PersonRef, PointMixin, Ref, Text, Time
 
 
 class ReportIn(Schema):
@@ -107,7 +107,7 @@ class CategoryRef(Ref):
     parent = fields.String(allow_none=True)
 
 
-class WhistleOut(Schema):
+class WhistleOut(Out):
     id = fields.Integer()
     incident_id = fields.String()
     department = fields.Nested(Ref)
@@ -122,7 +122,7 @@ class WhistleOut(Schema):
     rating_note = fields.String(allow_none=True)
 
 
-class IncidentOut(Schema):
+class IncidentOut(Out):
     id = fields.String()
     category = fields.Nested(CategoryRef)
     urgent = fields.Boolean()

@@ -4,10 +4,10 @@ from marshmallow import Schema, fields, validate
 
 from app.inputs import Int
 from app.notify.models import KINDS
-from app.schemas import Time
+from app.schemas import Out, Time
 
 
-class MessageOut(Schema):
+class MessageOut(Out):
     id = fields.Integer()
     kind = fields.String(metadata={"description": "one of " + ", ".join(KINDS)})
     title = fields.String()

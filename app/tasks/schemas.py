@@ -4,7 +4,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from app.inputs import Int
 from app.photos.schemas import AttachedPhoto, PhotoRef
-from app.schemas import UUID, HistoryOut, PersonRef, PointMixin, Ref, Text, Time
+from app.schemas import UUID, HistoryOut, Out, PersonRef, PointMixin, Ref, Text, Time
 from app.tasks.models import KINDS, STATES
 
 
@@ -86,13 +86,13 @@ class CancelIn(Schema):
     reason = Text(required=True)
 
 
-class Holder(Schema):
+class Holder(Out):
     user_id = fields.Integer()
     name = fields.String()
     claimed_at = Time()
 
 
-class TaskOut(Schema):
+class TaskOut(Out):
     id = fields.String()
     title = fields.String()
     kind = fields.String()
