@@ -50,6 +50,7 @@ def wide_app(app):
     wide.config.update(
         SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
         SQLALCHEMY_ENGINE_OPTIONS={"pool_size": THREADS + 5, "max_overflow": 0},
+        DISTRICT_TIMEZONE=app.config["DISTRICT_TIMEZONE"],  # a refusal tells times on it
     )
     _db.init_app(wide)
     yield wide
