@@ -12,6 +12,7 @@ from webargs.flaskparser import is_json_request
 from app import inputs
 from app.errors import ApiError
 from app.incidents.schemas import UUID
+from app.schemas import Out
 from app.sync import feed, services
 from app.sync.commands import HANDLERS
 
@@ -116,14 +117,14 @@ class PullArgs(Schema):
     limit = inputs.Int(minimum=1, maximum=2000, load_default=500)
 
 
-class Change(Schema):
+class Change(Out):
     entity = fields.String()
     id = fields.String()
     op = fields.String(metadata={"description": "put (the whole entity) or del (a tombstone)"})
     data = fields.Dict(allow_none=True)
 
 
-class PullOut(Schema):
+class PullOut(Out):
     changes = fields.List(fields.Nested(Change))
     cursor = fields.String()
     has_more = fields.Boolean()
