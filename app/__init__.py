@@ -5,7 +5,7 @@ import os
 from flask import Flask
 
 from app import config as settings
-from app import inputs, security
+from app import encoding, inputs, security
 from app.errors import register_errors
 from app.extensions import api, compress, csrf, db, login_manager, migrate
 
@@ -27,6 +27,7 @@ def create_app(config=None, overrides=None):
     security.use_secret_key(app)
     register_extensions(app)
     inputs.init_app(app)
+    encoding.init_app(app)
     register_blueprints(app)
     register_errors(app)
     register_commands(app)
@@ -34,7 +35,7 @@ def create_app(config=None, overrides=None):
 
 
 def register_extensions(app):
-    from app import encoding, sqlite  # noqa: F401  (sqlite: connection pragmas)
+    from app import sqlite  # noqa: F401  (connection pragmas)
     from app.people import sessions
 
     db.init_app(app)
@@ -47,7 +48,6 @@ def register_extensions(app):
     compress.init_app(app)
     api.init_app(app)
     security.init_app(app)
-    encoding.init_app(app)
 
 
 def register_blueprints(app):

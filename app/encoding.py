@@ -5,11 +5,13 @@ from datetime import UTC, date, datetime
 
 from flask.json.provider import DefaultJSONProvider
 
+from app import inputs
 
-class JSONProvider(DefaultJSONProvider):
-    """Flask's encoder, but a date or time that skipped its schema is a failure in tests (it
-    names the value, so the route can be fixed) and otherwise ISO 8601, UTC for a moment:
-    never Flask's HTTP date ("Tue, 01 Dec 2026 22:07:44 GMT"), which no client expects."""
+
+class JSONProvider(inputs.JSONProvider):
+    """The app's JSON, read as app.inputs hardens it; a date or time that skipped its schema
+    is a failure in tests (it names the value, so the route can be fixed) and otherwise ISO
+    8601, UTC for a moment: never Flask's HTTP date ("Tue, 01 Dec 2026 22:07:44 GMT")."""
 
     def default(self, value):
         if isinstance(value, date):
@@ -22,4 +24,5 @@ class JSONProvider(DefaultJSONProvider):
 
 
 def init_app(app):
+    """After inputs.init_app: this provider is that one, writing more strictly."""
     app.json = JSONProvider(app)

@@ -14,7 +14,7 @@ from app import inputs
 from app.incidents.models import Incident
 from app.tasks.models import Task
 from tests.builders import report_body
-from tests.tasks.conftest import task_body
+from tests.tasks.conftest import jsonable, task_body
 
 BIG = 2**70
 
@@ -104,7 +104,7 @@ def test_a_query_integer_past_the_column_is_a_422(cast, as_user, url):
 def test_a_body_integer_past_the_column_is_a_422_and_stores_nothing(cast, as_user, db):
     client = as_user(cast.secretary)
     for field, value in (("responsible_id", BIG), ("responsible_id", 2**31), ("capacity", BIG)):
-        response = client.post("/api/tasks", json=task_body(cast.grid, **{field: value}))
+        response = client.post("/api/tasks", json=jsonable(task_body(cast.grid, **{field: value})))
         assert field in _error(response, 422, "validation_error")["fields"]
     assert db.session.query(Task).count() == 0
     incident = report_body(cast.grid)
@@ -217,7 +217,9 @@ def test_error_body_in_the_openapi_document_names_what_errors_carry(client):
 
 
 def test_an_errors_times_are_iso_8601(cast, as_user):
-    task = as_user(cast.secretary).post("/api/tasks", json=task_body(cast.grid)).get_json()
+    task = (
+        as_user(cast.secretary).post("/api/tasks", json=jsonable(task_body(cast.grid))).get_json()
+    )
     as_user(cast.member).post(f"/api/tasks/{task['id']}/claim", json={})
     full = as_user(cast.colleague).post(f"/api/tasks/{task['id']}/claim", json={})
     holder = _error(full, 409, "task_full")["holders"][0]
