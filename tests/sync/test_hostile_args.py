@@ -27,7 +27,8 @@ from tests.tasks.conftest import task_body
 ODD = ["\x00", "\ud800", "\udbff", "\udfff", "\U0001f600", "\U0010ffff", "\ufffe", "网"]
 text = st.text(st.one_of(st.characters(exclude_categories=()), st.sampled_from(ODD)), max_size=12)
 huge = st.sampled_from([2**31 - 1, 2**31, -(2**31) - 1, 2**63 - 1, 2**63, -(2**63) - 1, 2**70])
-finite = st.one_of(st.none(), st.booleans(), st.integers(), huge, st.floats(allow_nan=False), text)
+real = st.floats(allow_nan=False, allow_infinity=False)
+finite = st.one_of(st.none(), st.booleans(), st.integers(), huge, real, text)
 scalars = st.one_of(finite, st.floats())  # NaN and infinities too
 odd_text = st.tuples(text, st.sampled_from(ODD), text).map("".join)
 deep = st.integers(2, 60).map(lambda n: json.loads("[" * n + "1" + "]" * n))
