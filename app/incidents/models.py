@@ -35,6 +35,16 @@ STAGE = {
     HANDLED: "check",
 }
 
+# Where a case came from (来源). Found actively (主动发现) are a member's own report and
+# a patrol's; the others came to the grid team. The reporter states one of REPORTED_BY;
+# the server sets the rest where it knows (a patrol, a resident's page, the hotline, a
+# gateway key).
+MEMBER, PATROL, LIAISON, RESIDENT = "member", "patrol", "liaison", "resident"
+HOTLINE, DEPARTMENT_SOURCE, OPEN311 = "hotline_12345", "department", "open311"
+SOURCES = (MEMBER, PATROL, LIAISON, RESIDENT, HOTLINE, DEPARTMENT_SOURCE, OPEN311)
+REPORTED_BY = (MEMBER, RESIDENT, HOTLINE, DEPARTMENT_SOURCE)
+ACTIVE_SOURCES = (MEMBER, PATROL)
+
 # Escalation up the responsibility chain for overdue cases.
 ESCALATION = ("none", "secretary", "street", "leader")
 
@@ -57,6 +67,7 @@ class Incident(db.Model):
     resident_name: Mapped[str | None] = mapped_column(String(50))
     resident_phone: Mapped[str | None] = mapped_column(String(20))
     state: Mapped[str] = mapped_column(String(16), index=True)
+    source: Mapped[str] = mapped_column(String(20), default=MEMBER, index=True)
     self_handled: Mapped[bool] = mapped_column(Boolean, default=False)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     merged_into_id: Mapped[str | None] = mapped_column(ForeignKey("incident.id"))

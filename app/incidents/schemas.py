@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from app.incidents.models import STATES
+from app.incidents.models import REPORTED_BY, SOURCES, STATES
 from app.inputs import Int
 from app.photos.schemas import AttachedPhoto, PhotoRef
 from app.schemas import UUID, HistoryOut, Out, PersonRef, PointMixin, Ref, Text, Time
@@ -20,6 +20,14 @@ class ReportIn(Schema):
     resident_name = fields.String(validate=validate.Length(max=50), load_default=None)
     resident_phone = fields.String(validate=validate.Length(max=20), load_default=None)
     handled_on_spot = fields.Boolean(load_default=False, metadata={"description": "自行处置"})
+    source = fields.String(
+        validate=validate.OneOf(REPORTED_BY),
+        load_default="member",
+        metadata={
+            "description": "来源: found by the member, or told by a resident, the 12345 "
+            "hotline or a department"
+        },
+    )
     photos = fields.List(
         fields.Nested(PhotoRef), load_default=list, validate=validate.Length(max=9)
     )
@@ -38,6 +46,7 @@ class IncidentQuery(Schema):
     grid = fields.String()
     community = fields.String()
     urgent = fields.Boolean()
+    source = fields.List(fields.String(validate=validate.OneOf(SOURCES)))
     overdue = fields.Boolean()
     mine = fields.Boolean()
     escalated = fields.Boolean()
@@ -142,6 +151,7 @@ class IncidentOut(Out):
         allow_none=True, metadata={"description": "masked below secretary"}
     )
     state = fields.String()
+    source = fields.String(metadata={"description": "来源: " + ", ".join(SOURCES)})
     self_handled = fields.Boolean()
     assignee = fields.Nested(PersonRef, allow_none=True)
     merged_into = fields.String(attribute="merged_into_id", allow_none=True)

@@ -23,6 +23,7 @@ from app.incidents.models import (
     FINAL,
     HANDLED,
     IN_PROGRESS,
+    MEMBER,
     MERGED,
     OPEN,
     REJECTED,
@@ -154,10 +155,11 @@ _INSERT = {
 }
 
 
-def report(user, body, *, shown=False):
+def report(user, body, *, shown=False, source=None):
     """A new incident, or the same one again if this reporter already sent this id. With
     `shown`, the new incident's photos as `present` shows them are asked in the same
-    transaction.
+    transaction. `source` is where the server knows the case came from (a patrol, a
+    resident's page, a gateway key); otherwise the reporter's word (`body["source"]`) stands.
 
     A resent id is the rare case: the insert is tried first and the primary key says whether
     the id was taken (rather than a look before every insert), then the original is found."""
@@ -191,6 +193,7 @@ def report(user, body, *, shown=False):
         "resident_name": body.get("resident_name"),
         "resident_phone": body.get("resident_phone"),
         "state": HANDLED if body["handled_on_spot"] else REPORTED,
+        "source": source or body.get("source") or MEMBER,
         "self_handled": body["handled_on_spot"],
         "assignee_id": user.id if body["handled_on_spot"] else None,
         "merged_into_id": None,
@@ -227,7 +230,11 @@ def report(user, body, *, shown=False):
         device_time=body.get("device_time"),
         point=(body["lat"], body["lng"]),
         scope=(incident.grid_id, incident.community_id),
-        data={"grid": place["grid"]["code"], "handled_on_spot": body["handled_on_spot"]},
+        data={
+            "grid": place["grid"]["code"],
+            "handled_on_spot": body["handled_on_spot"],
+            "source": row["source"],
+        },
     )
     attached = photos.attached(body["photos"], user) if shown else None
     transaction.commit()
@@ -730,6 +737,8 @@ def listing(user, filters, now=None):
         )
     if filters.get("urgent") is not None:
         query = query.where(Incident.urgent.is_(filters["urgent"]))
+    if filters.get("source"):
+        query = query.where(Incident.source.in_(filters["source"]))
     if filters.get("mine"):
         query = query.where(or_(Incident.reporter_id == user.id, Incident.assignee_id == user.id))
     if filters.get("overdue"):

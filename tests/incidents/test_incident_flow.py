@@ -447,3 +447,27 @@ def test_history_cannot_be_rewritten(cast, as_user, db):
             db.session.execute(text(statement))
             db.session.flush()
         db.session.rollback()
+
+
+@pytest.mark.parametrize(
+    "sent, kept",
+    [
+        ({}, "member"),
+        ({"source": "resident"}, "resident"),
+        ({"source": "hotline_12345"}, "hotline_12345"),
+    ],
+)
+def test_a_report_says_where_the_case_came_from(cast, as_user, sent, kept):
+    member, secretary = as_user(cast.member), as_user(cast.secretary)
+    created = report(member, cast.grid, **sent).get_json()
+    assert created["source"] == kept
+    listed = secretary.get(f"/api/incidents?source={kept}").get_json()
+    assert [i["id"] for i in listed] == [created["id"]]
+    assert secretary.get("/api/incidents?source=patrol").get_json() == []
+
+
+@pytest.mark.parametrize("claimed", ["patrol", "open311", "liaison", "nobody"])
+def test_a_reporter_cannot_claim_a_source_only_the_server_knows(cast, as_user, claimed):
+    response = report(as_user(cast.member), cast.grid, source=claimed)
+    assert response.status_code == 422
+    assert "source" in response.get_json()["error"]["fields"]
