@@ -1,0 +1,11 @@
+// The desk's side panels: work other domains put before the secretary (patrols of the day,
+// overdue visits, 回访 due, ...). Each is one entry here, its component in its own domain's
+// folder and its own chunk. A panel gets the props `community` (the desk's community code,
+// null for the secretary's own) and `online`, and may emit `changed` when it changed work the
+// queue shows (the desk then refreshes). It draws its own heading and hides itself when it
+// has nothing to show.
+//
+//   import { defineAsyncComponent } from 'vue'
+//   { key: 'patrols', component: defineAsyncComponent(() => import('../patrols/DeskPatrols.vue')) },
+
+export const PANELS = []
