@@ -36,6 +36,7 @@ from geo import demo as geo_demo
 PASSWORD = "correct horse battery staple"
 MAP_LEVELS = ("district", "street", "community", "grid")
 TABLES = (
+    "worker_job",
     "inbox_message",
     "push_subscription",
     "roll_call_person",

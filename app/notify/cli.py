@@ -5,13 +5,17 @@ import logging
 import signal
 import threading
 from dataclasses import dataclass
-from time import monotonic
+from datetime import timedelta
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy import or_, update
+from sqlalchemy.dialects import postgresql, sqlite
 
+from app import clock
 from app.extensions import db
+from app.notify.models import JobRun
 
 log = logging.getLogger("gridlink.worker")
 
@@ -80,9 +84,33 @@ register_job("uploads.prune", 24 * 3600, prune_uploads)
 register_job("rollcalls.escalate", 60, escalate_roll_calls)
 
 
+def claim_period(name, every_s):
+    """Whether this worker runs periodic job `name` now: True for exactly one of the workers
+    asking (on any node) once `every_s` seconds have passed since it last started. The claim
+    is a conditional UPDATE of the job's row, committed at once: a second worker's UPDATE
+    waits for the first and then finds the row no longer due. A worker that dies after its
+    claim leaves that period's run undone; the jobs catch up on what is due at their next."""
+    now = clock.now()
+    insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
+    db.session.execute(insert(JobRun).values(name=name).on_conflict_do_nothing())
+    claimed = db.session.execute(
+        update(JobRun)
+        .where(
+            JobRun.name == name,
+            or_(JobRun.started_at.is_(None), JobRun.started_at <= now - timedelta(seconds=every_s)),
+        )
+        .values(started_at=now)
+    ).rowcount
+    db.session.commit()
+    return claimed == 1
+
+
 def _run_job(app, job):
     with app.app_context():
         try:
+            # Jobs of every round (the pushes) claim their own work, row by row.
+            if job.every_s and not claim_period(job.name, job.every_s):
+                return
             job.fn()
         except Exception:
             db.session.rollback()
@@ -92,17 +120,13 @@ def _run_job(app, job):
 
 
 def run(app, interval, once=False, jobs=None):
-    """Round after round until STOP: every job that is due, then a wait of `interval`."""
+    """Round after round until STOP: every job that is due (by its claim in the database,
+    whichever worker last ran it), then a wait of `interval`."""
     jobs = list((jobs or JOBS).values())
-    last = {}
     while not STOP.is_set():
         for job in jobs:
             if STOP.is_set():
                 break
-            now = monotonic()
-            if job.name in last and now - last[job.name] < job.every_s:
-                continue
-            last[job.name] = now
             _run_job(app, job)
         if once:
             break

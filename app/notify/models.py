@@ -60,3 +60,13 @@ class PushSubscription(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_push_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     failures: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class JobRun(db.Model):
+    """When a periodic job of the worker last started, on whichever node: the row is the
+    claim that lets one worker of many run it once per period."""
+
+    __tablename__ = "worker_job"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

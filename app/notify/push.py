@@ -64,7 +64,15 @@ def vapid():
             # An environment variable may carry the PEM's line breaks as "\n".
             pem = pem.replace("\\n", "\n").encode()
         else:
-            pem = _instance_key(os.path.join(app.instance_path, KEY_FILE))
+            path = os.path.join(app.instance_path, KEY_FILE)
+            # Made on the spot, each node of a cluster would sign with a key of its own and
+            # phones subscribed through another node would never get a push: production is
+            # given the key (the environment, or the file put there beforehand).
+            pem = _instance_key(path, make=app.config["MAKE_SECRET_KEY"])
+            if pem is None:
+                raise RuntimeError(
+                    f"Set VAPID_PRIVATE_KEY (PEM of an EC P-256 key), or put one in {path}."
+                )
         private = serialization.load_pem_private_key(pem, password=None)
         if not isinstance(private, ec.EllipticCurvePrivateKey) or not isinstance(
             private.curve, ec.SECP256R1
@@ -74,15 +82,20 @@ def vapid():
     return key
 
 
-def _instance_key(path):
-    """The PEM in the instance folder, made once (app.security.secret_file)."""
+def _instance_key(path, make=True):
+    """The PEM in the instance folder, made once if `make` (app.security.secret_file);
+    None when there is none and none may be made."""
     return security.secret_file(
         path,
-        lambda: ec.generate_private_key(ec.SECP256R1()).private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        ),
+        (
+            lambda: ec.generate_private_key(ec.SECP256R1()).private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+        if make
+        else None,
     )
 
 

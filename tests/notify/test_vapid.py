@@ -106,6 +106,20 @@ def test_a_key_from_the_environment_wins(tmp_path, make_app, escaped):
     assert not (tmp_path / push.KEY_FILE).exists()
 
 
+def test_production_makes_no_key_of_its_own(tmp_path):
+    """Each node of a cluster would make a different one: production is given its key."""
+    app = flask.Flask("gridlink", instance_path=str(tmp_path))
+    app.config.from_object(config.Prod)
+    app.config["VAPID_PRIVATE_KEY"] = None
+    with app.app_context(), pytest.raises(RuntimeError, match="VAPID_PRIVATE_KEY"):
+        push.public_key()
+    assert list(tmp_path.iterdir()) == []
+    # A key put in the instance folder beforehand is used.
+    keys = _key_in(tmp_path)
+    with app.app_context():
+        assert push.public_key() == keys[0]
+
+
 def test_a_key_of_another_curve_is_refused(tmp_path, make_app):
     app = make_app(tmp_path)
     app.config["VAPID_PRIVATE_KEY"] = (

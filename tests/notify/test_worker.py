@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -56,20 +57,60 @@ def test_one_round_runs_every_job_and_a_failure_stops_none(runner, jobs, caplog)
     assert "job failing failed" in caplog.text and "boom" in caplog.text
 
 
-def test_jobs_run_when_due(app, jobs, monkeypatch):
+def test_jobs_run_when_due(app, db, jobs, frozen, monkeypatch):
     ran = []
     cli.register_job("often", 0, lambda: ran.append("often"))
     cli.register_job("minutely", 60, lambda: ran.append("minutely"))
-    clock = iter([0, 0, 10, 10, 61, 61, 70, 70])
-    monkeypatch.setattr(cli, "monotonic", lambda: next(clock))
-    rounds = iter(range(4))
-    monkeypatch.setattr(cli.STOP, "wait", lambda s: next(rounds, None) == 3 and cli.STOP.set())
+    # Rounds at 0, 10, 61 and 70 seconds: the minutely job is due at the first and the third.
+    steps = iter([10, 51, 9])
+
+    def wait(seconds):
+        step = next(steps, None)
+        if step is None:
+            cli.STOP.set()
+        else:
+            frozen.move(seconds=step)
+
+    monkeypatch.setattr(cli.STOP, "wait", wait)
     cli.STOP.clear()
     try:
         cli.run(app, interval=0)
     finally:
         cli.STOP.clear()
     assert ran == ["often", "minutely", "often", "often", "minutely", "often"]
+
+
+@pytest.mark.parametrize("workers", [2, 4])
+def test_workers_racing_run_a_periodic_job_once_per_period(app, db, jobs, frozen, workers):
+    """Workers on several nodes share one claim per period: started together, one of them
+    runs the job; in the next period one runs it again; a job of every round runs in all."""
+    hourly, rounds = [], []
+    start = threading.Barrier(workers)
+
+    def job():
+        hourly.append(threading.current_thread().name)
+        time.sleep(0.05)  # still running while the others ask
+
+    cli.register_job("hourly", 3600, job)
+    cli.register_job("always", 0, lambda: rounds.append(1))
+
+    def worker():
+        start.wait()
+        cli.run(app, interval=0, once=True)
+
+    for period in (1, 2):
+        threads = [threading.Thread(target=worker, name=f"w{i}") for i in range(workers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(hourly) == period
+        assert len(rounds) == workers * period
+        frozen.move(minutes=59)
+        cli.run(app, interval=0, once=True)  # 59 minutes on: not due for anyone
+        assert len(hourly) == period
+        del rounds[-1]
+        frozen.move(minutes=1)
 
 
 def test_the_real_jobs_push_and_escalate(runner, sender, monkeypatch):
