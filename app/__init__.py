@@ -61,6 +61,7 @@ def register_blueprints(app):
     from app.people.routes import blp as people
     from app.photos.routes import blp as photos
     from app.pwa import bp as pwa
+    from app.return_visits.routes import blp as return_visits
     from app.sync.routes import blp as sync
     from app.system.routes import blp as system
     from app.tasks.routes import blp as tasks
@@ -82,6 +83,7 @@ def register_blueprints(app):
         sync,
         uploads,
         notify,
+        return_visits,
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(pwa)

@@ -46,6 +46,7 @@ TABLES = (
     "sync_command",
     "sync_device",
     "history",
+    "return_visit",
     "task_claim",
     "task",
     "emergency_switch",

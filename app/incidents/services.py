@@ -496,12 +496,29 @@ def check(user, incident_id, passed, reason=None, evidence=(), point=None):
     else:
         if not reason:
             raise Invalid("Say what must be redone.", fields={"reason": ["required"]})
-        incident.rework_count += 1
-        incident.reason = reason
-        _transition(incident, user, "rework", DISPATCHED, note=reason, point=point)
-        _tell(incident.assignee_id, "dispatch", "返工", incident, reason)
+        _rework(incident, user, reason, point=point)
     transaction.commit()
     return incident
+
+
+def _rework(incident, user, reason, *, point=None, data=None):
+    """返工: back to the member who handled it; if they have left, to be dispatched again."""
+    incident.rework_count += 1
+    incident.reason = reason
+    assignee = db.session.get(User, incident.assignee_id) if incident.assignee_id else None
+    if assignee is None or not assignee.active:
+        incident.assignee_id = None
+        _transition(incident, user, "rework", ACCEPTED, note=reason, point=point, data=data)
+        return
+    _transition(incident, user, "rework", DISPATCHED, note=reason, point=point, data=data)
+    _tell(incident.assignee_id, "dispatch", "返工", incident, reason)
+
+
+def rework_after_visit(incident, user, reason):
+    """A closed case reopened for rework by a dissatisfied return visit (回访不满意), in the
+    caller's transaction (app/return_visits); `user` None is the resident's own verdict."""
+    require_state(incident, (CLOSED,), "reopen")
+    _rework(incident, user, reason, data={"after": "return_visit"})
 
 
 def extend(user, incident_id, deadline, reason):
@@ -711,6 +728,11 @@ def _visible_to(user):
             own.append(_within(area))
         query = query.where(or_(*own))
     return query
+
+
+def visible_query(user):
+    """The incidents a user may see, as a select() to narrow (other domains' listings)."""
+    return _visible_to(user)
 
 
 def snapshot(user, after_id, since, limit):
