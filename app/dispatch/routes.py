@@ -46,6 +46,36 @@ class Member(Schema):
     open_tasks = fields.Integer()
 
 
+class CandidatesArgs(Schema):
+    incident = fields.String(validate=UUID)
+    task = fields.String(validate=UUID)
+    q = fields.String(validate=validate.Length(max=20), metadata={"description": "name or phone"})
+    limit = Int(minimum=1, maximum=200, load_default=50)
+
+    @validates_schema
+    def one_target(self, data, **kwargs):
+        if bool(data.get("incident")) == bool(data.get("task")):
+            raise ValidationError("Give an incident or a task.", "incident")
+
+
+class ServedUnit(Schema):
+    code = fields.String()
+    name = fields.String()
+    level = fields.String()
+
+
+class DispatchCandidate(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    role = fields.String()
+    force = fields.String(allow_none=True)
+    phone = fields.String()
+    units = fields.List(fields.Nested(ServedUnit), metadata={"description": "where they serve"})
+    own_grid = fields.Boolean(metadata={"description": "the case's grid is their own"})
+    open_cases = fields.Integer()
+    open_tasks = fields.Integer()
+
+
 class Assignment(Schema):
     incident_id = fields.String(validate=UUID)
     task_id = fields.String(validate=UUID)
@@ -82,6 +112,17 @@ def queue(args):
 def members(args):
     """Members serving the community's grids with their current load, least loaded first."""
     return services.members(current_user, args.get("community"))
+
+
+@blp.get("/candidates")
+@blp.arguments(CandidatesArgs, location="query")
+@blp.response(200, DispatchCandidate(many=True))
+def candidates(args):
+    """Who may take the incident or task: its grid's own members first, then those serving it
+    from a wider unit, least loaded first; `q` finds a name or the end of a phone number."""
+    return services.candidates(
+        current_user, args.get("incident"), args.get("task"), args.get("q"), args["limit"]
+    )
 
 
 @blp.post("/assign")

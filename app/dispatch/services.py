@@ -1,7 +1,8 @@
 """The secretary's dispatch desk: the community's open work, its members and their load,
-and assigning work in bulk (all or nothing)."""
+the people who may take one case or task (the picker), and assigning work in bulk (all or
+nothing)."""
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from app import transaction
 from app.errors import ApiError, Forbidden, Invalid
@@ -64,7 +65,25 @@ def members(user, community_code=None):
         .where(user_scope.c.unit_id.in_(grid_ids), User.role.in_(people.FIELD), User.active)
         .order_by(User.id)
     ).all()
-    ids = [row[0].id for row in rows]
+    cases, claims = _load([row[0].id for row in rows])
+    out = [
+        {
+            "id": member.id,
+            "name": member.name,
+            "role": member.role,
+            "force": member.force,
+            "phone": member.phone,
+            "grid": {"code": code, "name": name},
+            "open_cases": cases.get(member.id, 0),
+            "open_tasks": claims.get(member.id, 0),
+        }
+        for member, code, name in rows
+    ]
+    return sorted(out, key=lambda m: (m["open_cases"] + m["open_tasks"], m["name"]))
+
+
+def _load(ids):
+    """({user id: open cases dispatched to them}, {user id: live claims on open tasks})."""
     cases = dict(
         db.session.execute(
             select(Incident.assignee_id, func.count())
@@ -80,20 +99,65 @@ def members(user, community_code=None):
             .group_by(Claim.user_id)
         ).all()
     )
-    out = [
-        {
-            "id": member.id,
-            "name": member.name,
-            "role": member.role,
-            "force": member.force,
-            "phone": member.phone,
-            "grid": {"code": code, "name": name},
-            "open_cases": cases.get(member.id, 0),
-            "open_tasks": claims.get(member.id, 0),
-        }
-        for member, code, name in rows
-    ]
-    return sorted(out, key=lambda m: (m["open_cases"] + m["open_tasks"], m["name"]))
+    return cases, claims
+
+
+def candidates(user, incident_id=None, task_id=None, text=None, limit=50):
+    """Who may take this case or task (派遣/指派): the active members who serve its grid (or
+    its community's pool), those whose own grid it is first, then those who serve it from a
+    wider unit (a community's team); each way, the least loaded first. `text` finds a name
+    (any part) or a phone number (its end)."""
+    target = (
+        incidents.get_visible(user, incident_id)
+        if incident_id
+        else tasks.get_visible(user, task_id)
+    )
+    if not people.manages(user, target.community):
+        raise Forbidden("Work is given by the community's managers.", code="not_allowed")
+    place = target.grid or target.community
+    # Who serves `place` (people.serves): a scope at it or above it, or, for a community's
+    # pool, inside it.
+    above = Unit.id.in_([place.id, *(u.id for u in place.ancestors())])
+    where = above if target.grid else or_(above, Unit.code.startswith(place.code))
+    query = (
+        select(User, Unit)
+        .join(user_scope, user_scope.c.user_id == User.id)
+        .join(Unit, Unit.id == user_scope.c.unit_id)
+        .where(User.role.in_(people.FIELD), User.active, where)
+    )
+    if text:
+        query = query.where(
+            or_(
+                User.name.contains(text, autoescape=True),
+                User.phone.endswith(text, autoescape=True),
+            )
+        )
+    found = {}
+    for member, unit in db.session.execute(query.order_by(User.id, Unit.code)).all():
+        found.setdefault(member.id, (member, []))[1].append(unit)
+    cases, claims = _load(list(found))
+    ranked = []
+    for member, units in found.values():
+        own = any(u.id == place.id for u in units)
+        load = cases.get(member.id, 0) + claims.get(member.id, 0)
+        ranked.append(
+            (
+                (not own, load, member.name),
+                {
+                    "id": member.id,
+                    "name": member.name,
+                    "role": member.role,
+                    "force": member.force,
+                    "phone": member.phone,  # managers dispatch: they see contacts
+                    "units": [{"code": u.code, "name": u.name, "level": u.level} for u in units],
+                    "own_grid": own,
+                    "open_cases": cases.get(member.id, 0),
+                    "open_tasks": claims.get(member.id, 0),
+                },
+            )
+        )
+    ranked.sort(key=lambda row: row[0])
+    return [candidate for _, candidate in ranked[:limit]]
 
 
 def assign(user, assignments):
