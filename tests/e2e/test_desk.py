@@ -1,13 +1,16 @@
 """The secretary's desk on a desktop and the member's phone, one case from report to close:
-accept, dispatch with a deadline, a new task given to the member; the member sees both at the
-next pull, starts and handles the case with a photo and a point; the secretary checks it."""
+accept, dispatch with a deadline (the picker: the grid's own first, found by name or phone), a
+new task given to the member; the member sees both at the next pull, starts and handles the
+case with a photo and a point; the secretary checks it from the case's panel, with the photos
+before and after side by side and the timeline."""
 
+import re
 import uuid
 
 from playwright.sync_api import expect
 from sqlalchemy import text
 
-from app.people.models import GRID_MEMBER, SECRETARY
+from app.people.models import GRID_MEMBER, SECRETARY, TEAM_MEMBER
 from tests.e2e import flows
 
 DESKTOP = {
@@ -24,6 +27,8 @@ def test_desk_dispatches_and_the_member_handles_it(
     grid = units.grids[3]
     member = people.make(GRID_MEMBER, grid.code, name="赵网格")
     secretary = people.make(SECRETARY, units.code, name="孙书记")
+    people.make(TEAM_MEMBER, units.code, name="钱综合")  # serves the whole community
+    people.make(GRID_MEMBER, units.grids[4].code, name="冯邻格")  # another grid: not offered
     description = "小区东门路灯不亮，夜间行人摔倒"
     api = flows.Api(playwright_instance, server.base, member)
     api.post(
@@ -54,7 +59,19 @@ def test_desk_dispatches_and_the_member_handles_it(
     expect(case).to_contain_text("已立案")
     desk.get_by_role("button", name=f"派遣：{description}").click()
     dialog = desk.get_by_role("dialog")
-    dialog.get_by_label("网格员").select_option(str(member.id))
+    picker = dialog.get_by_role("group", name="网格员")
+    offered = picker.locator("label.person strong")
+    expect(offered.first).to_have_text("赵网格")
+    names = offered.all_inner_texts()
+    assert "冯邻格" not in names and names.index("赵网格") < names.index("钱综合"), names
+    expect(picker.locator("label.person", has_text="钱综合")).to_contain_text("网格综合队员")
+    dialog.get_by_label("搜索姓名或手机号尾号").fill("钱")
+    expect(offered).to_have_text(["钱综合"])
+    dialog.get_by_label("搜索姓名或手机号尾号").fill(member.phone[-4:])
+    expect(offered).to_have_text(["赵网格"])
+    dialog.get_by_role("radio", name=re.compile("^赵网格")).check()
+    expect(picker).to_contain_text("已选：赵网格")
+    shots(desk, "desk-picker")
     dialog.get_by_role("button", name="确定").click()
     expect(case).to_contain_text("已派遣")
     expect(case).to_contain_text("赵网格")
@@ -63,7 +80,7 @@ def test_desk_dispatches_and_the_member_handles_it(
     dialog.get_by_label("任务名称").fill("路灯线路排查")
     dialog.get_by_label("网格", exact=True).select_option(grid.code)
     dialog.get_by_label("目标（定目标）").fill("排查东门一带路灯线路，记录故障点")
-    dialog.get_by_label("直接指派给（可选）").select_option(str(member.id))
+    dialog.get_by_role("radio", name=re.compile("^赵网格")).check()
     dialog.get_by_role("button", name="确定").click()
     task = desk.locator("article.item", has_text="路灯线路排查")
     expect(task).to_contain_text("名额 1/1")
@@ -102,11 +119,36 @@ def test_desk_dispatches_and_the_member_handles_it(
         "已同步"
     )
 
-    # The secretary checks the work: the case closes and leaves the queue.
+    # The secretary checks the work from the case's panel: the photos before and after side
+    # by side, the timeline with the member's note; then the case closes and leaves the queue.
     desk.get_by_role("button", name="刷新").click()
     expect(case).to_contain_text("已处置")
-    desk.get_by_role("button", name=f"核查通过：{description}").click()
+    case.get_by_role("button", name=f"详情：{description}").click()
+    panel = desk.get_by_role("region", name=f"事件详情：{description}")
+    expect(panel.get_by_role("heading", name="处置前")).to_be_visible()
+    expect(panel.get_by_role("heading", name="处置后")).to_be_visible()
+    after = panel.get_by_role("img", name="处置后，第 1 张")
+    expect(after).to_have_js_property("complete", True)
+    assert after.evaluate("img => img.naturalWidth") > 0, "the after photo is shown"
+    timeline = panel.locator(".timeline")
+    expect(timeline).to_contain_text("已更换灯泡，恢复照明")
+    expect(timeline).to_contain_text("孙书记")
+    before, later = (panel.locator(".evidence > section").nth(i).bounding_box() for i in (0, 1))
+    assert abs(before["y"] - later["y"]) < 2 and later["x"] > before["x"], "side by side"
+    desk_map = desk.locator(".map-col")
+    expect(desk_map).to_be_hidden()  # the panel takes the map's place, beside the queue
+    queue_box = desk.locator(".queue-col").bounding_box()
+    assert panel.bounding_box()["x"] + panel.bounding_box()["width"] <= queue_box["x"] + 1
+    panel.get_by_role("button", name="放大查看：处置后，第 1 张").click()
+    viewer = desk.get_by_role("dialog", name="处置后，第 1 张")
+    expect(viewer.get_by_role("img")).to_be_visible()
+    shots(desk, "desk-panel-photo")
+    viewer.get_by_role("button", name="关闭").click()
+    shots(desk, "desk-panel")
+    panel.get_by_role("button", name=f"核查通过：{description}").click()
     expect(case).to_be_hidden()
+    expect(panel).to_be_hidden()
+    expect(desk_map).to_be_visible()
 
     with engine.connect() as db:
         state = db.execute(
