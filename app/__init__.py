@@ -57,6 +57,8 @@ def register_blueprints(app):
     from app.emergency.routes import calls as rollcalls
     from app.incidents.routes import blp as incidents
     from app.notify.routes import blp as notify
+    from app.open311.routes import bp as open311
+    from app.open311.routes import keys as open311_keys
     from app.people.admin_routes import blp as accounts
     from app.people.routes import blp as people
     from app.photos.routes import blp as photos
@@ -84,8 +86,10 @@ def register_blueprints(app):
         uploads,
         notify,
         return_visits,
+        open311_keys,
     ):
         api.register_blueprint(blueprint)
+    app.register_blueprint(open311)
     app.register_blueprint(pwa)
 
 

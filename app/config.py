@@ -94,6 +94,14 @@ class Base:
     # times on it; the answers' structured times stay ISO 8601 in UTC.
     DISTRICT_TIMEZONE = str(ZoneInfo(os.environ.get("DISTRICT_TIMEZONE", "Asia/Shanghai")))
 
+    # The public view of cases (the residents' tracking page, Open311: docs/open311.md):
+    # points rounded to this many decimals of a degree (3: about 100 m).
+    PUBLIC_POINT_DECIMALS = int(os.environ.get("PUBLIC_POINT_DECIMALS", 3))
+    # Open311 clients: posts an hour unless the key says otherwise; a page's size.
+    OPEN311_HOURLY_LIMIT = int(os.environ.get("OPEN311_HOURLY_LIMIT", 600))
+    OPEN311_PAGE_SIZE = int(os.environ.get("OPEN311_PAGE_SIZE", 100))
+    OPEN311_CONTACT = os.environ.get("OPEN311_CONTACT", "碧江区综治中心")
+
     # Web Push (docs/push.md). Without VAPID_PRIVATE_KEY (PEM text) a key pair is made once
     # in the instance folder; the subject is how a push service reaches the operator.
     VAPID_PRIVATE_KEY = os.environ.get("VAPID_PRIVATE_KEY")

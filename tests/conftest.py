@@ -37,6 +37,8 @@ PASSWORD = "correct horse battery staple"
 MAP_LEVELS = ("district", "street", "community", "grid")
 TABLES = (
     "worker_job",
+    "open311_post",
+    "open311_client",
     "inbox_message",
     "push_subscription",
     "roll_call_person",

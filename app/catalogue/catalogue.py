@@ -11,11 +11,18 @@ The shipped list is data/categories.json. The document shape:
              "department": "urban_management" | null,
              "limits": {"accept":   {"ordinary": {"amount": 1, "unit": "working_hours"},
                                      "urgent":   {"amount": 30, "unit": "natural_minutes"}},
-                        "dispatch": {...}, "handle": {...}, "check": {...}}}]}]}
+                        "dispatch": {...}, "handle": {...}, "check": {...}},
+             "resident_open": true, "keywords": ["摆摊", "占道"],
+             "fields": [{"code": "stall_count", "name": "摊位数", "datatype": "number",
+                         "required": false}]}]}]}
 
 Codes are snake_case and stable (incidents keep them). Subcategory codes are unique across the
 whole catalogue, and differ from every category code, so one code names one thing.
 A department of null means the community handles the case itself.
+
+Optional per subcategory: `resident_open` (residents and other systems may report it: the
+随手拍 page and the Open311 gateway offer it), `keywords` (what a resident might call it) and
+`fields` (what a report of it must or may say besides the description; Open311's attributes).
 """
 
 import copy
@@ -60,6 +67,10 @@ SUBCATEGORY_KEYS = (
     "department",
     "limits",
 )
+SUBCATEGORY_OPTIONAL = ("resident_open", "keywords", "fields")
+FIELD_KEYS = ("code", "name", "datatype", "required")
+DATATYPES = ("string", "number", "text", "singlevaluelist")
+KEYWORD_MAX = 10
 
 
 @dataclass(frozen=True)
@@ -85,6 +96,9 @@ class Subcategory:
     department: str | None
     limits: dict = field(hash=False)  # stage -> StageLimits, in STAGES order
     category_code: str
+    resident_open: bool = False
+    keywords: tuple = ()
+    fields: tuple = field(default=(), hash=False)  # of {code, name, datatype, required, values?}
 
     def limit(self, stage, urgent=False):
         if stage not in STAGES:
@@ -176,6 +190,9 @@ def _subcategory(data, category_code):
         department=data["department"],
         limits=limits,
         category_code=category_code,
+        resident_open=data.get("resident_open", False),
+        keywords=tuple(data.get("keywords", ())),
+        fields=tuple(copy.deepcopy(data.get("fields", []))),
     )
 
 
@@ -258,7 +275,7 @@ def _check_subcategory(sub, path, seen, departments, problems):
     if not isinstance(sub, dict):
         problems.append(Problem(path, "must be an object"))
         return
-    check_keys(sub, path, SUBCATEGORY_KEYS, (), problems)
+    check_keys(sub, path, SUBCATEGORY_KEYS, SUBCATEGORY_OPTIONAL, problems)
     _check_code(sub, path, seen, "subcategory", problems)
     check_text(sub, path, "name", problems, max_length=NAME_MAX_LENGTH)
     check_text(sub, path, "name_en", problems, max_length=100)
@@ -275,6 +292,63 @@ def _check_subcategory(sub, path, seen, departments, problems):
             problems.append(Problem(where, f"unknown department {department!r}"))
     if "limits" in sub:
         _check_limits(sub["limits"], join(path, "limits"), problems)
+    if "resident_open" in sub and not isinstance(sub["resident_open"], bool):
+        problems.append(Problem(join(path, "resident_open"), "must be true or false"))
+    if "keywords" in sub:
+        _check_keywords(sub["keywords"], join(path, "keywords"), problems)
+    if "fields" in sub:
+        _check_fields(sub["fields"], join(path, "fields"), problems)
+
+
+def _check_keywords(keywords, path, problems):
+    if not isinstance(keywords, list) or len(keywords) > KEYWORD_MAX:
+        problems.append(Problem(path, f"must be a list of at most {KEYWORD_MAX} words"))
+        return
+    for i, word in enumerate(keywords):
+        if not isinstance(word, str) or not word.strip() or len(word) > 20 or "," in word:
+            problems.append(Problem(join(path, i), "must be a word of 1-20 characters, no comma"))
+
+
+def _check_fields(fields, path, problems):
+    """A report's further fields: a code (snake_case, unique), a name, a datatype, whether
+    it is required, and for a list its values ({key, name})."""
+    if not isinstance(fields, list):
+        problems.append(Problem(path, "must be a list"))
+        return
+    seen = {}
+    for i, spec in enumerate(fields):
+        where = join(path, i)
+        if not isinstance(spec, dict):
+            problems.append(Problem(where, "must be an object"))
+            continue
+        check_keys(spec, where, FIELD_KEYS, ("values",), problems)
+        _check_code(spec, where, seen, "field", problems)
+        check_text(spec, where, "name", problems, max_length=NAME_MAX_LENGTH)
+        if "datatype" in spec and spec["datatype"] not in DATATYPES:
+            problems.append(
+                Problem(join(where, "datatype"), f"must be one of {', '.join(DATATYPES)}")
+            )
+        if "required" in spec and not isinstance(spec["required"], bool):
+            problems.append(Problem(join(where, "required"), "must be true or false"))
+        listed = spec.get("datatype") == "singlevaluelist"
+        values = spec.get("values")
+        if listed != ("values" in spec):
+            problems.append(
+                Problem(join(where, "values"), "a singlevaluelist, and only it, has values")
+            )
+        elif listed and (
+            not isinstance(values, list)
+            or not values
+            or not all(
+                isinstance(v, dict)
+                and set(v) == {"key", "name"}
+                and all(isinstance(v[k], str) and v[k].strip() for k in ("key", "name"))
+                for v in values
+            )
+        ):
+            problems.append(
+                Problem(join(where, "values"), "must be a non-empty list of {key, name}")
+            )
 
 
 def _check_limits(limits, path, problems):

@@ -17,7 +17,20 @@ SECRETARY = "secretary"  # 社区书记
 STREET_ADMIN = "street_admin"  # 街道管理员
 DEPARTMENT = "department"  # 区直部门
 DISTRICT_ADMIN = "district_admin"  # 区级管理员 / 区领导
-ROLES = (GRID_MEMBER, TEAM_MEMBER, SECRETARY, STREET_ADMIN, DEPARTMENT, DISTRICT_ADMIN)
+HOTLINE_OPERATOR = "hotline_operator"  # 12345 热线话务员: files callers' cases, sees those
+ROLES = (
+    GRID_MEMBER,
+    TEAM_MEMBER,
+    SECRETARY,
+    STREET_ADMIN,
+    DEPARTMENT,
+    DISTRICT_ADMIN,
+    HOTLINE_OPERATOR,
+)
+# The account of a system that files cases (the residents' page, an Open311 client): never
+# logs in (inactive, no password), is not a role anyone is given, and is the reporter and
+# the history's actor of what came through it.
+CHANNEL = "channel"
 
 # The four forces of the grid comprehensive teams (网格综合队).
 FORCES = (
@@ -35,6 +48,7 @@ SCOPE_LEVEL = {
     STREET_ADMIN: "street",
     DEPARTMENT: "district",
     DISTRICT_ADMIN: "district",
+    HOTLINE_OPERATOR: "district",
 }
 
 user_scope = Table(

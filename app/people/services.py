@@ -16,6 +16,7 @@ from app.people.models import (
     DEPARTMENT,
     DISTRICT_ADMIN,
     GRID_MEMBER,
+    HOTLINE_OPERATOR,
     SECRETARY,
     STREET_ADMIN,
     TEAM_MEMBER,
@@ -135,15 +136,18 @@ def log_out():
 
 MANAGERS = (SECRETARY, STREET_ADMIN, DISTRICT_ADMIN)
 FIELD = (GRID_MEMBER, TEAM_MEMBER)
+# Serve the whole district, see a unit's details only where they answer for it (包保).
+WHOLE_DISTRICT = (DEPARTMENT, HOTLINE_OPERATOR)
 
 
 def areas(user):
     """The units whose details a user may see: where they serve and what they answer for.
 
     A department serves the whole district but sees details only where it answers for the
-    unit; what it is called to (吹哨) it sees through the incident, not the map.
+    unit; what it is called to (吹哨) it sees through the incident, not the map. So does the
+    hotline: what it filed it sees as the reporter.
     """
-    if user.role == DEPARTMENT:
+    if user.role in WHOLE_DISTRICT:
         return list(user.responsible_for)
     return [*user.units, *user.responsible_for]
 
@@ -152,7 +156,7 @@ def can_view(user, unit):
     """A unit's details are for those whose scope or responsibility (包保) covers it."""
     if user.role == DISTRICT_ADMIN:
         return True
-    if user.role != DEPARTMENT and any(area.contains(unit) for area in user.units):
+    if user.role not in WHOLE_DISTRICT and any(area.contains(unit) for area in user.units):
         return True  # most often: without loading what the user answers for
     return any(area.contains(unit) for area in user.responsible_for)
 

@@ -1,0 +1,154 @@
+"""The public view of a case: what a resident's tracking page and the Open311 gateway show
+of it to anyone, in plain words. No reporter, no staff, no phone; the point rounded; digit
+runs that could be a phone or an ID number masked in the description."""
+
+import re
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.catalogue import services as catalogue
+from app.extensions import db
+from app.history.models import HistoryEntry
+from app.incidents.models import (
+    ACCEPTED,
+    CLOSED,
+    DISPATCHED,
+    FINAL,
+    HANDLED,
+    IN_PROGRESS,
+    MERGED,
+    REJECTED,
+    REPORTED,
+)
+from app.people.models import Department
+from app.units.models import Unit
+
+# A case's state as the public is told it (受理, 处理中, 已办结), by GridLink's state.
+PHASE = {
+    REPORTED: "received",
+    ACCEPTED: "accepted",
+    DISPATCHED: "in_progress",
+    IN_PROGRESS: "in_progress",
+    HANDLED: "in_progress",
+    CLOSED: "closed",
+    REJECTED: "rejected",
+    MERGED: "merged",
+}
+# The steps of the timeline the public sees, as the phase (or event) each one means; any
+# other entry (a dispatch's assignee, a whistle, an escalation) is the staff's business.
+STEPS = {
+    "report": "received",
+    "accept": "accepted",
+    "dispatch": "in_progress",
+    "handle": "handled",
+    "rework": "in_progress",
+    "check": "closed",
+    "reject": "rejected",
+    "merge": "merged",
+    "resident_comment": "comment",
+    "return_visit": "verdict",
+}
+# The words other systems are given (Open311 is read by the district's own): zh-CN.
+WORDS = {
+    "received": "已收到",
+    "accepted": "已受理",
+    "in_progress": "处理中",
+    "handled": "已处置，待核查",
+    "closed": "已办结",
+    "rejected": "不予受理",
+    "merged": "已并入同一问题的案件",
+    "comment": "群众补充",
+    "verdict": "群众评价",
+}
+# Steps whose note the public reads: a rejection's reason is the answer to the reporter.
+NOTED = ("reject", "resident_comment")
+_DIGITS = re.compile(r"\d{7,}")
+
+
+def masked(text):
+    """Text with every run of seven or more digits masked (a phone, an ID number)."""
+    return _DIGITS.sub(lambda m: m.group()[:3] + "*" * (len(m.group()) - 3), text or "")
+
+
+def local_time(at):
+    """ISO 8601 on the district's clock with its offset (+08:00), or None."""
+    if at is None:
+        return None
+    zone = ZoneInfo(current_app.config["DISTRICT_TIMEZONE"])
+    return at.astimezone(zone).isoformat(timespec="seconds")
+
+
+def rounded(value):
+    return round(value, current_app.config["PUBLIC_POINT_DECIMALS"])
+
+
+def cases(incidents, *, timeline=False):
+    """The public view of incidents (ORM rows or rows with their columns), in their order:
+    what is shown of them gathered for all at once."""
+    cat = catalogue.catalogue()
+    communities = {i.community_id for i in incidents}
+    names = dict(
+        db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(communities))).all()
+        if communities
+        else ()
+    )
+    departments = dict(db.session.execute(select(Department.code, Department.name)).all())
+    steps = _timelines([i.id for i in incidents]) if timeline else {}
+    out = []
+    for incident in incidents:
+        try:
+            sub = cat.subcategory(incident.category_code)
+        except KeyError:  # removed from the catalogue since
+            sub = None
+        phase = PHASE[incident.state]
+        department = departments.get(sub.department) if sub and sub.department else None
+        out.append(
+            {
+                "id": incident.id,
+                "state": phase,
+                "open": incident.state not in FINAL,
+                "words": WORDS[phase],
+                "reason": incident.reason if incident.state == REJECTED else None,
+                "category": incident.category_code,
+                "category_name": sub.name if sub else None,
+                "agency": department or names.get(incident.community_id),
+                "description": masked(incident.description),
+                "address": incident.address,
+                "lat": rounded(incident.lat),
+                "lng": rounded(incident.lng),
+                "reported_at": incident.reported_at,
+                "updated_at": incident.updated_at,
+                "expected_at": incident.deadline if incident.state not in FINAL else None,
+                "timeline": steps.get(incident.id, []),
+            }
+        )
+    return out
+
+
+def _timelines(ids):
+    """{incident id: [{step, words, at, note}]}: the public steps of each, in order."""
+    found = {}
+    if not ids:
+        return found
+    rows = db.session.execute(
+        select(HistoryEntry.entity_id, HistoryEntry.action, HistoryEntry.at, HistoryEntry.note)
+        .where(
+            HistoryEntry.entity == "incident",
+            HistoryEntry.entity_id.in_(ids),
+            HistoryEntry.action.in_(STEPS),
+        )
+        .order_by(HistoryEntry.id)
+    )
+    for entity_id, action, at, note in rows:
+        step = STEPS[action]
+        found.setdefault(entity_id, []).append(
+            {
+                "step": step,
+                "words": WORDS[step],
+                "at": at,
+                "note": masked(note) if action in NOTED and note else None,
+            }
+        )
+    return found
