@@ -4,6 +4,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from app.dispatch import overview as overviews
 from app.dispatch import services
 from app.incidents.models import STATES
 from app.incidents.schemas import UUID, IncidentOut, Ref
@@ -76,6 +77,28 @@ class DispatchCandidate(Schema):
     open_tasks = fields.Integer()
 
 
+class OverviewArgs(Schema):
+    unit = fields.String(metadata={"description": "default: the caller's street or district"})
+
+
+class AreaFigures(Schema):
+    open = fields.Integer(metadata={"description": "open cases"})
+    overdue = fields.Integer()
+    escalated = fields.Integer(metadata={"description": "open cases raised above the grid"})
+    switches = fields.Integer(metadata={"description": "active emergency switches over it"})
+
+
+class AreaUnitFigures(AreaFigures):
+    code = fields.String()
+    name = fields.String()
+    level = fields.String()
+
+
+class AreaOverview(AreaFigures):
+    unit = fields.Nested(ServedUnit)
+    units = fields.List(fields.Nested(AreaUnitFigures), metadata={"description": "the units below"})
+
+
 class Assignment(Schema):
     incident_id = fields.String(validate=UUID)
     task_id = fields.String(validate=UUID)
@@ -123,6 +146,15 @@ def candidates(args):
     return services.candidates(
         current_user, args.get("incident"), args.get("task"), args.get("q"), args["limit"]
     )
+
+
+@blp.get("/overview")
+@blp.arguments(OverviewArgs, location="query")
+@blp.response(200, AreaOverview)
+def overview(args):
+    """The area at a glance (a street's communities, the district's streets): open, overdue
+    and escalated cases, active switches."""
+    return overviews.overview(current_user, args.get("unit"))
 
 
 @blp.post("/assign")
