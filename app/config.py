@@ -35,6 +35,14 @@ class Base:
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 24 * 1024 * 1024))
     PHOTO_ROOT = os.environ.get("PHOTO_ROOT")  # default: instance/photos
     PHOTO_MAX_BYTES = int(os.environ.get("PHOTO_MAX_BYTES", 20 * 1024 * 1024))
+    # Several API nodes share photos and resumable uploads through an S3-compatible object
+    # store: set its bucket (and, off AWS, its endpoint). Unset: local disk (PHOTO_ROOT,
+    # UPLOAD_ROOT). Credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (boto3 reads them).
+    S3_BUCKET = os.environ.get("S3_BUCKET") or None
+    S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL") or None
+    S3_REGION = os.environ.get("S3_REGION", "us-east-1")
+    S3_PREFIX = os.environ.get("S3_PREFIX", "")  # e.g. "bijiang/": one bucket, many districts
+    S3_ADDRESSING_STYLE = os.environ.get("S3_ADDRESSING_STYLE", "path")
 
     # Sessions are records on the server (app/people/sessions.py), each with an idle and an
     # absolute lifetime. A session outlives a browser restart; field phones stay offline for

@@ -32,6 +32,7 @@ from app.people.models import (
 from app.units.importer import import_units
 from app.units.models import Unit
 from geo import demo as geo_demo
+from tests.s3 import s3, s3_bucket, s3_server  # noqa: F401  (fixtures)
 
 PASSWORD = "correct horse battery staple"
 MAP_LEVELS = ("district", "street", "community", "grid")

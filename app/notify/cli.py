@@ -65,7 +65,7 @@ def escalate_incidents():
 def prune_uploads():
     from app.uploads import tus
 
-    removed = tus.prune(current_app.config["UPLOAD_ROOT"])
+    removed = tus.prune()
     if removed:
         log.info("uploads: %s abandoned upload(s) removed", removed)
 

@@ -9,12 +9,12 @@ from flask import current_app
 from sqlalchemy import and_, bindparam, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app import clock, transaction
+from app import clock, storage, transaction
 from app.errors import ApiError, NotFound
 from app.extensions import db
 from app.photos.images import PhotoRejected, inspect, sanitize, thumbnail
 from app.photos.models import Attachment, Photo, PhotoUploader
-from app.photos.storage import LocalPhotoStore, check_sha
+from app.photos.storage import LocalPhotoStore, S3PhotoStore, check_sha
 
 DISPLAY, THUMB = "display", "thumb"
 _STATUS = {"too_large": 413, "not_an_image": 415, "unsupported_type": 415}
@@ -44,6 +44,13 @@ def _store_at(root):
 
 
 def store():
+    """The object store when S3_BUCKET is set (every API node sees the same photos), else
+    the local disk under PHOTO_ROOT."""
+    bucket = storage.s3_bucket()
+    if bucket:
+        return S3PhotoStore(
+            storage.s3_client(), bucket, current_app.config["S3_PREFIX"] + "photos/"
+        )
     return _store_at(current_app.config["PHOTO_ROOT"])
 
 

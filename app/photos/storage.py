@@ -1,12 +1,18 @@
-"""Content-addressed photo storage: one small interface, a local-disk implementation."""
+"""Content-addressed photo storage: one small interface, on local disk or in an S3-compatible
+object store."""
 
 import abc
 import hashlib
+import io
 import os
 import re
 import tempfile
 from pathlib import Path
 from typing import BinaryIO
+
+from botocore.exceptions import ClientError
+
+from app.storage import missing
 
 # fullmatch on an explicit class: `\d` or `$` would let Unicode digits or a trailing newline in.
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -109,6 +115,65 @@ class LocalPhotoStore(PhotoStore):
 
     def open_derived(self, sha: str, kind: str) -> BinaryIO:
         return open(self._path(sha, kind), "rb")
+
+
+class S3PhotoStore(PhotoStore):
+    """Objects `<prefix>ab/cd/<sha256>` in a bucket, derived ones as `<sha256>.<kind>` beside
+    them: the local layout, so a district moves between the two by copying files. An object
+    appears whole or not at all (a PUT is atomic), so writes need no temp names; every API
+    node sees the same photos."""
+
+    def __init__(self, client, bucket: str, prefix: str = ""):
+        self.client, self.bucket, self.prefix = client, bucket, prefix
+
+    def _key(self, sha: str, kind: str | None = None) -> str:
+        check_sha(sha)
+        name = sha if kind is None else f"{sha}.{_check_kind(kind)}"
+        return f"{self.prefix}{sha[:2]}/{sha[2:4]}/{name}"
+
+    def put(self, data: bytes) -> str:
+        sha = hashlib.sha256(data).hexdigest()
+        if not self.exists(sha):
+            self.client.put_object(Bucket=self.bucket, Key=self._key(sha), Body=data)
+        return sha
+
+    def exists(self, sha: str) -> bool:
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=self._key(sha))
+        except ClientError as error:
+            if missing(error):
+                return False
+            raise
+        return True
+
+    def _get(self, key: str) -> BinaryIO:
+        try:
+            body = self.client.get_object(Bucket=self.bucket, Key=key)["Body"]
+        except ClientError as error:
+            if missing(error):
+                raise FileNotFoundError(key) from None
+            raise
+        # Photos are a few MB at most: read whole, so the caller gets a seekable file.
+        with body:
+            return io.BytesIO(body.read())
+
+    def open(self, sha: str) -> BinaryIO:
+        return self._get(self._key(sha))
+
+    def path_or_none(self, sha: str) -> Path | None:
+        return None
+
+    def delete(self, sha: str) -> None:
+        listed = self.client.list_objects_v2(Bucket=self.bucket, Prefix=self._key(sha))
+        keys = [{"Key": item["Key"]} for item in listed.get("Contents", ())]
+        if keys:
+            self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": keys, "Quiet": True})
+
+    def put_derived(self, sha: str, kind: str, data: bytes) -> None:
+        self.client.put_object(Bucket=self.bucket, Key=self._key(sha, kind), Body=data)
+
+    def open_derived(self, sha: str, kind: str) -> BinaryIO:
+        return self._get(self._key(sha, kind))
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

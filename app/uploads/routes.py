@@ -5,7 +5,7 @@ the project's JSON shape and carry Tus-Resumable like every answer here.
 """
 
 import click
-from flask import current_app, request, url_for
+from flask import request, url_for
 from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint
@@ -137,5 +137,5 @@ class UploadResource(MethodView):
 @click.option("--days", type=int, default=tus.EXPIRY_DAYS, show_default=True)
 def prune_command(days):
     """Remove uploads untouched for DAYS days (run it daily)."""
-    removed = tus.prune(current_app.config["UPLOAD_ROOT"], days)
+    removed = tus.prune(days)
     click.echo(f"Removed {removed} upload(s) untouched for {days} days.")

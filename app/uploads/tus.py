@@ -1,41 +1,36 @@
-"""tus 1.0.0 uploads of photos, kept on disk until complete, then stored by the photos service.
+"""tus 1.0.0 uploads of photos, kept in an upload space until complete, then stored by the
+photos service.
 
 One upload per (user, sha256 of the whole photo): its id is derived from both, so creating it
-again (a POST whose 201 was lost) finds the same upload. Layout under UPLOAD_ROOT:
+again (a POST whose 201 was lost) finds the same upload. Where its state and bytes wait is a
+space (app/uploads/spaces.py): a directory on local disk, or the object store every API node
+shares when S3_BUCKET is set.
 
-    <user id>/<upload id>/state.json   what was declared, and the acknowledged offset
-    <user id>/<upload id>/data         the bytes received so far
-    <user id>/.new-*, .trash-*          a creation or a removal in flight (prune sweeps them)
-
-The offset in state.json is the truth: it only moves after the bytes before it are fsynced,
-and every write first truncates `data` back to it, so a crash mid-chunk loses that chunk
-and nothing else. Writers hold an exclusive flock on the upload's directory (a second writer
-gets 423 at once); readers (HEAD) need no lock, as state.json is replaced atomically. The
-offset reaches the length only together with `complete`, after the photo is stored: a
-client that sees offset == length may forget the photo's upload.
+The offset in the state is the truth: it only moves after the bytes before it are durable,
+and every write first drops what lies past it, so a crash mid-chunk loses that chunk and
+nothing else. Writers hold the upload's exclusive lock (an flock on one machine, a database
+lock across nodes; a second writer gets 423 at once); readers (HEAD) need no lock, as the
+state is replaced atomically. The offset reaches the length only together with `complete`,
+after the photo is stored: a client that sees offset == length may forget the photo's upload.
 """
 
 import base64
 import binascii
-import fcntl
 import hashlib
-import json
 import os
 import re
-import shutil
-import tempfile
 import time
-import uuid
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 from flask import current_app
 from werkzeug.exceptions import ClientDisconnected
 
+from app import storage
 from app.errors import ApiError, Conflict, Invalid, NotFound
 from app.photos import services as photos
-from app.photos.storage import check_sha, fsync_dir
+from app.photos.storage import check_sha
+from app.uploads.spaces import LocalSpace, S3Space
 
 VERSION = "1.0.0"
 EXTENSIONS = ("creation", "creation-with-upload", "termination", "checksum")
@@ -44,7 +39,6 @@ CONTENT_TYPE = "application/offset+octet-stream"
 EXPIRY_DAYS = 7
 CHECKSUM_MISMATCH = 460  # tus's own status for a chunk that does not match Upload-Checksum
 
-STATE, DATA = "state.json", "data"
 _ID = re.compile(r"[0-9a-f]{32}")
 _UINT = re.compile(r"[0-9]{1,15}")
 _METADATA_KEY = re.compile(r"[!-~]+")  # printable ASCII, no space (commas are split off)
@@ -54,7 +48,7 @@ _BLOCK = 64 * 1024
 @dataclass
 class Upload:
     id: str
-    path: Path
+    user_id: int
     state: dict
 
     @property
@@ -129,9 +123,9 @@ def create(user, length_header, metadata_header, defer_header=None) -> Upload:
         raise Invalid(
             "Upload-Metadata must carry the photo's sha256.", fields={"sha256": [problem]}
         ) from None
-    path = _user_dir(user) / upload_id(user.id, sha)
+    space, uid = _space(), upload_id(user.id, sha)
     for _ in range(3):
-        state = _read_state(path)
+        state = space.read(user.id, uid)
         if state is None:
             photo = photos.held(user, sha)
             if photo is not None and photo.size != length:
@@ -145,34 +139,33 @@ def create(user, length_header, metadata_header, defer_header=None) -> Upload:
                 "metadata": metadata_header or "",
                 "created_at": time.time(),
             }
-            if _make(path, state):
-                return Upload(path.name, path, state)
+            if space.make(user.id, uid, state):
+                return Upload(uid, user.id, state)
             continue  # made by a twin request a moment ago: take that one
         if state["length"] != length:
             raise _length_mismatch(state["length"], length)
-        return _seen(user, Upload(path.name, path, state))
+        return _seen(user, Upload(uid, user.id, state))
     raise _locked_error()  # made and removed under our feet three times: let the client retry
 
 
 def get(user, upload_id) -> Upload:
     """An upload of the user's, as HEAD shows it."""
-    path = _path(user, upload_id)
-    state = _read_state(path)
+    state = _space().read(user.id, _checked(upload_id))
     if state is None:
         raise _missing()
-    return _seen(user, Upload(upload_id, path, state))
+    return _seen(user, Upload(upload_id, user.id, state))
 
 
 def append(user, upload_id, offset, checksum_header, stream, content_length) -> Upload:
     """Write one chunk at `offset` (which must be the upload's offset); on the last byte,
     check the whole file's sha256 and store the photo."""
     checksum = parse_checksum(checksum_header)
-    path = _path(user, upload_id)
-    with _locked(path):
-        state = _read_state(path)
+    space = _space()
+    with _locked(space, user, upload_id):
+        state = space.read(user.id, upload_id)
         if state is None:
             raise _missing()
-        upload = Upload(upload_id, path, state)
+        upload = Upload(upload_id, user.id, state)
         if offset != upload.offset:
             raise Conflict(
                 f"The upload is at offset {upload.offset}, not {offset}: "
@@ -193,7 +186,7 @@ def append(user, upload_id, offset, checksum_header, stream, content_length) -> 
         received = _receive(upload, stream, remaining, checksum)
         if offset + received < upload.length:
             state["offset"] = offset + received
-            _write_state(path, state)
+            space.write(user.id, upload_id, state)
             return upload
         _complete(user, upload)
         return upload
@@ -201,37 +194,17 @@ def append(user, upload_id, offset, checksum_header, stream, content_length) -> 
 
 def terminate(user, upload_id) -> None:
     """Remove an upload and its bytes (tus termination); a stored photo stays."""
-    path = _path(user, upload_id)
-    with _locked(path):
-        if _read_state(path) is None:
+    space = _space()
+    with _locked(space, user, upload_id):
+        if space.read(user.id, upload_id) is None:
             raise _missing()
-        _discard(path)
+        space.discard(user.id, upload_id)
 
 
-def prune(root, days=EXPIRY_DAYS, now=None) -> int:
+def prune(days=EXPIRY_DAYS, now=None) -> int:
     """Remove uploads untouched for `days` (partial ones and the markers of finished ones),
     and the leftovers of interrupted creations and removals. Returns how many uploads went."""
-    root = Path(root)
-    cutoff = (time.time() if now is None else now) - days * 86400
-    removed = 0
-    if not root.is_dir():
-        return 0
-    for user_dir in root.iterdir():
-        if not user_dir.is_dir():
-            continue
-        for entry in user_dir.iterdir():
-            if entry.name.startswith("."):
-                if _mtime(entry) < cutoff:
-                    shutil.rmtree(entry, ignore_errors=True)
-                continue
-            try:
-                with _locked(entry):
-                    if _mtime(entry / STATE, entry) < cutoff:
-                        _discard(entry)
-                        removed += 1
-            except ApiError:  # being written to right now, or just removed
-                continue
-    return removed
+    return _space().prune((time.time() if now is None else now) - days * 86400)
 
 
 # -- headers ----------------------------------------------------------------------------------
@@ -298,10 +271,8 @@ def _receive(upload, stream, remaining, checksum) -> int:
     start = upload.offset
     digest = CHECKSUMS[checksum[0]]() if checksum else None
     received = 0
-    with open(upload.path / DATA, "r+b") as f:
-        # Bytes past the acknowledged offset were never acknowledged (a crash mid-chunk).
-        f.truncate(start)
-        f.seek(start)
+    space = _space()
+    with space.chunk(upload.user_id, upload.id, start) as chunk:
         try:
             while True:
                 block = stream.read(min(_BLOCK, remaining - received + 1))
@@ -312,7 +283,7 @@ def _receive(upload, stream, remaining, checksum) -> int:
                     raise _past_the_end(remaining)
                 if digest is not None:
                     digest.update(block)
-                f.write(block)
+                chunk.write(block)
             if digest is not None and digest.digest() != checksum[1]:
                 raise ApiError(
                     f"The chunk does not match its Upload-Checksum ({checksum[0]}): "
@@ -323,28 +294,26 @@ def _receive(upload, stream, remaining, checksum) -> int:
                 )
         except ClientDisconnected:
             if digest is not None:  # a chunk that cannot be checked is not kept
-                f.truncate(start)
+                chunk.drop()
                 raise
             # tus: keep what arrived, so the client resumes from there (HEAD tells it).
-            f.flush()
-            os.fsync(f.fileno())
+            chunk.keep()
             upload.state["offset"] = start + received
-            _write_state(upload.path, upload.state)
+            space.write(upload.user_id, upload.id, upload.state)
             raise
         except BaseException:
-            f.truncate(start)
+            chunk.drop()
             raise
-        f.flush()
-        os.fsync(f.fileno())
+        chunk.keep()
     return received
 
 
 def _complete(user, upload) -> None:
     """All bytes are in: check them against the declared sha256 and store the photo."""
-    data_path = upload.path / DATA
-    data = data_path.read_bytes()
+    space = _space()
+    data = space.data(upload.user_id, upload.id, upload.length)
     if hashlib.sha256(data).hexdigest() != upload.state["sha256"]:
-        _discard(upload.path)
+        space.discard(upload.user_id, upload.id)
         raise ApiError(
             "The file's sha256 is not the one declared in Upload-Metadata: "
             "the upload was discarded; create it again.",
@@ -354,21 +323,21 @@ def _complete(user, upload) -> None:
     try:
         photos.upload(user, data)
     except ApiError:  # not a photo we keep (not an image, corrupt, ...): nothing is stored
-        _discard(upload.path)
+        space.discard(upload.user_id, upload.id)
         raise
     except BaseException:
         # Something failed on our side: forget the last chunk, so the client sends it again
         # and the photo is stored then (the offset never says "done" before it is).
-        with open(data_path, "r+b") as f:
-            f.truncate(upload.offset)
+        space.forget_after(upload.user_id, upload.id, upload.offset)
         raise
     _finish(upload)
 
 
 def _finish(upload) -> None:
     upload.state.update(offset=upload.length, complete=True)
-    _write_state(upload.path, upload.state)
-    (upload.path / DATA).unlink(missing_ok=True)
+    space = _space()
+    space.write(upload.user_id, upload.id, upload.state)
+    space.drop_data(upload.user_id, upload.id)
 
 
 def _seen(user, upload) -> Upload:
@@ -377,116 +346,47 @@ def _seen(user, upload) -> Upload:
     prune)."""
     if upload.complete or photos.held(user, upload.state["sha256"]) is None:
         return upload
-    return Upload(upload.id, upload.path, dict(upload.state, offset=upload.length, complete=True))
+    return Upload(
+        upload.id, upload.user_id, dict(upload.state, offset=upload.length, complete=True)
+    )
 
 
-# -- disk ---------------------------------------------------------------------------------------
+# -- the space ----------------------------------------------------------------------------------
 
 
-def _root() -> Path:
-    return Path(current_app.config["UPLOAD_ROOT"])
+def _space():
+    config = current_app.config
+    root = config["UPLOAD_ROOT"]
+    bucket = storage.s3_bucket()
+    if bucket:
+        return S3Space(
+            storage.s3_client(),
+            bucket,
+            config["S3_PREFIX"] + "uploads/",
+            lock_dir=os.path.join(root, ".locks"),
+        )
+    return LocalSpace(root)
 
 
-def _user_dir(user) -> Path:
-    return _root() / str(int(user.id))
-
-
-def _path(user, upload_id) -> Path:
-    # Uploads live under their owner's directory: another user's id is simply not there.
+def _checked(upload_id) -> str:
+    # Uploads live under their owner's name: another user's id is simply not there.
     if not isinstance(upload_id, str) or not _ID.fullmatch(upload_id):
         raise _missing()
-    return _user_dir(user) / upload_id
-
-
-def _read_state(path: Path):
-    try:
-        return json.loads((path / STATE).read_text())
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-
-
-def _write_state(path: Path, state: dict) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path, prefix=f".{STATE}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(state, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path / STATE)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    fsync_dir(path)
-
-
-def _make(path: Path, state: dict) -> bool:
-    """Create the upload's directory whole (state, empty data) or not at all: False when it
-    already exists."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=".new-"))
-    try:
-        _write_state(tmp, state)
-        if not state["complete"]:
-            (tmp / DATA).touch()
-        os.rename(tmp, path)  # refuses to replace a directory that has files in it
-    except OSError:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if (path / STATE).exists():
-            return False
-        raise
-    fsync_dir(path.parent)
-    return True
-
-
-def _discard(path: Path) -> None:
-    """Remove an upload: gone at once for everyone (a rename), then its files."""
-    trash = path.parent / f".trash-{uuid.uuid4().hex}"
-    try:
-        os.rename(path, trash)
-    except FileNotFoundError:
-        return
-    shutil.rmtree(trash, ignore_errors=True)
+    return upload_id
 
 
 @contextmanager
-def _locked(path: Path):
+def _locked(space, user, upload_id):
     """Hold the upload's exclusive lock, or fail at once: 423 if another request holds it,
     404 if the upload does not exist."""
-    while True:
+    with ExitStack() as held:
         try:
-            fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-        except (FileNotFoundError, NotADirectoryError):
-            raise _missing() from None
-        try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise _locked_error() from None
-            # Removed (and perhaps made again) between open and flock: our lock is on a
-            # directory nobody else will look at; start over on the current one.
-            try:
-                same = os.path.samestat(os.fstat(fd), os.stat(path))
-            except FileNotFoundError:
-                raise _missing() from None
-            if same:
-                yield
-                return
-        finally:
-            os.close(fd)
-
-
-def _mtime(path: Path, fallback: Path | None = None) -> float:
-    for candidate in (path, fallback):
-        if candidate is None:
-            continue
-        try:
-            return candidate.stat().st_mtime
+            held.enter_context(space.locked(user.id, _checked(upload_id)))
+        except storage.Busy:
+            raise _locked_error() from None
         except FileNotFoundError:
-            continue
-    return time.time()
+            raise _missing() from None
+        yield
 
 
 # -- errors -----------------------------------------------------------------------------------

@@ -121,7 +121,7 @@ def test_the_real_jobs_push_and_escalate(runner, sender, monkeypatch):
     monkeypatch.setattr(
         "app.incidents.services.escalate_overdue", lambda: called.append("incidents") or 0
     )
-    monkeypatch.setattr("app.uploads.tus.prune", lambda root: called.append("uploads") or 0)
+    monkeypatch.setattr("app.uploads.tus.prune", lambda: called.append("uploads") or 0)
     monkeypatch.setattr(
         "app.emergency.rollcalls.escalate_roll_calls", lambda: called.append("rollcalls") or 0
     )

@@ -2,12 +2,14 @@
 
 import hashlib
 import io
+from pathlib import Path
 
 from PIL import Image
 
 from app.photos.models import Photo
 from tests.builders import report_body
 from tests.photos.test_images import _jpeg, _png_bomb
+from tests.s3 import keys
 
 
 def upload(client, data, name="photo.jpg"):
@@ -27,6 +29,18 @@ def test_upload_is_stored_once_by_content_hash(db, cast, as_user):
     again = upload(member, data, name="other-name.png")
     assert again.status_code == 201 and again.get_json() == body
     assert db.session.query(Photo).count() == 1
+
+
+def test_with_a_bucket_set_photos_live_in_the_object_store(app, db, cast, as_user, s3):
+    """What one API node stored, another serves: nothing is left on a node's disk."""
+    member = as_user(cast.member)
+    data = _jpeg(size=(411, 307))  # bytes no other test stored on disk
+    sha = upload(member, data).get_json()["sha256"]
+    shelf = f"{sha[:2]}/{sha[2:4]}/{sha}"
+    assert keys(s3, "bijiang/photos/") == [shelf, f"{shelf}.display", f"{shelf}.thumb"]
+    with member.get(f"/api/photos/{sha}") as served:
+        assert served.status_code == 200 and served.mimetype == "image/jpeg"
+    assert not list(Path(app.config["PHOTO_ROOT"]).rglob(f"{sha}*"))
 
 
 def test_bytes_someone_else_sent_are_answered_as_new_ones(db, cast, as_user):

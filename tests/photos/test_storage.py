@@ -1,11 +1,13 @@
-"""Content-addressed local photo storage: dedupe, atomic writes, strict keys."""
+"""Content-addressed photo storage, on local disk and in the object store: dedupe, atomic
+writes, strict keys."""
 
 import hashlib
 import threading
 
 import pytest
 
-from app.photos.storage import LocalPhotoStore, PhotoStore, check_sha
+from app.photos.storage import LocalPhotoStore, PhotoStore, S3PhotoStore, check_sha
+from tests.s3 import keys
 
 PHOTO = b"\xff\xd8\xff" + b"pretend jpeg" * 1000
 
@@ -139,3 +141,30 @@ def test_failed_write_leaves_no_temp_file(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="disk full"):
         store.put(PHOTO)
     assert _files(tmp_path) == []
+
+
+def test_the_object_store_keeps_photos_as_the_disk_does(s3_bucket):
+    store = S3PhotoStore(s3_bucket, s3_bucket.bucket, "bijiang/photos/")
+    sha = store.put(PHOTO)
+    assert store.put(bytes(PHOTO)) == sha == hashlib.sha256(PHOTO).hexdigest()
+    store.put_derived(sha, "thumb", b"small")
+    store.put_derived(sha, "display", b"clean")
+    assert keys(s3_bucket, "bijiang/photos/") == [
+        f"{sha[:2]}/{sha[2:4]}/{name}" for name in (sha, f"{sha}.display", f"{sha}.thumb")
+    ]
+    assert store.exists(sha) and store.path_or_none(sha) is None
+    with store.open(sha) as f:
+        assert f.read() == PHOTO
+    with store.open_derived(sha, "thumb") as f:
+        assert f.read() == b"small"
+    other = store.put(PHOTO + b"!")
+    store.delete(sha)
+    store.delete(sha)  # deleting twice is fine
+    assert not store.exists(sha) and store.exists(other)
+    assert keys(s3_bucket, "bijiang/photos/") == [f"{other[:2]}/{other[2:4]}/{other}"]
+    with pytest.raises(FileNotFoundError):
+        store.open(sha)
+    with pytest.raises(FileNotFoundError):
+        store.open_derived(sha, "thumb")
+    with pytest.raises(ValueError):
+        store.open_derived(sha, "../x")
