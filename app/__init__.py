@@ -8,6 +8,7 @@ from app import config as settings
 from app import encoding, inputs, security
 from app.errors import register_errors
 from app.extensions import api, compress, csrf, db, login_manager, migrate
+from app.privacy.crypto import use_key as use_personal_data_key
 
 
 def create_app(config=None, overrides=None):
@@ -25,6 +26,7 @@ def create_app(config=None, overrides=None):
     if not app.config.get("UPLOAD_ROOT"):
         app.config["UPLOAD_ROOT"] = os.path.join(app.instance_path, "uploads")
     security.use_secret_key(app)
+    use_personal_data_key(app)
     register_extensions(app)
     inputs.init_app(app)
     encoding.init_app(app)
@@ -62,6 +64,7 @@ def register_blueprints(app):
     from app.people.admin_routes import blp as accounts
     from app.people.routes import blp as people
     from app.photos.routes import blp as photos
+    from app.privacy.routes import blp as privacy
     from app.pwa import bp as pwa
     from app.return_visits.routes import blp as return_visits
     from app.sync.routes import blp as sync
@@ -87,6 +90,7 @@ def register_blueprints(app):
         notify,
         return_visits,
         open311_keys,
+        privacy,
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(open311)

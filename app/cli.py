@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 
 from app import demo
 from app.people.cli import people_cli
+from app.privacy.cli import privacy_cli
 from app.units.importer import ImportFailed, import_units
 from geo import demo as geo_demo
 from geo.features import GeoJSONError
@@ -21,6 +22,7 @@ bp.cli.add_command(geo_cli)
 bp.cli.add_command(demo_cli)
 bp.cli.add_command(incidents_cli)
 bp.cli.add_command(people_cli)
+bp.cli.add_command(privacy_cli)
 
 LEVELS = click.Choice(["district", "street", "community", "grid"])
 

@@ -24,6 +24,12 @@ class Base:
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SECRET_KEY_FALLBACKS = _list("SECRET_KEY_FALLBACKS")
     MAKE_SECRET_KEY = True
+    # Encrypts residents' personal data at rest (app/privacy/crypto.py): 32 bytes, URL-safe
+    # base64. Without it the instance's key file (instance/personal_data_key) is used; only dev
+    # and test make one. Old keys in PERSONAL_DATA_KEY_FALLBACKS still read, until
+    # `flask privacy rekey` has written everything again under the new one.
+    PERSONAL_DATA_KEY = os.environ.get("PERSONAL_DATA_KEY")
+    PERSONAL_DATA_KEY_FALLBACKS = _list("PERSONAL_DATA_KEY_FALLBACKS")
     # How many reverse proxies in front of the app append to X-Forwarded-For (and set
     # X-Forwarded-Proto): the client's address is read through that many, no more. With
     # none trusted, X-Forwarded-For is ignored: anyone could write one.
@@ -174,6 +180,8 @@ class Dev(Base):
 class Test(Dev):
     TESTING = True
     SECRET_KEY = "test-only"
+    # base64 of "test-only-personal-data-key-0032"
+    PERSONAL_DATA_KEY = "dGVzdC1vbmx5LXBlcnNvbmFsLWRhdGEta2V5LTAwMzI="
     # Tests move the clock by days; the tests of lifetimes set their own.
     SESSION_IDLE = REMEMBER_IDLE = timedelta(days=3650)
     PERMANENT_SESSION_LIFETIME = REMEMBER_COOKIE_DURATION = timedelta(days=3650)
@@ -181,8 +189,8 @@ class Test(Dev):
 
 class Prod(Base):
     # A key made on the spot would differ between hosts, and a lost instance folder would
-    # silently log everyone out: production is given SECRET_KEY, or an instance key file
-    # put there beforehand.
+    # silently log everyone out (or lose residents' data): production is given SECRET_KEY and
+    # PERSONAL_DATA_KEY, or instance key files put there beforehand.
     MAKE_SECRET_KEY = False
     HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", 365 * 24 * 3600))
 

@@ -13,6 +13,7 @@ from flask_login.utils import decode_cookie
 from app import config, create_app, security
 from app.extensions import db as _db
 from app.people.models import GRID_MEMBER, LoginAttempt
+from app.privacy import crypto as privacy
 from tests.builders import report_body
 from tests.conftest import PASSWORD, Auth, CsrfClient, make_user
 from tests.sync.conftest import command
@@ -58,7 +59,8 @@ def test_without_secret_key_an_instance_makes_its_own_once(monkeypatch, tmp_path
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     assert first.secret_key == again.secret_key == key_file.read_text()
     assert len(first.secret_key) >= 64 and other.secret_key != first.secret_key
-    assert os.listdir(tmp_path / "one") == [security.KEY_FILE]  # no drafts left behind
+    # No drafts left behind (beside the key of personal data, made the same way).
+    assert sorted(os.listdir(tmp_path / "one")) == [privacy.KEY_FILE, security.KEY_FILE]
 
 
 def _make_key(instance):
@@ -76,7 +78,11 @@ def test_workers_starting_together_agree_on_one_key(tmp_path, round_):
 
 def test_production_refuses_to_start_with_neither_key_nor_key_file(monkeypatch, tmp_path):
     monkeypatch.setenv("GRIDLINK_INSTANCE", str(tmp_path))
-    settings = {"SECRET_KEY": None, "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+    settings = {
+        "SECRET_KEY": None,
+        "SQLALCHEMY_DATABASE_URI": "sqlite://",
+        "PERSONAL_DATA_KEY": config.Test.PERSONAL_DATA_KEY,
+    }
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app("prod", settings)
     assert not (tmp_path / security.KEY_FILE).exists()  # production makes none itself
@@ -151,7 +157,9 @@ def test_the_clients_address_is_read_through_trusted_proxies_only(
 
 
 def test_production_headers(app, db):
-    with another(app, "prod", SECRET_KEY="prod") as prod:
+    with another(
+        app, "prod", SECRET_KEY="prod", PERSONAL_DATA_KEY=app.config["PERSONAL_DATA_KEY"]
+    ) as prod:
         client = prod.test_client()
         api = client.get("/api/health")
         with client.get("/") as shell:  # the app shell is a file, sent as a stream

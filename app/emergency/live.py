@@ -16,6 +16,7 @@ from app.errors import Invalid
 from app.extensions import db
 from app.people import services as people
 from app.people.models import SECRETARY, STREET_ADMIN, User
+from app.privacy import mask_phone
 from app.rules import require
 from app.tasks import services as tasks
 from app.units.models import Unit
@@ -135,7 +136,7 @@ def _contacts(user, ids):
             "id": found.id,
             "name": found.name,
             "role": found.role,
-            "phone": found.phone if shown else people.mask_phone(found.phone),
+            "phone": found.phone if shown else mask_phone(found.phone),
         }
         for found in db.session.execute(select(User).where(User.id.in_(list(ids)))).scalars()
     }

@@ -25,6 +25,7 @@ from app.people.models import (
     responsibility,
     user_scope,
 )
+from app.privacy import mask_phone
 from app.rules import require
 from app.schemas import Shown
 from app.units.models import Unit
@@ -268,7 +269,7 @@ def figures(user, call_id, level="community"):
                 "id": user_id,
                 "name": name,
                 "role": role,
-                "phone": phone if people.sees_contacts(user) else people.mask_phone(phone),
+                "phone": phone if people.sees_contacts(user) else mask_phone(phone),
             }
         )
     units = [

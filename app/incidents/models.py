@@ -15,6 +15,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
+from app.privacy.crypto import Encrypted
 from app.types import UTCDateTime
 from app.units.models import utcnow
 
@@ -64,8 +65,9 @@ class Incident(db.Model):
     community_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
     street_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
     reporter_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
-    resident_name: Mapped[str | None] = mapped_column(String(50))
-    resident_phone: Mapped[str | None] = mapped_column(String(20))
+    # A resident's personal data: encrypted at rest (app/privacy).
+    resident_name: Mapped[str | None] = mapped_column(Encrypted())
+    resident_phone: Mapped[str | None] = mapped_column(Encrypted())
     state: Mapped[str] = mapped_column(String(16), index=True)
     source: Mapped[str] = mapped_column(String(20), default=MEMBER, index=True)
     self_handled: Mapped[bool] = mapped_column(Boolean, default=False)

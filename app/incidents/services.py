@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, make_transient_to_detached
 
-from app import clock, transaction
+from app import clock, privacy, transaction
 from app.catalogue import services as catalogue
 from app.catalogue.calendar import due_state
 from app.errors import Conflict, Invalid, NotFound
@@ -44,6 +44,7 @@ from app.people.models import (
     User,
 )
 from app.photos import services as photos
+from app.privacy import mask_name, mask_phone
 from app.rules import require, require_state
 from app.schemas import Shown
 from app.units import services as units
@@ -833,8 +834,8 @@ def present(user, incidents, *, detail=False, units=None, photo_map=None):
             grid=units[incident.grid_id],
             community=units[incident.community_id],
             street=units[incident.street_id],
-            resident_name=_mask_name(incident.resident_name, full),
-            resident_phone=_mask_phone(incident.resident_phone, full),
+            resident_name=incident.resident_name if full else mask_name(incident.resident_name),
+            resident_phone=incident.resident_phone if full else mask_phone(incident.resident_phone),
             due=due(incident, now),
             photos=photo_map.get(incident.id, []),
         )
@@ -866,18 +867,6 @@ def _category(cat, code):
     return {"code": code, "name": sub.name, "parent": sub.category_code}
 
 
-def _mask_name(name, full):
-    if not name or full:
-        return name
-    return name[0] + "*" * (len(name) - 1)
-
-
-def _mask_phone(phone, full):
-    if not phone or full:
-        return phone
-    return people.mask_phone(phone) if len(phone) >= 7 else "****"
-
-
 def _photo_visible(user, incident_id):
     incident = db.session.get(Incident, incident_id)
     return incident is not None and visible(user, incident)
@@ -895,3 +884,14 @@ def _whistle_scope(whistle_id):
 photos.register_visibility("incident", _photo_visible)
 register_scope("incident", _scope)
 register_scope("whistle", _whistle_scope)
+# A resident's contact is shown in full to managers; the members handling the case ask for it
+# (the reason recorded) when they must call the resident.
+for _field in ("resident_name", "resident_phone"):
+    privacy.register(
+        "incident",
+        _field,
+        load=lambda incident_id: db.session.get(Incident, incident_id),
+        visible=visible,
+        roles=people.FIELD + people.MANAGERS,
+        scope=lambda incident: (incident.grid_id, incident.community_id),
+    )

@@ -186,10 +186,6 @@ def sees_contacts(user):
     return user.role in (SECRETARY, STREET_ADMIN, DISTRICT_ADMIN, DEPARTMENT)
 
 
-def mask_phone(phone):
-    return phone[:3] + "****" + phone[-4:]
-
-
 def holders(role, unit_ids):
     """{unit id: [user id, lowest first]} of the active people of `role` whose scope is each
     of the units (a community's secretaries, a street's admins), or who answer for it (包保)

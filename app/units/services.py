@@ -15,6 +15,7 @@ from app.errors import NotFound
 from app.extensions import db
 from app.people import services as people
 from app.people.models import User, responsibility, user_scope
+from app.privacy import mask_phone
 from app.units import spatial
 from app.units.models import Community, Grid, Street, Unit, current_revision
 from geo.simplify import simplify_coverage
@@ -186,7 +187,7 @@ def grid_detail(viewer, code):
     def person(user):
         return {
             "name": user.name,
-            "phone": user.phone if full else people.mask_phone(user.phone),
+            "phone": user.phone if full else mask_phone(user.phone),
             "role": user.role,
             "force": user.force,
         }
