@@ -66,6 +66,8 @@ def register_blueprints(app):
     from app.photos.routes import blp as photos
     from app.privacy.routes import blp as privacy
     from app.pwa import bp as pwa
+    from app.residents.routes import blp as residents
+    from app.residents.routes import hotline_blp as hotline
     from app.return_visits.routes import blp as return_visits
     from app.sync.routes import blp as sync
     from app.system.routes import blp as system
@@ -91,6 +93,8 @@ def register_blueprints(app):
         return_visits,
         open311_keys,
         privacy,
+        residents,
+        hotline,
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(open311)

@@ -116,6 +116,18 @@ class Base:
     OPEN311_PAGE_SIZE = int(os.environ.get("OPEN311_PAGE_SIZE", 100))
     OPEN311_CONTACT = os.environ.get("OPEN311_CONTACT", "碧江区综治中心")
 
+    # Residents' reports (随手拍, docs/residents.md): per kind, (per device, per address,
+    # window in hours); a device with this many reports rejected in so many days is refused.
+    RESIDENT_LIMITS = {
+        "report": (5, 50, 24),
+        "photo": (30, 300, 24),
+        "comment": (20, 200, 24),
+        "second": (20, 200, 24),
+    }
+    RESIDENT_MAX_REJECTED = int(os.environ.get("RESIDENT_MAX_REJECTED", 3))
+    RESIDENT_REJECTION_DAYS = int(os.environ.get("RESIDENT_REJECTION_DAYS", 30))
+    RESIDENT_PHOTO_MAX_BYTES = int(os.environ.get("RESIDENT_PHOTO_MAX_BYTES", 8 * 1024 * 1024))
+
     # Web Push (docs/push.md). Without VAPID_PRIVATE_KEY (PEM text) a key pair is made once
     # in the instance folder; the subject is how a push service reaches the operator.
     VAPID_PRIVATE_KEY = os.environ.get("VAPID_PRIVATE_KEY")

@@ -19,6 +19,7 @@ PUBLIC_API = {
     "/api/auth/csrf",
     "/api/openapi.json",
 }
+PUBLIC_PREFIX = "/api/public/"  # the residents' page: no account (app/residents)
 DOCS = "/api/docs"
 
 _API_CSP = "default-src 'none'; frame-ancestors 'none'; form-action 'none'"
@@ -93,7 +94,11 @@ def init_app(app):
     @app.before_request
     def require_login():
         path = request.path
-        if not path.startswith("/api") or path in PUBLIC_API or path.startswith(DOCS):
+        if (
+            not path.startswith("/api")
+            or path in PUBLIC_API
+            or path.startswith((DOCS, PUBLIC_PREFIX))
+        ):
             return None
         if not current_user.is_authenticated:
             return error_response(401, "unauthorized", "Log in first.")

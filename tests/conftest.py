@@ -39,6 +39,8 @@ MAP_LEVELS = ("district", "street", "community", "grid")
 TABLES = (
     "worker_job",
     "open311_post",
+    "resident_action",
+    "resident_report",
     "open311_client",
     "inbox_message",
     "push_subscription",
