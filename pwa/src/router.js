@@ -1,6 +1,7 @@
-// Screens: login, then four tabs (首页 / 上报 / 任务 / 我的; a secretary's 首页 is the desk),
-// and the task and incident details.
+// Screens: login, then four tabs (首页 / 上报 / 任务 / 我的; the first is where the role's work
+// is: lib/landing.js), and the task and incident details.
 import { createRouter, createWebHistory } from 'vue-router'
+import { landing } from './lib/landing.js'
 import { useSession } from './stores/session.js'
 import HomeView from './views/home/HomeView.vue'
 import LoginView from './views/login/LoginView.vue'
@@ -21,7 +22,10 @@ export function prefetchTabs() {
 const routes = [
   { path: '/login', name: 'login', component: LoginView, meta: { public: true } },
   { path: '/', name: 'home', component: HomeView, meta: { tab: true } },
-  { path: '/desk', name: 'desk', component: () => import('./views/desk/DeskView.vue'), meta: { tab: true } },
+  // The desk's screens: on a wide screen without the phone's tabs (meta.desk).
+  { path: '/desk', name: 'desk', component: () => import('./views/desk/DeskView.vue'), meta: { tab: true, desk: true } },
+  { path: '/overview', name: 'overview', component: () => import('./views/desk/OverviewView.vue'), meta: { tab: true, desk: true, admins: true } },
+  { path: '/called', name: 'called', component: () => import('./views/desk/CalledView.vue'), meta: { tab: true } },
   { path: '/report', name: 'report', component: ReportView, meta: { tab: true } },
   { path: '/tasks', name: 'tasks', component: TasksView, meta: { tab: true } },
   { path: '/tasks/:id', name: 'task', component: () => import('./views/tasks/TaskDetailView.vue'), props: true },
@@ -49,7 +53,11 @@ router.beforeEach((to) => {
   if (session.me?.password_change_required && !to.meta.public && to.name !== 'password') return { name: 'password' }
   // The emergency console is for those who switch or request (street, district, secretary).
   if (to.meta.leaders && !session.isLeader) return { name: 'home' }
-  // A secretary's home is the dispatch desk.
-  if (to.name === 'home' && session.isDesk) return { name: 'desk' }
+  // Each role's home is where its work is.
+  const home = landing(session.me?.role)
+  if (to.name === 'home' && home.name !== 'home') return { name: home.name }
+  // The overview is for streets and the district; their desk is a community's, named.
+  if (to.meta.admins && home.name !== 'overview') return { name: 'home' }
+  if (to.name === 'desk' && home.name === 'overview' && !to.query.community) return { name: 'overview' }
   return true
 })

@@ -22,21 +22,25 @@ CONTROLLED = f"""Promise.race([
 ])"""
 
 
-def login(page, user):
+def login(page, user, lands=None):
+    """Logs in and waits for the role's first screen: a member's home (the greeting) unless
+    `lands` names the heading of another (调度台, 辖区概览, 吹哨事件)."""
     page.goto("/login")
     page.locator("input[name=phone]").fill(user.phone)
     page.locator("input[name=password]").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", name=f"{user.name}，您好")).to_be_visible()
+    heading = lands or f"{user.name}，您好"
+    expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
 
 
 def login_desk(page, user):
     """A secretary logs in and lands on the dispatch desk."""
-    page.goto("/login")
-    page.locator("input[name=phone]").fill(user.phone)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", name="调度台")).to_be_visible()
+    login(page, user, lands="调度台")
+
+
+def login_admin(page, user):
+    """A street or district admin logs in and lands on the area's overview."""
+    login(page, user, lands="辖区概览")
 
 
 def service_worker_ready(page):

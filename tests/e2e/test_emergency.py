@@ -51,9 +51,8 @@ def test_street_admin_switches_three_communities_and_the_member_answers_offline(
 
     # The street admin starts the response over the three communities from the console.
     desk = phone(**DESKTOP).new_page()
-    flows.login(desk, admin)
-    flows.tab(desk, "我的")
-    desk.get_by_text("应急指挥台").click()
+    flows.login_admin(desk, admin)
+    desk.get_by_role("link", name="应急指挥台").first.click()  # one tap from the overview
     expect(desk.get_by_role("heading", name="进行中的应急响应 (0)")).to_be_visible()
     desk.get_by_role("button", name="启动应急响应").click()
     dialog = desk.get_by_role("dialog")
@@ -163,7 +162,7 @@ def test_street_admin_draws_the_area_on_the_map_and_sends_a_member_to_reinforce(
 
     # On a phone, with a finger: three taps make an area; the toolbar's buttons are big enough.
     small = phone().new_page()
-    flows.login(small, admin)
+    flows.login_admin(small, admin)
     small.goto("/emergency")
     small.get_by_role("button", name="在地图上圈定范围").click()
     box = small.locator(".desk-map").bounding_box()
@@ -180,7 +179,7 @@ def test_street_admin_draws_the_area_on_the_map_and_sends_a_member_to_reinforce(
     shots(small, "emergency-console-draw-preview-phone")
 
     desk = phone(**DESKTOP).new_page()
-    flows.login(desk, admin)
+    flows.login_admin(desk, admin)
     desk.goto("/emergency")
     expect(desk.get_by_role("heading", name="进行中的应急响应 (0)")).to_be_visible()
 

@@ -10,8 +10,6 @@ export const useSession = defineStore('session', {
   state: () => ({ me: null, restored: false }),
   getters: {
     loggedIn: (state) => state.me !== null,
-    /** Community secretaries work from the dispatch desk. */
-    isDesk: (state) => state.me?.role === 'secretary',
     /** Who switches to emergency mode (a secretary requests it): the emergency console. */
     isLeader: (state) => ['secretary', 'street_admin', 'district_admin'].includes(state.me?.role),
     /** Codes of the grids I serve. */

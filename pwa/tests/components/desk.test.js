@@ -4,9 +4,11 @@
 // decisions), and the picker (the server's order, searched by name or phone).
 import { flushPromises } from '@vue/test-utils'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { landing } from '../../src/lib/landing.js'
 import { incidentDecisions, taskDecisions } from '../../src/views/desk/decisions.js'
 import IncidentPanel from '../../src/views/desk/IncidentPanel.vue'
 import MemberPicker from '../../src/views/desk/MemberPicker.vue'
+import OverviewView from '../../src/views/desk/OverviewView.vue'
 import { mountWith } from './mount.js'
 
 const answers = {}
@@ -130,5 +132,40 @@ describe('MemberPicker', () => {
     await wrapper.find('input[type="radio"]').setValue()
     expect(wrapper.emitted('update:modelValue')[0][0]).toMatchObject({ id: 2, name: '李强' })
     vi.useRealTimers()
+  })
+})
+
+describe('landing', () => {
+  it.each([
+    ['grid_member', '/'],
+    ['team_member', '/'],
+    ['secretary', '/desk'],
+    ['street_admin', '/overview'],
+    ['district_admin', '/overview'],
+    ['department', '/called'],
+    ['liaison', '/'], // a role this screen does not know lands at home
+  ])('%s lands on %s', (role, path) => {
+    expect(landing(role).path).toBe(path)
+  })
+})
+
+describe('OverviewView', () => {
+  it('shows the area in figures, and each community a tap from its desk', async () => {
+    const figures = (code, name, open, overdue = 0, switches = 0) => ({ code, name, level: 'community', open, overdue, escalated: 0, switches })
+    answers['/api/dispatch/overview'] = {
+      unit: { code: 'S1', name: '环北街道', level: 'street' },
+      open: 3,
+      overdue: 1,
+      escalated: 0,
+      switches: 1,
+      units: [figures('S1C1', '北门社区', 3, 1, 1), figures('S1C2', '两板桥社区', 0)],
+    }
+    const wrapper = mountWith(OverviewView)
+    await flushPromises()
+    expect(wrapper.findAll('.figure strong').map((x) => x.text())).toEqual(['3', '1', '0', '1'])
+    const rows = wrapper.findAll('.units li')
+    expect(rows[0].attributes('aria-label')).toBe('北门社区：在办 3，超时 1，上报 0，应急 1')
+    expect(rows[0].find('a').attributes('href')).toBe('/desk?community=S1C1')
+    expect(rows[1].text()).not.toContain('进行中的应急响应')
   })
 })

@@ -7,7 +7,7 @@ import { i18n } from '../../src/i18n.js'
 import vant from '../../src/vant.js'
 
 const Empty = { render: () => null }
-const NAMES = ['home', 'tasks', 'task', 'incident', 'me', 'mode']
+const NAMES = ['home', 'tasks', 'task', 'incident', 'me', 'mode', 'desk', 'overview']
 
 export function setUp() {
   const pinia = createPinia()

@@ -1,0 +1,14 @@
+// Where each role's work is, the first screen after login and the first tab: members at home,
+// secretaries at the dispatch desk, street and district admins on their area's overview,
+// departments on the cases they were called to (吹哨).
+const LANDINGS = {
+  secretary: { name: 'desk', path: '/desk', icon: 'cluster-o', label: 'tabs.desk' },
+  street_admin: { name: 'overview', path: '/overview', icon: 'chart-trending-o', label: 'tabs.overview' },
+  district_admin: { name: 'overview', path: '/overview', icon: 'chart-trending-o', label: 'tabs.overview' },
+  department: { name: 'called', path: '/called', icon: 'bullhorn-o', label: 'tabs.called' },
+}
+const HOME = { name: 'home', path: '/', icon: 'home-o', label: 'tabs.home' }
+
+export function landing(role) {
+  return LANDINGS[role] || HOME
+}
