@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test e2e fuzz audit bench pwa pwa-test db demo lint lock clean
+.PHONY: run test e2e fuzz audit bench pwa pwa-test db demo lint lock clean cluster cluster-down
 
 # Installed from the lock files only: every package of the tree pinned, each file checked by its
 # hash. The .in files name what the code imports; `make lock` compiles them.
@@ -75,8 +75,19 @@ fuzz: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
+# The cluster on this machine (cluster/, docs/deploy.md): etcd, two PostgreSQL 15 + PostGIS
+# nodes under Patroni, the object store, two API nodes, two workers and nginx with TLS, all on
+# 127.0.0.1 ports 15000-15999, with the demo district (CLUSTER_MEMBERS people). Run as root
+# with Debian's packages (.ci/run installs them). `make cluster-down` stops what it started.
+CLUSTER_MEMBERS ?= 13000
+cluster: $(VENV)/.installed-dev pwa
+	CLUSTER_MEMBERS=$(CLUSTER_MEMBERS) $(BIN)/python -m cluster up
+
+cluster-down:
+	$(BIN)/python -m cluster down
+
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check app geo tests bench
+	$(BIN)/ruff check app geo tests bench cluster
 
 clean:
 	rm -rf $(VENV) pwa/dist pwa/node_modules instance

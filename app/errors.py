@@ -9,6 +9,7 @@ from flask import jsonify, request
 from flask_smorest import Api
 from flask_wtf.csrf import CSRFError
 from marshmallow import Schema, fields
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 CODES = {
@@ -27,6 +28,7 @@ CODES = {
     431: "headers_too_large",
     500: "internal_error",
     501: "not_implemented",
+    503: "unavailable",
 }
 
 
@@ -161,4 +163,14 @@ def register_errors(app):
         app.logger.exception("unhandled error")
         if not request.path.startswith("/api"):
             raise error
+        if isinstance(error, OperationalError):
+            # The database went away (a failover, a restart): nothing of this request's
+            # transaction stands, and the next connection finds the new primary. Say so,
+            # so that the phone sends the same request again in a moment.
+            return error_response(
+                503,
+                "unavailable",
+                "The database is switching over; send the same request again in a moment.",
+                headers={"Retry-After": "5"},
+            )
         return error_response(500, "internal_error", "Something went wrong on the server.")

@@ -67,6 +67,23 @@ def test_health_reports_database_and_schema(client, db):
     assert body["database"] in ("sqlite", "postgresql")
 
 
+def test_a_database_gone_mid_request_is_a_503_to_send_again(client, db, monkeypatch):
+    """A failover drops the connections of requests in flight: the phone is told to resend
+    (sync answers `duplicate` for what committed), not that the server is broken."""
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm import Session
+
+    client.token = client.get("/api/auth/csrf").get_json()["csrf_token"]
+
+    def gone(*args, **kwargs):
+        raise OperationalError("SELECT", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(Session, "execute", gone)
+    response = client.post("/api/auth/login", json={"phone": "13800000000", "password": "x"})
+    assert_error(response, 503, "unavailable")
+    assert response.headers["Retry-After"] == "5"
+
+
 def test_health_says_when_the_schema_is_behind(client, db):
     from sqlalchemy import text
 
