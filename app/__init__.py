@@ -61,6 +61,7 @@ def register_blueprints(app):
     from app.notify.routes import blp as notify
     from app.open311.routes import bp as open311
     from app.open311.routes import keys as open311_keys
+    from app.party.routes import blp as party
     from app.people.admin_routes import blp as accounts
     from app.people.routes import blp as people
     from app.photos.routes import blp as photos
@@ -74,6 +75,7 @@ def register_blueprints(app):
     from app.tasks.routes import blp as tasks
     from app.units.routes import blp as units
     from app.uploads.routes import blp as uploads
+    from app.wishes.routes import blp as wishes
 
     for blueprint in (
         system,
@@ -95,6 +97,8 @@ def register_blueprints(app):
         privacy,
         residents,
         hotline,
+        party,
+        wishes,
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(open311)

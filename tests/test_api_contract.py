@@ -15,6 +15,7 @@ from app.sync import feed
 from tests.builders import report_body
 from tests.sync.test_pull import pull_all
 from tests.tasks.conftest import jsonable, task_body
+from tests.wishes.conftest import wish_body
 
 ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00$")
 CLOCK = re.compile(r"\d\d:\d\d:\d\d")  # any time of day, whatever the format around it
@@ -27,9 +28,14 @@ ROUTES = {
     "emergency": ("/api/emergency/switches/{id}", None),
     "rollcall": ("/api/rollcalls/{id}", None),
     "message": ("/api/inbox", lambda found, id: next(m for m in found if str(m["id"]) == id)),
+    "wish": ("/api/wishes/{id}", None),
 }
 # What a detail route adds to what the pull carries (the phone asks for it when online).
-DETAIL_ONLY = {"incident": {"history", "whistles", "followers"}, "task": {"history"}}
+DETAIL_ONLY = {
+    "incident": {"history", "whistles", "followers"},
+    "task": {"history"},
+    "wish": {"history"},
+}
 
 
 def times(value):
@@ -52,7 +58,8 @@ def shown_by_route(client, entity, entity_id):
 @pytest.fixture
 def everything(cast, as_user):
     """A member's grid with one of each entity a phone holds: the member's report, a task
-    they claimed, a mode switch with its roll-call, and the inbox message calling them."""
+    they claimed, a mode switch with its roll-call, the inbox message calling them, and a wish
+    they recorded."""
     member, secretary = as_user(cast.member), as_user(cast.secretary)
     assert member.post("/api/incidents", json=report_body(cast.grid)).status_code == 201
     task = secretary.post("/api/tasks", json=jsonable(task_body(grid=cast.grid, capacity=2)))
@@ -67,6 +74,8 @@ def everything(cast, as_user):
         },
     )
     assert switch.status_code == 201, switch.get_json()
+    wish = member.post("/api/wishes", json=wish_body(cast.grid))
+    assert wish.status_code == 201, wish.get_json()
     return member
 
 

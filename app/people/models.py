@@ -18,6 +18,9 @@ STREET_ADMIN = "street_admin"  # 街道管理员
 DEPARTMENT = "department"  # 区直部门
 DISTRICT_ADMIN = "district_admin"  # 区级管理员 / 区领导
 HOTLINE_OPERATOR = "hotline_operator"  # 12345 热线话务员: files callers' cases, sees those
+# 党员 / 志愿者 not on a grid team: their scope is the communities they reported to, where they
+# see and claim wishes and activities only (app/party), never the map's cases.
+PARTY_MEMBER = "party_member"
 ROLES = (
     GRID_MEMBER,
     TEAM_MEMBER,
@@ -26,6 +29,7 @@ ROLES = (
     DEPARTMENT,
     DISTRICT_ADMIN,
     HOTLINE_OPERATOR,
+    PARTY_MEMBER,
 )
 # The account of a system that files cases (the residents' page, an Open311 client): never
 # logs in (inactive, no password), is not a role anyone is given, and is the reporter and
@@ -49,6 +53,7 @@ SCOPE_LEVEL = {
     DEPARTMENT: "district",
     DISTRICT_ADMIN: "district",
     HOTLINE_OPERATOR: "district",
+    PARTY_MEMBER: "community",
 }
 
 user_scope = Table(

@@ -17,6 +17,7 @@ from app.people.models import (
     DISTRICT_ADMIN,
     GRID_MEMBER,
     HOTLINE_OPERATOR,
+    PARTY_MEMBER,
     SECRETARY,
     STREET_ADMIN,
     TEAM_MEMBER,
@@ -147,7 +148,7 @@ def areas(user):
     unit; what it is called to (吹哨) it sees through the incident, not the map. So does the
     hotline: what it filed it sees as the reporter.
     """
-    if user.role in WHOLE_DISTRICT:
+    if user.role in (*WHOLE_DISTRICT, PARTY_MEMBER):  # a party member's scope is not the map's
         return list(user.responsible_for)
     return [*user.units, *user.responsible_for]
 
@@ -156,7 +157,9 @@ def can_view(user, unit):
     """A unit's details are for those whose scope or responsibility (包保) covers it."""
     if user.role == DISTRICT_ADMIN:
         return True
-    if user.role not in WHOLE_DISTRICT and any(area.contains(unit) for area in user.units):
+    if user.role not in (*WHOLE_DISTRICT, PARTY_MEMBER) and any(
+        area.contains(unit) for area in user.units
+    ):
         return True  # most often: without loading what the user answers for
     return any(area.contains(unit) for area in user.responsible_for)
 

@@ -17,6 +17,9 @@ from app.notify.models import Message
 from app.tasks import services as tasks
 from app.tasks.models import Task
 from app.tasks.schemas import ClaimIn, CompleteIn, ProgressIn
+from app.wishes import schemas as wish_schemas
+from app.wishes import services as wishes
+from app.wishes.models import Wish
 
 
 def _with_id(schema):
@@ -98,6 +101,20 @@ _HANDLERS = {
             u, a["id"], a["note"], a["lat"], a["lng"], a["photos"], a["device_time"]
         ),
     ),
+    "wish.claim": (
+        _with_id(wish_schemas.WishClaimIn),
+        lambda u, a: wishes.claim(u, a["id"], a["joint_unit_id"], a["device_time"]),
+    ),
+    "wish.cancel": (
+        _with_id(wish_schemas.WishReasonIn),
+        lambda u, a: wishes.cancel(u, a["id"], a["reason"], a["device_time"]),
+    ),
+    "wish.fulfil": (
+        _with_id(wish_schemas.WishFulfilIn),
+        lambda u, a: wishes.fulfil(
+            u, a["id"], a["note"], a["photos"], a["confirmed"], a["device_time"]
+        ),
+    ),
     "comment": (CommentIn, comment),
     # Sent ahead of the rest by the phone (its own lane, docs/sync.md); once however often.
     "rollcall.ack": (_with_id(AckIn), acknowledge),
@@ -108,7 +125,13 @@ _HANDLERS = {
 }
 
 # The entity a command's result names, by the type of what its handler returns.
-ENTITY_OF = {Incident: "incident", Task: "task", RollCall: "rollcall", Message: "message"}
+ENTITY_OF = {
+    Incident: "incident",
+    Task: "task",
+    RollCall: "rollcall",
+    Message: "message",
+    Wish: "wish",
+}
 
 
 class _Storable(Schema):

@@ -37,6 +37,9 @@ from app.tasks import services as tasks
 from app.tasks.models import Claim, Task
 from app.tasks.schemas import TaskOut
 from app.units.models import Unit
+from app.wishes import services as wishes
+from app.wishes.models import Wish
+from app.wishes.schemas import WishOut
 
 RECENT = timedelta(days=30)  # a first sync brings open work and what changed in 30 days
 
@@ -49,6 +52,7 @@ ENTITIES = {
     "emergency": (emergency, EmergencySwitch, (), str, SwitchOut()),
     "rollcall": (rollcalls, RollCall, (), str, RollCallOut()),
     "message": (inbox, Message, (), int, MessageOut()),
+    "wish": (wishes, Wish, wishes.SHOWN_WITH, str, WishOut()),
 }
 FIRST = "incident"
 NEXT = dict(zip(ENTITIES, list(ENTITIES)[1:], strict=False))
@@ -121,6 +125,7 @@ class Area:
         )
         own.append(rollcalls.feed_filter(user, HistoryEntry))
         own.append(own_messages)
+        own.append(wishes.feed_filter(user, HistoryEntry))
         if grids:
             own.append(HistoryEntry.grid_id.in_(grids))
             # A member's pool: tasks of the community around their grid with no grid of their own.
