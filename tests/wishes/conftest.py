@@ -21,6 +21,17 @@ BENEFICIARY = {"beneficiary_name": "杨秀英", "beneficiary_phone": "1380000111
 ADDRESS = "锦江路12号3栋2单元401"
 
 
+def ok(response, status=200):
+    assert response.status_code == status, response.get_json()
+    return response.get_json()
+
+
+def error(response, status, code):
+    assert response.status_code == status, response.get_json()
+    assert response.get_json()["error"]["code"] == code, response.get_json()
+    return response.get_json()["error"]
+
+
 def wish_body(grid, **fields):
     return {
         "grid": grid.code,

@@ -7,18 +7,7 @@ import pytest
 
 from tests.builders import report_body
 from tests.tasks.conftest import make_task, photo_ref
-from tests.wishes.conftest import published, wish_body
-
-
-def ok(response, status=200):
-    assert response.status_code == status, response.get_json()
-    return response.get_json()
-
-
-def error(response, status, code):
-    assert response.status_code == status, response.get_json()
-    assert response.get_json()["error"]["code"] == code, response.get_json()
-    return response.get_json()["error"]
+from tests.wishes.conftest import error, ok, published, wish_body
 
 
 def test_recorded_verified_claimed_cancelled_fulfilled_confirmed_and_counted(
