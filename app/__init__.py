@@ -58,6 +58,7 @@ def register_blueprints(app):
     from app.emergency.routes import blp as emergency
     from app.emergency.routes import calls as rollcalls
     from app.incidents.routes import blp as incidents
+    from app.meetings.routes import blp as meetings
     from app.notify.routes import blp as notify
     from app.open311.routes import bp as open311
     from app.open311.routes import keys as open311_keys
@@ -99,6 +100,7 @@ def register_blueprints(app):
         hotline,
         party,
         wishes,
+        meetings,
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(open311)
