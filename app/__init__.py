@@ -76,6 +76,7 @@ def register_blueprints(app):
     from app.tasks.routes import blp as tasks
     from app.units.routes import blp as units
     from app.uploads.routes import blp as uploads
+    from app.volunteering.routes import blp as activities
     from app.wishes.routes import blp as wishes
 
     for blueprint in (
@@ -101,6 +102,7 @@ def register_blueprints(app):
         party,
         wishes,
         meetings,
+        activities,
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(open311)

@@ -42,6 +42,8 @@ TABLES = (
     "resident_action",
     "resident_report",
     "open311_client",
+    "activity_signup",
+    "activity",
     "meeting_decision",
     "meeting_problem",
     "meeting_attendee",

@@ -15,6 +15,7 @@ from app.sync import feed
 from tests.builders import report_body
 from tests.sync.test_pull import pull_all
 from tests.tasks.conftest import jsonable, task_body
+from tests.volunteering.conftest import activity_body
 from tests.wishes.conftest import wish_body
 
 ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00$")
@@ -29,12 +30,14 @@ ROUTES = {
     "rollcall": ("/api/rollcalls/{id}", None),
     "message": ("/api/inbox", lambda found, id: next(m for m in found if str(m["id"]) == id)),
     "wish": ("/api/wishes/{id}", None),
+    "activity": ("/api/activities/{id}", None),
 }
 # What a detail route adds to what the pull carries (the phone asks for it when online).
 DETAIL_ONLY = {
     "incident": {"history", "whistles", "followers"},
     "task": {"history"},
     "wish": {"history"},
+    "activity": {"signups"},
 }
 
 
@@ -58,8 +61,8 @@ def shown_by_route(client, entity, entity_id):
 @pytest.fixture
 def everything(cast, as_user):
     """A member's grid with one of each entity a phone holds: the member's report, a task
-    they claimed, a mode switch with its roll-call, the inbox message calling them, and a wish
-    they recorded."""
+    they claimed, a mode switch with its roll-call, the inbox message calling them, a wish
+    they recorded and an activity of their community."""
     member, secretary = as_user(cast.member), as_user(cast.secretary)
     assert member.post("/api/incidents", json=report_body(cast.grid)).status_code == 201
     task = secretary.post("/api/tasks", json=jsonable(task_body(grid=cast.grid, capacity=2)))
@@ -76,6 +79,8 @@ def everything(cast, as_user):
     assert switch.status_code == 201, switch.get_json()
     wish = member.post("/api/wishes", json=wish_body(cast.grid))
     assert wish.status_code == 201, wish.get_json()
+    activity = secretary.post("/api/activities", json=jsonable(activity_body(cast.community)))
+    assert activity.status_code == 201, activity.get_json()
     return member
 
 

@@ -17,6 +17,9 @@ from app.notify.models import Message
 from app.tasks import services as tasks
 from app.tasks.models import Task
 from app.tasks.schemas import ClaimIn, CompleteIn, ProgressIn
+from app.volunteering import services as volunteering
+from app.volunteering.models import Activity
+from app.volunteering.schemas import CheckInIn, CheckOutIn, SignUpIn
 from app.wishes import schemas as wish_schemas
 from app.wishes import services as wishes
 from app.wishes.models import Wish
@@ -115,6 +118,18 @@ _HANDLERS = {
             u, a["id"], a["note"], a["photos"], a["confirmed"], a["device_time"]
         ),
     ),
+    "activity.sign_up": (
+        _with_id(SignUpIn),
+        lambda u, a: volunteering.sign_up(u, a["id"], a["device_time"]),
+    ),
+    "activity.check_in": (
+        _with_id(CheckInIn),
+        lambda u, a: volunteering.check_in(u, a["id"], a["lat"], a["lng"], a["device_time"]),
+    ),
+    "activity.check_out": (
+        _with_id(CheckOutIn),
+        lambda u, a: volunteering.check_out(u, a["id"], a["device_time"]),
+    ),
     "comment": (CommentIn, comment),
     # Sent ahead of the rest by the phone (its own lane, docs/sync.md); once however often.
     "rollcall.ack": (_with_id(AckIn), acknowledge),
@@ -131,6 +146,7 @@ ENTITY_OF = {
     RollCall: "rollcall",
     Message: "message",
     Wish: "wish",
+    Activity: "activity",
 }
 
 

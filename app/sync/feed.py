@@ -37,6 +37,9 @@ from app.tasks import services as tasks
 from app.tasks.models import Claim, Task
 from app.tasks.schemas import TaskOut
 from app.units.models import Unit
+from app.volunteering import services as volunteering
+from app.volunteering.models import Activity
+from app.volunteering.schemas import ActivityOut
 from app.wishes import services as wishes
 from app.wishes.models import Wish
 from app.wishes.schemas import WishOut
@@ -53,6 +56,7 @@ ENTITIES = {
     "rollcall": (rollcalls, RollCall, (), str, RollCallOut()),
     "message": (inbox, Message, (), int, MessageOut()),
     "wish": (wishes, Wish, wishes.SHOWN_WITH, str, WishOut()),
+    "activity": (volunteering, Activity, volunteering.SHOWN_WITH, str, ActivityOut()),
 }
 FIRST = "incident"
 NEXT = dict(zip(ENTITIES, list(ENTITIES)[1:], strict=False))
@@ -126,6 +130,7 @@ class Area:
         own.append(rollcalls.feed_filter(user, HistoryEntry))
         own.append(own_messages)
         own.append(wishes.feed_filter(user, HistoryEntry))
+        own.append(volunteering.feed_filter(user, HistoryEntry))
         if grids:
             own.append(HistoryEntry.grid_id.in_(grids))
             # A member's pool: tasks of the community around their grid with no grid of their own.
