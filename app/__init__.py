@@ -67,6 +67,7 @@ def register_blueprints(app):
     from app.people.routes import blp as people
     from app.photos.routes import blp as photos
     from app.privacy.routes import blp as privacy
+    from app.projects.routes import blp as projects
     from app.pwa import bp as pwa
     from app.residents.routes import blp as residents
     from app.residents.routes import hotline_blp as hotline
@@ -103,6 +104,7 @@ def register_blueprints(app):
         wishes,
         meetings,
         activities,
+        projects,
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(open311)
