@@ -6,6 +6,7 @@ import os
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.party.demo import seed_party
 from app.people.demo import seed_people
 from app.units.importer import import_units
 from app.units.models import Unit
@@ -27,6 +28,7 @@ def load(instance_path, *, seed=42, members=13000, streets=7, communities=36, gr
         crs = "gcj02" if level == "district" else "wgs84"
         results[level] = import_units(str(paths[level]), level, crs=crs)
     logins = seed_people(members=members, seed=seed)
+    seed_party(logins)
     db.session.commit()
     save_logins(instance_path, logins)
     return results, logins
