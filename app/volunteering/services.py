@@ -262,7 +262,7 @@ def present(user, activities, *, detail=False):
                 db.session.execute(
                     select(SignUp)
                     .where(SignUp.activity_id == activity.id, SignUp.live)
-                    .order_by(SignUp.signed_up_at)
+                    .order_by(SignUp.signed_up_at, SignUp.id)
                 )
                 .scalars()
                 .all()
