@@ -8,6 +8,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
+from app.privacy.crypto import Encrypted
 from app.types import UTCDateTime
 
 RECORDED, PUBLISHED, CLAIMED = "recorded", "published", "claimed"
@@ -29,9 +30,10 @@ class Wish(db.Model):
     category: Mapped[str] = mapped_column(String(20), index=True)
     need: Mapped[str] = mapped_column(Text)
     place: Mapped[str] = mapped_column(String(100))  # rough: "3栋附近", never the door
-    beneficiary_name: Mapped[str] = mapped_column(String(50))
-    beneficiary_phone: Mapped[str | None] = mapped_column(String(20))
-    address: Mapped[str] = mapped_column(String(200))
+    # The beneficiary's personal data: encrypted at rest (app/privacy).
+    beneficiary_name: Mapped[str] = mapped_column(Encrypted())
+    beneficiary_phone: Mapped[str | None] = mapped_column(Encrypted())
+    address: Mapped[str] = mapped_column(Encrypted())
     state: Mapped[str] = mapped_column(String(16), index=True)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -4,6 +4,7 @@ a photo and the beneficiary's confirmation, counted by the date fulfilled; and w
 each step."""
 
 import pytest
+from sqlalchemy import text
 
 from tests.builders import report_body
 from tests.tasks.conftest import make_task, photo_ref
@@ -165,3 +166,15 @@ def test_a_party_member_sees_wishes_but_none_of_the_communitys_cases(crowd, as_u
     assert ok(party.get("/api/incidents")) == []
     assert ok(party.get("/api/tasks")) == []
     assert ok(as_user(crowd.member).get("/api/tasks")) != []  # there is something not to see
+
+
+def test_the_beneficiary_is_kept_encrypted(crowd, db):
+    wish = published(crowd)
+    stored = db.session.execute(
+        text("SELECT beneficiary_name, beneficiary_phone, address FROM wish WHERE id = :id"),
+        {"id": wish.id},
+    ).one()
+    assert "杨秀英" not in str(stored) and "13800001111" not in str(stored)
+    assert "锦江路12号" not in str(stored)
+    db.session.expire_all()
+    assert db.session.get(type(wish), wish.id).beneficiary_name == "杨秀英"

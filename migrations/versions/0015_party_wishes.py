@@ -1,16 +1,16 @@
 """党建引领: party organisations (committees, branches), their members, in-service members'
 reports to communities, joint-built units; 微心愿 and their claims, one live claim per wish.
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-02
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013"
-down_revision = "0012"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
@@ -103,9 +103,10 @@ def upgrade():
         sa.Column("category", sa.String(20), nullable=False),
         sa.Column("need", sa.Text, nullable=False),
         sa.Column("place", sa.String(100), nullable=False),
-        sa.Column("beneficiary_name", sa.String(50), nullable=False),
-        sa.Column("beneficiary_phone", sa.String(20)),
-        sa.Column("address", sa.String(200), nullable=False),
+        # Encrypted at rest (app/privacy): ciphertext as text.
+        sa.Column("beneficiary_name", sa.Text, nullable=False),
+        sa.Column("beneficiary_phone", sa.Text),
+        sa.Column("address", sa.Text, nullable=False),
         sa.Column("state", sa.String(16), nullable=False),
         _fk("wish", "recorded_by_id", "user_account.id", nullable=False),
         _when("created_at"),

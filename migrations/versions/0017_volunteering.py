@@ -1,16 +1,16 @@
 """志愿服务: activities with a place, a time and a capacity the database holds to, and the
 sign-ups with check-in, check-out, hours and the organiser's confirmation.
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-02
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015"
-down_revision = "0014"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 

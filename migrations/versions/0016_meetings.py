@@ -1,16 +1,16 @@
 """联席会议: meetings for a street or community, who was due and came, the problems raised,
 and the decisions carried out as tasks (one task each).
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-02
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014"
-down_revision = "0013"
+revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
