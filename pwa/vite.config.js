@@ -66,6 +66,8 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2020',
     reportCompressedSize: true,
+    // The residents' page (随手拍) is its own light entry: none of the members' app loads there.
+    rollupOptions: { input: { main: 'index.html', resident: 'resident.html' } },
   },
   server: {
     proxy: { '/api': 'http://127.0.0.1:5000' },
