@@ -3,20 +3,24 @@
 import { createRouter, createWebHistory } from 'vue-router'
 import { landing } from './lib/landing.js'
 import { useSession } from './stores/session.js'
+import { prefetchVant } from './vant.js'
 import HomeView from './views/home/HomeView.vue'
-import LoginView from './views/login/LoginView.vue'
-import TasksView from './views/tasks/TasksView.vue'
 
-// The first screens (login, home) and the task list are in the first bundle. The report and
-// 我的 are not on the first screen: their chunks are fetched once the first screen is drawn
-// (prefetchTabs), so opening them is never a wait. Details, the desk and the map come in
-// their own chunks. The service worker precaches every chunk: all of them work offline.
+// The first screen (home) is in the first bundle. The other tabs are not on it: their chunks
+// (and the Vant components they use) are fetched once the first screen is drawn
+// (prefetchTabs), so opening them is never a wait. The login (seen once a fortnight, and by a
+// logged-out phone only after a reload), details, the desk and the map come in their own
+// chunks. The service worker precaches every chunk: all of them work offline.
+const LoginView = () => import('./views/login/LoginView.vue')
 const ReportView = () => import('./views/report/ReportView.vue')
+const TasksView = () => import('./views/tasks/TasksView.vue')
 const MeView = () => import('./views/me/MeView.vue')
 
 export function prefetchTabs() {
   ReportView()
+  TasksView()
   MeView()
+  prefetchVant()
 }
 
 const routes = [

@@ -1,53 +1,47 @@
-// The Vant components the app uses, each with its own styles (nothing else is bundled).
-import {
-  ActionSheet,
-  Button,
-  Cell,
-  CellGroup,
-  Checkbox,
-  Empty,
-  Field,
-  Form,
-  Icon,
-  Loading,
-  NavBar,
-  NoticeBar,
-  Progress,
-  PullRefresh,
-  Tab,
-  Tabbar,
-  TabbarItem,
-  Tabs,
-  Tag,
-} from 'vant'
+// The Vant components the app uses, each with its own styles (nothing else is bundled). Those
+// of the first screens (home, the frame, a member's cards) are in the first bundle; the others
+// are registered as async components, fetched with the screen that first shows one (each is
+// precached by the service worker like every chunk: they work offline too).
+import { defineAsyncComponent } from 'vue'
+import { Button, Icon, NoticeBar, Progress, Tabbar, TabbarItem, Tag } from 'vant'
 import 'vant/es/style/base.css'
-import 'vant/es/action-sheet/style/index.mjs'
 import 'vant/es/button/style/index.mjs'
-import 'vant/es/cell/style/index.mjs'
-import 'vant/es/cell-group/style/index.mjs'
-import 'vant/es/checkbox/style/index.mjs'
 import 'vant/es/dialog/style/index.mjs'
-import 'vant/es/empty/style/index.mjs'
-import 'vant/es/field/style/index.mjs'
-import 'vant/es/form/style/index.mjs'
 import 'vant/es/icon/style/index.mjs'
-import 'vant/es/loading/style/index.mjs'
-import 'vant/es/nav-bar/style/index.mjs'
 import 'vant/es/notice-bar/style/index.mjs'
 import 'vant/es/notify/style/index.mjs'
 import 'vant/es/progress/style/index.mjs'
-import 'vant/es/pull-refresh/style/index.mjs'
-import 'vant/es/tab/style/index.mjs'
 import 'vant/es/tabbar/style/index.mjs'
 import 'vant/es/tabbar-item/style/index.mjs'
-import 'vant/es/tabs/style/index.mjs'
 import 'vant/es/tag/style/index.mjs'
 import 'vant/es/toast/style/index.mjs'
 
-const COMPONENTS = [ActionSheet, Button, Cell, CellGroup, Checkbox, Empty, Field, Form, Icon, Loading, NavBar, NoticeBar, Progress, PullRefresh, Tab, Tabbar, TabbarItem, Tabs, Tag]
+export const FIRST = [Button, Icon, NoticeBar, Progress, Tabbar, TabbarItem, Tag]
+
+// name → [the component's module, its styles]; each its own chunk.
+export const LATER = {
+  'van-action-sheet': () => Promise.all([import('vant/es/action-sheet/index.mjs'), import('vant/es/action-sheet/style/index.mjs')]),
+  'van-cell': () => Promise.all([import('vant/es/cell/index.mjs'), import('vant/es/cell/style/index.mjs')]),
+  'van-cell-group': () => Promise.all([import('vant/es/cell-group/index.mjs'), import('vant/es/cell-group/style/index.mjs')]),
+  'van-checkbox': () => Promise.all([import('vant/es/checkbox/index.mjs'), import('vant/es/checkbox/style/index.mjs')]),
+  'van-empty': () => Promise.all([import('vant/es/empty/index.mjs'), import('vant/es/empty/style/index.mjs')]),
+  'van-field': () => Promise.all([import('vant/es/field/index.mjs'), import('vant/es/field/style/index.mjs')]),
+  'van-form': () => Promise.all([import('vant/es/form/index.mjs'), import('vant/es/form/style/index.mjs')]),
+  'van-loading': () => Promise.all([import('vant/es/loading/index.mjs'), import('vant/es/loading/style/index.mjs')]),
+  'van-nav-bar': () => Promise.all([import('vant/es/nav-bar/index.mjs'), import('vant/es/nav-bar/style/index.mjs')]),
+  'van-pull-refresh': () => Promise.all([import('vant/es/pull-refresh/index.mjs'), import('vant/es/pull-refresh/style/index.mjs')]),
+  'van-tab': () => Promise.all([import('vant/es/tab/index.mjs'), import('vant/es/tab/style/index.mjs')]),
+  'van-tabs': () => Promise.all([import('vant/es/tabs/index.mjs'), import('vant/es/tabs/style/index.mjs')]),
+}
+
+/** Fetches every later component now (the first screen is drawn, the network is idle). */
+export function prefetchVant() {
+  for (const load of Object.values(LATER)) load().catch(() => {})
+}
 
 export default {
   install(app) {
-    for (const component of COMPONENTS) app.use(component)
+    for (const component of FIRST) app.use(component)
+    for (const [name, load] of Object.entries(LATER)) app.component(name, defineAsyncComponent(() => load().then(([m]) => m.default)))
   },
 }
