@@ -53,6 +53,7 @@ def register_extensions(app):
 
 
 def register_blueprints(app):
+    from app.assessment.routes import blp as assessment
     from app.catalogue.routes import blp as catalogue
     from app.dispatch.routes import blp as dispatch
     from app.emergency.routes import blp as emergency
@@ -105,6 +106,7 @@ def register_blueprints(app):
         meetings,
         activities,
         projects,
+        assessment,
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(open311)

@@ -2,9 +2,9 @@
 
 from sqlalchemy import insert, select
 
+from app import clock
 from app.extensions import db
 from app.history.models import HistoryEntry
-from app.units.models import utcnow
 
 # A Core insert: an entry is written and never read back in the request that writes it, so the
 # ORM's unit of work (and the id it fetches back) would be cost for nothing on the hottest
@@ -46,7 +46,7 @@ def _entry(
         "to_state": to_state,
         "note": note,
         "data": data,
-        "at": utcnow(),
+        "at": clock.now(),  # the one clock, so tests that move it move the history too
         "device_time": device_time,
         "lat": point[0] if point else None,
         "lng": point[1] if point else None,

@@ -385,7 +385,12 @@ def dispatch(user, incident_id, assignee_id, deadline=None, note=None):
         "dispatch",
         DISPATCHED,
         note=note,
-        data={"assignee": assignee.id, "assignee_name": assignee.name},
+        data={
+            "assignee": assignee.id,
+            "assignee_name": assignee.name,
+            # A deadline set by hand is what the assessment counts the case by.
+            **({"deadline": deadline.isoformat()} if deadline is not None else {}),
+        },
     )
     if deadline is not None:
         _set_deadline(incident, deadline)

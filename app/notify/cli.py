@@ -84,6 +84,18 @@ register_job("uploads.prune", 24 * 3600, prune_uploads)
 register_job("rollcalls.escalate", 60, escalate_roll_calls)
 
 
+def assessment():
+    from app.assessment import exports, facts
+
+    rebuilt = facts.refresh()
+    made = exports.run_pending()
+    if rebuilt or made:
+        log.info("assessment: %s entities' facts rebuilt, %s export(s) made", rebuilt, made)
+
+
+register_job("assessment", 60, assessment)
+
+
 def claim_period(name, every_s):
     """Whether this worker runs periodic job `name` now: True for exactly one of the workers
     asking (on any node) once `every_s` seconds have passed since it last started. The claim

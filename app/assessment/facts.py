@@ -1,0 +1,525 @@
+"""Facts from the history: each case, call, task and acknowledgement read into measures
+(counts, sums) for the subjects it counts for, on the day it counts in, and summed per day.
+
+The counting rule: a case counts on the day its handling deadline falls (the deadline its
+dispatch set, or the last extension's), whatever day it was reported; a case handled on the
+spot on the day it was reported. A call (吹哨) counts on the day of its report-in deadline, a
+task on the day of its deadline, an acknowledgement on the day of its roll-call. Drills
+(演练) count nowhere: their roll-calls and the tasks of their switches make no facts.
+
+A new measure is a function registered with `@measures(entity)`; no column changes."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import delete, func, insert, select
+
+from app import clock
+from app.assessment.models import DEPARTMENT as DEPARTMENT_SUBJECT
+from app.assessment.models import PERSON, UNIT, Cursor, EntityFact, Fact
+from app.assessment.periods import day_of, zone
+from app.catalogue import services as catalogue
+from app.emergency.models import EmergencySwitch, RollCall, RollCallPerson
+from app.extensions import db
+from app.history.models import HistoryEntry
+from app.incidents.models import ACTIVE_SOURCES, CLOSED, HANDLED, Incident, Whistle
+from app.return_visits.models import BASICALLY_SATISFIED, DISSATISFIED, SATISFIED
+from app.tasks.models import CANCELLED, COMPLETED, VERIFIED, Task
+
+CHUNK = 2000  # ids per IN (...)
+# Acknowledgements slower than this many minutes share the last bucket of the histogram
+# the median is read from.
+ACK_BUCKETS = 60
+# A PostgreSQL transaction may commit history below an id already read: each run looks back
+# this many ids (rebuilding an entity twice changes nothing).
+LOOK_BACK = 1000
+
+_MEASURES = defaultdict(list)
+
+
+def measures(entity):
+    """Register fn(record) -> {measure: value} for an entity's records."""
+
+    def register(fn):
+        _MEASURES[entity].append(fn)
+        return fn
+
+    return register
+
+
+@dataclass
+class Record:
+    """An entity as the measures read it: when it counts, for whom, and what happened."""
+
+    entity: str
+    id: str
+    day: date
+    subjects: list
+    facts: dict = field(default_factory=dict)
+
+
+def _chunks(ids):
+    ids = list(ids)
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]
+
+
+def _history(entity, ids):
+    """{entity id: [entries, oldest first]}."""
+    found = defaultdict(list)
+    for chunk in _chunks(ids):
+        for row in db.session.execute(
+            select(
+                HistoryEntry.entity_id,
+                HistoryEntry.action,
+                HistoryEntry.at,
+                HistoryEntry.to_state,
+                HistoryEntry.actor_id,
+                HistoryEntry.data,
+            )
+            .where(HistoryEntry.entity == entity, HistoryEntry.entity_id.in_(chunk))
+            .order_by(HistoryEntry.id)
+        ):
+            found[row.entity_id].append(row)
+    return found
+
+
+def _hours(calendar, a, b):
+    return calendar.working_time_between(a, b) / timedelta(hours=1)
+
+
+# -- cases -----------------------------------------------------------------------------------
+
+
+def _cases(ids, now):
+    calendar, cat, tz = catalogue.calendar(), catalogue.catalogue(), zone()
+    history = _history("incident", ids)
+    for chunk in _chunks(ids):
+        for row in db.session.execute(
+            select(
+                Incident.id,
+                Incident.grid_id,
+                Incident.assignee_id,
+                Incident.category_code,
+                Incident.urgent,
+                Incident.source,
+                Incident.state,
+            ).where(Incident.id.in_(chunk))
+        ):
+            case = _case(row, history.get(row.id, ()), calendar, cat, now)
+            if case is not None:
+                day = day_of(case["deadline"], tz)
+                subjects = [(UNIT, row.grid_id)]
+                if case["handler"]:
+                    subjects.append((PERSON, case["handler"]))
+                yield Record("incident", row.id, day, subjects, case)
+
+
+def _case(row, entries, calendar, cat, now):
+    """What happened to one case, from its history; None while it has no handling deadline
+    (not yet dispatched, or rejected or merged)."""
+    c = {
+        "row": row,
+        "deadline": None,
+        "reported": None,
+        "accepted": None,
+        "dispatched": None,
+        "first_handled": None,
+        "handled": None,
+        "reworks": 0,
+        "extended": False,
+        "supervised": 0,
+        "verdict": None,
+        "handler": row.assignee_id,
+    }
+    for e in entries:
+        action, data = e.action, e.data or {}
+        if action == "report":
+            c["reported"] = e.at
+            if e.to_state == HANDLED:  # 自行处置: handled when reported
+                c["deadline"] = c["first_handled"] = c["handled"] = e.at
+                c["handler"] = c["handler"] or e.actor_id
+        elif action == "accept" and c["accepted"] is None:
+            c["accepted"] = e.at
+        elif action == "dispatch" and c["dispatched"] is None:
+            c["dispatched"] = e.at
+            if data.get("deadline"):
+                c["deadline"] = datetime.fromisoformat(data["deadline"])
+            else:
+                try:
+                    limit = cat.limit(row.category_code, "handle", row.urgent)
+                except KeyError:  # a category since removed: its limits are unknown
+                    return None
+                c["deadline"] = calendar.deadline(e.at, limit)
+        elif action == "extend" and c["dispatched"] and c["first_handled"] is None:
+            c["deadline"] = datetime.fromisoformat(data["to"])
+            c["extended"] = True
+        elif action == "handle":
+            c["first_handled"] = c["first_handled"] or e.at
+            c["handled"] = e.at
+            c["handler"] = e.actor_id
+        elif action == "rework":
+            c["reworks"] += 1
+            c["handled"] = None  # to be done again
+        elif action == "supervise":
+            c["supervised"] += 1
+        elif action == "return_visit" and data.get("reached"):
+            c["verdict"] = data.get("verdict")
+    if c["deadline"] is None:
+        return None
+    c["now"] = now
+    c["calendar"] = calendar
+    return c
+
+
+@measures("incident")
+def case_flow(record):
+    c = record.facts
+    row, deadline, handled = c["row"], c["deadline"], c["handled"]
+    closed = row.state == CLOSED
+    return {
+        "due": 1,  # due to be handled in the period: the denominator of the rates
+        "closed": closed,
+        "on_time": closed and handled is not None and handled <= deadline,
+        "handled": row.state in (HANDLED, CLOSED),
+        "overdue": (handled or c["now"]) > deadline,
+        "reworked": c["reworks"] > 0,
+        "reworks": c["reworks"],
+        "extended": c["extended"],
+        "supervised": c["supervised"],
+        "active": row.source in ACTIVE_SOURCES,
+    }
+
+
+@measures("incident")
+def case_times(record):
+    """Working hours from report to accept (受理), accept to dispatch, dispatch to handle."""
+    c = record.facts
+    out = {}
+    for name, start, end in (
+        ("accept", c["reported"], c["accepted"]),
+        ("dispatch", c["accepted"], c["dispatched"]),
+        ("handle", c["dispatched"], c["first_handled"]),
+    ):
+        if start and end:
+            out[f"{name}_h"] = _hours(c["calendar"], start, end)
+            out[f"{name}_n"] = 1
+    return out
+
+
+@measures("incident")
+def satisfaction(record):
+    """The last reached verdict of the case's return visits (回访)."""
+    verdict = record.facts["verdict"]
+    return {
+        "visit_reached": verdict is not None,
+        "visit_satisfied": verdict in (SATISFIED, BASICALLY_SATISFIED),
+        "visit_dissatisfied": verdict == DISSATISFIED,
+    }
+
+
+# -- whistles (吹哨报到) ---------------------------------------------------------------------------
+
+
+def _whistles(ids, now):
+    tz = zone()
+    history = _history("whistle", ids)
+    for chunk in _chunks(ids):
+        for row in db.session.execute(
+            select(
+                Whistle.id, Whistle.department_id, Whistle.called_at, Whistle.report_deadline
+            ).where(Whistle.id.in_([int(i) for i in chunk]))
+        ):
+            steps = {"rating": None}
+            for e in history.get(str(row.id), ()):
+                if e.action in ("report", "arrive", "done"):
+                    steps.setdefault("reported", e.at)
+                if e.action in ("arrive", "done"):
+                    steps.setdefault("arrived", e.at)
+                if e.action == "rate":
+                    steps["rating"] = (e.data or {}).get("rating")
+            steps["row"] = row
+            yield Record(
+                "whistle",
+                str(row.id),
+                day_of(row.report_deadline, tz),
+                [(DEPARTMENT_SUBJECT, row.department_id)],
+                steps,
+            )
+
+
+@measures("whistle")
+def whistle_answer(record):
+    s, row = record.facts, record.facts["row"]
+    out = {
+        "whistles": 1,
+        "whistle_on_time": s.get("reported") is not None and s["reported"] <= row.report_deadline,
+    }
+    if s.get("arrived"):
+        out["arrive_min"] = (s["arrived"] - row.called_at) / timedelta(minutes=1)
+        out["arrive_n"] = 1
+    if s["rating"] is not None:
+        out["rating_sum"], out["rating_n"] = s["rating"], 1
+    return out
+
+
+# -- tasks ----------------------------------------------------------------------------------------
+
+
+def _tasks(ids, now):
+    tz = zone()
+    history = _history("task", ids)
+    drills = select(EmergencySwitch.id).where(EmergencySwitch.drill)
+    for chunk in _chunks(ids):
+        for row in db.session.execute(
+            select(
+                Task.id,
+                Task.grid_id,
+                Task.community_id,
+                Task.deadline,
+                Task.state,
+                Task.emergency_id,
+            ).where(
+                Task.id.in_(chunk),
+                Task.state != CANCELLED,
+                Task.emergency_id.is_(None) | Task.emergency_id.not_in(drills),
+            )
+        ):
+            steps = {"row": row, "completed": None, "by": None, "passed": 0, "checked": 0}
+            for e in history.get(row.id, ()):
+                if e.action == "complete":
+                    steps["completed"], steps["by"] = e.at, e.actor_id
+                elif e.action in ("verify", "return"):
+                    steps["checked"] += 1
+                    steps["passed"] += e.action == "verify"
+            subjects = [(UNIT, row.grid_id or row.community_id)]
+            if steps["by"]:
+                subjects.append((PERSON, steps["by"]))
+            yield Record("task", row.id, day_of(row.deadline, tz), subjects, steps)
+
+
+@measures("task")
+def task_work(record):
+    s, row = record.facts, record.facts["row"]
+    done = row.state in (COMPLETED, VERIFIED) and s["completed"] <= row.deadline
+    out = {"tasks": 1, "task_on_time": done, "task_checked": s["checked"], "task_pass": s["passed"]}
+    if row.emergency_id:
+        out["em_tasks"], out["em_task_on_time"] = 1, done
+    return out
+
+
+# -- roll-calls (叫应): each acknowledgement is an entity "ack", id "<roll-call>:<person>" ------
+
+
+def _acks(call_ids, now):
+    tz = zone()
+    for chunk in _chunks(call_ids):
+        for row in db.session.execute(
+            select(
+                RollCallPerson.roll_call_id,
+                RollCallPerson.user_id,
+                RollCallPerson.grid_id,
+                RollCallPerson.community_id,
+                RollCallPerson.street_id,
+                RollCallPerson.acknowledged_at,
+                RollCall.created_at,
+                RollCall.last_issued_at,
+            )
+            .join(RollCall, RollCall.id == RollCallPerson.roll_call_id)
+            .where(RollCall.id.in_(chunk), RollCall.drill.is_(False))
+        ):
+            unit = row.grid_id or row.community_id or row.street_id
+            subjects = [(PERSON, row.user_id)] + ([(UNIT, unit)] if unit else [])
+            yield Record(
+                "ack",
+                f"{row.roll_call_id}:{row.user_id}",
+                day_of(row.created_at, tz),
+                subjects,
+                {"row": row},
+            )
+
+
+@measures("ack")
+def acknowledgement(record):
+    row = record.facts["row"]
+    out = {"rc_asked": 1}
+    if row.acknowledged_at:
+        minutes = max(0.0, (row.acknowledged_at - row.created_at) / timedelta(minutes=1))
+        out["rc_acked"] = 1
+        # The histogram the median is read from: bucket k holds answers within k minutes.
+        out[f"rc_ack_m{min(ACK_BUCKETS, int(minutes) + 1):02d}"] = 1
+    return out
+
+
+LOADERS = {"incident": _cases, "whistle": _whistles, "task": _tasks, "ack": _acks}
+
+
+# -- writing --------------------------------------------------------------------------------------
+
+
+def _rows(records):
+    rows = {}
+    for record in records:
+        for fn in _MEASURES[record.entity]:
+            for measure, value in fn(record).items():
+                if not value:
+                    continue  # a missing measure sums as zero
+                for subject, subject_id in record.subjects:
+                    key = (record.entity, record.id, subject, subject_id, measure)
+                    if key in rows:
+                        rows[key]["value"] += float(value)
+                    else:
+                        rows[key] = {
+                            "entity": record.entity,
+                            "entity_id": record.id,
+                            "subject": subject,
+                            "subject_id": subject_id,
+                            "measure": measure,
+                            "day": record.day,
+                            "value": float(value),
+                        }
+    return list(rows.values())
+
+
+def _entity_filter(entity, ids):
+    if entity == "ack":  # the acknowledgements of these roll-calls
+        return EntityFact.entity == "ack", func.substr(EntityFact.entity_id, 1, 36).in_(ids)
+    return EntityFact.entity == entity, EntityFact.entity_id.in_(ids)
+
+
+def rebuild(entity, ids, now=None):
+    """Facts of these entities (for "ack": of these roll-calls), anew; the days they count in
+    now and counted in before (an extension moves a case) are summed again."""
+    now = now or clock.now()
+    ids = sorted(set(ids))
+    days = set()
+    for chunk in _chunks(ids):
+        where = _entity_filter(entity, chunk)
+        days |= set(db.session.execute(select(EntityFact.day).where(*where).distinct()).scalars())
+        db.session.execute(delete(EntityFact).where(*where))
+    rows = _rows(LOADERS[entity](ids, now))
+    for start in range(0, len(rows), 5000):
+        db.session.execute(insert(EntityFact), rows[start : start + 5000])
+    days |= {row["day"] for row in rows}
+    _resum(days)
+    return len(rows)
+
+
+def _resum(days):
+    """The daily facts of these days, summed again from the entities' facts."""
+    days = sorted(days)
+    for start in range(0, len(days), 100):
+        chunk = days[start : start + 100]
+        db.session.execute(delete(Fact).where(Fact.day.in_(chunk)))
+        db.session.execute(
+            insert(Fact).from_select(
+                ["day", "subject", "subject_id", "measure", "value"],
+                select(
+                    EntityFact.day,
+                    EntityFact.subject,
+                    EntityFact.subject_id,
+                    EntityFact.measure,
+                    func.sum(EntityFact.value),
+                )
+                .where(EntityFact.day.in_(chunk))
+                .group_by(
+                    EntityFact.day, EntityFact.subject, EntityFact.subject_id, EntityFact.measure
+                ),
+            )
+        )
+
+
+# What history entries touch: the entity whose facts they change.
+_TOUCHES = {"incident": "incident", "whistle": "whistle", "task": "task", "rollcall": "ack"}
+
+
+def refresh(batch=20_000, now=None):
+    """Bring the facts up to the history (the worker's job): every entity with new entries
+    is rebuilt, and cases still waiting to be handled whose deadline day has come (they turn
+    overdue with no new entry). Commits; returns how many entities were rebuilt."""
+    now = now or clock.now()
+    cursor = db.session.get(Cursor, "history") or Cursor(name="history", position=0)
+    db.session.add(cursor)
+    top = db.session.execute(select(func.max(HistoryEntry.id))).scalar() or 0
+    touched = defaultdict(set)
+    low = max(0, cursor.position - LOOK_BACK)
+    while low < top:
+        high = min(top, low + batch)
+        for entity, entity_id in db.session.execute(
+            select(HistoryEntry.entity, HistoryEntry.entity_id)
+            .where(
+                HistoryEntry.id > low,
+                HistoryEntry.id <= high,
+                HistoryEntry.entity.in_(list(_TOUCHES)),
+            )
+            .distinct()
+        ):
+            touched[_TOUCHES[entity]].add(entity_id)
+        low = high
+    touched["incident"] |= set(_waiting(now))
+    count = 0
+    for entity, ids in touched.items():
+        count += len(ids)
+        rebuild(entity, ids, now)
+    cursor.position = top
+    db.session.commit()
+    return count
+
+
+def _waiting(now):
+    """Cases counted but neither handled nor yet overdue, whose day has come."""
+    handled = select(EntityFact.entity_id).where(
+        EntityFact.entity == "incident", EntityFact.measure.in_(("handled", "overdue"))
+    )
+    return db.session.execute(
+        select(EntityFact.entity_id).where(
+            EntityFact.entity == "incident",
+            EntityFact.measure == "due",
+            EntityFact.subject == UNIT,
+            EntityFact.day <= day_of(now),
+            EntityFact.entity_id.not_in(handled),
+        )
+    ).scalars()
+
+
+def sums(start, end, subjects=(UNIT, PERSON, DEPARTMENT_SUBJECT), skip_days=()):
+    """{(subject, subject id): {measure: sum}} over the days start <= day < end."""
+    found = defaultdict(dict)
+    query = (
+        select(Fact.subject, Fact.subject_id, Fact.measure, func.sum(Fact.value))
+        .where(Fact.day >= start, Fact.day < end, Fact.subject.in_(list(subjects)))
+        .group_by(Fact.subject, Fact.subject_id, Fact.measure)
+    )
+    if skip_days:
+        query = query.where(Fact.day.not_in(sorted(skip_days)))
+    for subject, subject_id, measure, value in db.session.execute(query):
+        found[(subject, subject_id)][measure] = value
+    return found
+
+
+def entities(subject, subject_ids, measure, start, end):
+    """The entities behind a measure (穿透): (entity, id, value) for these subjects."""
+    rows = db.session.execute(
+        select(EntityFact.entity, EntityFact.entity_id, func.sum(EntityFact.value))
+        .where(
+            EntityFact.subject == subject,
+            EntityFact.subject_id.in_(list(subject_ids)),
+            EntityFact.measure == measure,
+            EntityFact.day >= start,
+            EntityFact.day < end,
+        )
+        .group_by(EntityFact.entity, EntityFact.entity_id)
+        .order_by(EntityFact.entity_id)
+    )
+    return [(entity, entity_id, value) for entity, entity_id, value in rows]
+
+
+def all_entities():
+    """Every entity there is facts could be made of: for a first build."""
+    return {
+        "incident": db.session.execute(select(Incident.id)).scalars().all(),
+        "whistle": [str(i) for i in db.session.execute(select(Whistle.id)).scalars()],
+        "task": db.session.execute(select(Task.id)).scalars().all(),
+        "ack": db.session.execute(select(RollCall.id)).scalars().all(),
+    }
