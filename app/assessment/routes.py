@@ -10,10 +10,10 @@ from app.assessment.indicators import INDICATORS
 from app.assessment.schemas import (
     AdjustmentIn,
     AdjustmentOut,
+    AppealDecisionIn,
     AppealIn,
     AppealOut,
     BulletinOut,
-    DecisionIn,
     DrillOut,
     DrillQuery,
     ExportIn,
@@ -137,7 +137,7 @@ def appeal(body, key):
 
 
 @blp.post("/appeals/<int:appeal_id>/decide")
-@blp.arguments(DecisionIn())
+@blp.arguments(AppealDecisionIn())
 @blp.response(200, AppealOut)
 def decide(body, appeal_id):
     """The district accepts an appeal (with the corrected value) or refuses it."""

@@ -112,7 +112,7 @@ class AppealIn(Schema):
     reason = Text(required=True)
 
 
-class DecisionIn(Schema):
+class AppealDecisionIn(Schema):
     accepted = fields.Boolean(required=True)
     value = fields.Float(load_default=None, allow_nan=False)
     note = Text(load_default=None)
