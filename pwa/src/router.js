@@ -43,6 +43,10 @@ const routes = [
   { path: '/people', name: 'people', component: () => import('./views/me/PeopleView.vue'), meta: { leaders: true } },
   { path: '/devices', name: 'devices', component: () => import('./views/me/DevicesView.vue') },
   { path: '/emergency', name: 'console', component: () => import('./views/emergency/ConsoleView.vue'), meta: { leaders: true } },
+  // 党建: the wish wall and activities (a party member's home), a wish, the leaders' desk.
+  { path: '/wishes', name: 'wishes', component: () => import('./views/party/WishesView.vue'), meta: { tab: true } },
+  { path: '/wishes/:id', name: 'wish', component: () => import('./views/party/WishDetailView.vue'), props: true },
+  { path: '/party', name: 'party', component: () => import('./views/party/PartyDeskView.vue'), meta: { leaders: true } },
   { path: '/:pathMatch(.*)*', redirect: '/' },
 ]
 

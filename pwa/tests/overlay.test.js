@@ -19,3 +19,33 @@ describe('overlay of work done on the phone', () => {
     if (entity === 'task') expect(shown).toMatchObject({ state: 'completed', completion_note: '已清理', completed_at: command.device_time })
   })
 })
+
+describe('overlay of wishes and activities', () => {
+  const at = '2026-12-02T05:38:00Z'
+  const cmd = (seq, type, args) => ({ command_id: `c${seq}`, seq, type, state: 'pending', created_at: at, device_time: at, args })
+
+  it('a claim offline moves the wish off the wall into my claims, and fulfilling it shows the photo', () => {
+    const pulled = [{ entity: 'wish', id: 'w', data: { id: 'w', state: 'published', mine: false, photos: [] } }]
+    const claimed = overlay(pulled, [cmd(1, 'wish.claim', { id: 'w' })], ME).wishes[0]
+    expect(claimed).toMatchObject({ state: 'claimed', mine: true })
+    const done = overlay(pulled, [cmd(1, 'wish.claim', { id: 'w' }), cmd(2, 'wish.fulfil', { id: 'w', photos: [photo('p')], confirmed: true })], ME).wishes[0]
+    expect(done.state).toBe('fulfilled')
+    expect(done.photos.map((p) => [p.sha256, p.available])).toEqual([['p', false]])
+    expect(done.pending.map((p) => p.type)).toEqual(['wish.claim', 'wish.fulfil'])
+    const delivered = overlay(pulled, [cmd(1, 'wish.claim', { id: 'w' }), cmd(2, 'wish.fulfil', { id: 'w', photos: [photo('p')] })], ME).wishes[0]
+    expect(delivered.state).toBe('delivered')
+  })
+
+  it('a cancelled claim puts the wish back on the wall with the reason', () => {
+    const pulled = [{ entity: 'wish', id: 'w', data: { id: 'w', state: 'claimed', mine: true } }]
+    expect(overlay(pulled, [cmd(1, 'wish.cancel', { id: 'w', reason: '出差' })], ME).wishes[0]).toMatchObject({ state: 'published', mine: false, reason: '出差' })
+  })
+
+  it('sign-up, check-in and check-out show at once, at the times the phone gave', () => {
+    const pulled = [{ entity: 'activity', id: 'a', data: { id: 'a', signed_up: 3, capacity: 5, mine: null } }]
+    const commands = [cmd(1, 'activity.sign_up', { id: 'a' }), cmd(2, 'activity.check_in', { id: 'a', lat: 27.7, lng: 109.2, device_time: '2026-12-02T06:00:00Z' })]
+    const shown = overlay(pulled, commands, ME).activities[0]
+    expect(shown.signed_up).toBe(4)
+    expect(shown.mine).toMatchObject({ signed_up_at: at, checked_in_at: '2026-12-02T06:00:00Z' })
+  })
+})

@@ -12,6 +12,8 @@ export const useSession = defineStore('session', {
     loggedIn: (state) => state.me !== null,
     /** Who switches to emergency mode (a secretary requests it): the emergency console. */
     isLeader: (state) => ['secretary', 'street_admin', 'district_admin'].includes(state.me?.role),
+    /** Party members and volunteers (党员志愿者): the wish wall and activities, no cases. */
+    isParty: (state) => state.me?.role === 'party_member',
     /** Codes of the grids I serve. */
     gridCodes: (state) => (state.me?.units || []).filter((u) => u.level === 'grid').map((u) => u.code),
   },

@@ -47,6 +47,13 @@ export const useSync = defineStore('sync', {
     incidents() {
       return this.view.incidents
     },
+    /** 微心愿 and 志愿服务 pulled for me (the wall of the communities I reported to). */
+    wishes() {
+      return this.view.wishes
+    },
+    activities() {
+      return this.view.activities
+    },
     /** Emergency switches (平急结合) pulled for my area, and each by id. */
     emergencies() {
       return this.view.emergencies

@@ -74,6 +74,17 @@ const EFFECTS = {
   'rollcall.ack': (current, command) =>
     current && (current.mine?.acknowledged_at ? current : { ...current, mine: { ...current.mine, acknowledged_at: command.device_time } }),
   'message.read': (current, command) => current && (current.read_at ? current : { ...current, read_at: command.device_time }),
+  // 微心愿 and 志愿服务 (app/wishes, app/volunteering): the claimant's own view at once.
+  'wish.claim': (current) => (current && !current.mine ? { ...current, mine: true, state: 'claimed' } : current),
+  'wish.cancel': (current, command) => current && { ...current, mine: false, state: 'published', reason: command.args.reason },
+  'wish.fulfil': (current, command) =>
+    current && { ...current, state: command.args.confirmed ? 'fulfilled' : 'delivered', photos: withPhotos(current, command) },
+  'activity.sign_up': (current, command) =>
+    current && !current.mine ? { ...current, mine: { signed_up_at: command.device_time }, signed_up: (current.signed_up ?? 0) + 1 } : current,
+  'activity.check_in': (current, command) =>
+    current?.mine && { ...current, mine: { ...current.mine, checked_in_at: command.args.device_time || command.device_time } },
+  'activity.check_out': (current, command) =>
+    current?.mine && { ...current, mine: { ...current.mine, checked_out_at: command.args.device_time || command.device_time } },
   'task.complete': (current, command) =>
     current && {
       ...current,
@@ -89,7 +100,8 @@ function key(entity, id) {
 }
 
 /**
- * overlay(entities, commands, user) → {incidents, tasks, emergencies, rollcalls, messages}:
+ * overlay(entities, commands, user) → {incidents, tasks, emergencies, rollcalls, messages,
+ * wishes, activities}:
  * arrays of entity data, each with
  * `pending` (the commands still on their way, oldest first: {command_id, type, state}) and
  * `rejected` (refused commands with their error) when there are any.
@@ -123,8 +135,16 @@ export function overlay(entities, commands, user) {
       pending: [...(next.pending || []), { command_id: command.command_id, type: command.type, state: command.state }],
     })
   }
-  const out = { incidents: [], tasks: [], emergencies: [], rollcalls: [], messages: [] }
-  const lists = { incident: out.incidents, task: out.tasks, emergency: out.emergencies, rollcall: out.rollcalls, message: out.messages }
+  const out = { incidents: [], tasks: [], emergencies: [], rollcalls: [], messages: [], wishes: [], activities: [] }
+  const lists = {
+    incident: out.incidents,
+    task: out.tasks,
+    emergency: out.emergencies,
+    rollcall: out.rollcalls,
+    message: out.messages,
+    wish: out.wishes,
+    activity: out.activities,
+  }
   for (const [k, data] of shown) lists[k.slice(0, k.indexOf(':'))]?.push(data)
   return out
 }
