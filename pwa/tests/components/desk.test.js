@@ -143,6 +143,7 @@ describe('landing', () => {
     ['street_admin', '/overview'],
     ['district_admin', '/overview'],
     ['department', '/called'],
+    ['party_member', '/wishes'],
     ['liaison', '/'], // a role this screen does not know lands at home
   ])('%s lands on %s', (role, path) => {
     expect(landing(role).path).toBe(path)
