@@ -5,7 +5,7 @@ import os
 from flask import Flask
 
 from app import config as settings
-from app import encoding, inputs, security
+from app import encoding, inputs, security, transaction
 from app.errors import register_errors
 from app.extensions import api, compress, csrf, db, login_manager, migrate
 from app.privacy.crypto import use_key as use_personal_data_key
@@ -41,6 +41,7 @@ def register_extensions(app):
     from app.people import sessions
 
     db.init_app(app)
+    transaction.init_app(app)  # first: it decides how the request's first query is sent
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     login_manager.init_app(app)
     sessions.init_app(app)

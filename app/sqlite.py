@@ -49,4 +49,7 @@ def _begin_before_writing(conn, cursor, statement, parameters, context, executem
 @event.listens_for(Engine, "commit")
 @event.listens_for(Engine, "rollback")
 def _end(conn):
-    conn.info.pop(_BEGIN, None)
+    # Not on a connection the database dropped: its info cannot be read until the rollback
+    # this is part of has finished (PendingRollbackError), and there is nothing to forget.
+    if conn.dialect.name == "sqlite" and not conn.invalidated:
+        conn.info.pop(_BEGIN, None)

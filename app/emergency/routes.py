@@ -32,6 +32,7 @@ from app.emergency.schemas import (
     TemplatesOut,
 )
 from app.incidents.schemas import NoteIn
+from app.transaction import reads_only
 
 blp = Blueprint(
     "emergency", __name__, url_prefix="/api/emergency", description="平急结合: emergency mode"
@@ -118,6 +119,7 @@ def candidates(query, switch_id):
 
 
 @blp.get("/live")
+@reads_only
 @blp.response(200, LiveOut, headers={"ETag": {"description": "send it as If-None-Match"}})
 @blp.alt_response(304, description="nothing changed since the poll that had this ETag")
 def live():

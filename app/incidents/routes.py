@@ -24,6 +24,7 @@ from app.incidents.schemas import (
     WhistleOut,
     WhistleStepIn,
 )
+from app.transaction import reads_only
 
 blp = Blueprint("incidents", __name__, url_prefix="/api", description="Incidents (事件)")
 
@@ -51,6 +52,7 @@ def report(body):
 
 
 @blp.get("/incidents")
+@reads_only
 @blp.arguments(IncidentQuery(), location="query")
 @blp.response(200, IncidentOut(many=True))
 def listing(filters):
@@ -71,6 +73,7 @@ def similar(args):
 
 
 @blp.get("/incidents/<incident_id>")
+@reads_only
 @blp.response(200, IncidentDetail)
 def detail(incident_id):
     return _detail(services.get_visible(current_user, incident_id))

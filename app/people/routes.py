@@ -7,6 +7,7 @@ from flask_wtf.csrf import generate_csrf
 
 from app.people import accounts, services, sessions
 from app.people.schemas import CsrfSchema, EndedOut, LoginSchema, MeSchema, SessionOut
+from app.transaction import reads_only
 
 blp = Blueprint("people", __name__, url_prefix="/api", description="Login and the caller")
 
@@ -37,6 +38,7 @@ def logout():
 
 
 @blp.get("/me")
+@reads_only
 @blp.response(200, MeSchema)
 def me():
     """Who I am: my role, the units I serve and those I answer for."""

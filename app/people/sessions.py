@@ -10,6 +10,7 @@ from flask_login import current_user
 from flask_login.config import COOKIE_NAME
 from flask_login.utils import decode_cookie
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app import clock, transaction
 from app.errors import NotFound
@@ -84,7 +85,9 @@ def load(token):
             .values(last_seen_at=now, ip=request.remote_addr)
         )
         db.session.commit()
-        record.last_seen_at, record.ip = now, request.remote_addr
+        # As loaded, not as changed: the UPDATE above wrote them, a flush must not again.
+        set_committed_value(record, "last_seen_at", now)
+        set_committed_value(record, "ip", request.remote_addr)
     user.login_token = token
     g.user_session = record
     return user

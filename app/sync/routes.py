@@ -15,6 +15,7 @@ from app.incidents.schemas import UUID
 from app.schemas import Out
 from app.sync import feed, services
 from app.sync.commands import HANDLERS
+from app.transaction import reads_only
 
 
 def gunzip(data, limit):
@@ -155,6 +156,7 @@ def push(body):
 
 
 @blp.get("/pull")
+@reads_only
 @blp.arguments(PullArgs(), location="query")
 @blp.response(200, PullOut)
 def pull(args):

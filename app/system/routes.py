@@ -10,6 +10,7 @@ from sqlalchemy import text
 from swagger_ui_bundle import swagger_ui_path
 
 from app.extensions import db
+from app.transaction import reads_only
 
 blp = Blueprint("system", __name__, url_prefix="/api", description="Health and docs")
 
@@ -27,6 +28,7 @@ def _head_revision(directory):
 
 
 @blp.get("/health")
+@reads_only
 @blp.response(200, Health)
 @blp.alt_response(503, schema=Health, description="database unreachable or schema not current")
 def health():

@@ -17,6 +17,7 @@ from app.tasks.schemas import (
     UnassignIn,
     VerifyIn,
 )
+from app.transaction import reads_only
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/tasks", description="Tasks (任务)")
 
@@ -37,6 +38,7 @@ def create(body):
 
 
 @blp.get("")
+@reads_only
 @blp.arguments(TaskQuery, location="query")
 @blp.response(200, TaskOut(many=True))
 def listing(filters):
@@ -44,6 +46,7 @@ def listing(filters):
 
 
 @blp.get("/<task_id>")
+@reads_only
 @blp.response(200, TaskDetail)
 def detail(task_id):
     return _detail(task_id)

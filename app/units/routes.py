@@ -4,6 +4,7 @@ from flask import Response, request
 from flask_login import current_user
 from flask_smorest import Blueprint
 
+from app.transaction import reads_only
 from app.units import services
 from app.units.schemas import GridDetail, GridQuery, LocateArgs, Placement, UnitNode
 
@@ -11,6 +12,7 @@ blp = Blueprint("units", __name__, url_prefix="/api", description="The map: unit
 
 
 @blp.get("/units")
+@reads_only
 @blp.response(200, UnitNode(many=True))
 def unit_tree():
     """District → streets → communities → grids, codes and names only."""
@@ -18,6 +20,7 @@ def unit_tree():
 
 
 @blp.get("/grids")
+@reads_only
 @blp.arguments(GridQuery, location="query")
 @blp.response(200, description="GeoJSON FeatureCollection of grids (WGS-84)")
 def grids(args):
@@ -38,6 +41,7 @@ def grids(args):
 
 
 @blp.get("/grids/<code>")
+@reads_only
 @blp.response(200, GridDetail)
 def grid(code):
     """One grid's details, for those whose area covers it."""
@@ -45,6 +49,7 @@ def grid(code):
 
 
 @blp.get("/locate")
+@reads_only
 @blp.arguments(LocateArgs, location="query")
 @blp.response(200, Placement)
 def locate(args):

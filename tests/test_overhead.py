@@ -1,0 +1,116 @@
+"""What a request costs around its own work: reads without a transaction on PostgreSQL, no
+ping before a query, the session cookie sent only when it changes, and a connection the
+database dropped answered with a 503 to retry (and the next request served)."""
+
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+from flask import g
+from sqlalchemy import create_engine, event, text
+
+from app.extensions import db
+from app.people.models import GRID_MEMBER, User
+from app.transaction import reads_only
+from tests.builders import point_in, report_body
+
+
+@pytest.fixture
+def statements(app):
+    """(statement, in a transaction?) of every query the app sends, while the test runs."""
+    seen, texts = [], []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        dbapi = conn.connection.dbapi_connection
+        # psycopg: autocommit means no BEGIN was sent; SQLite always has a transaction here.
+        seen.append((statement.split()[0].upper(), not getattr(dbapi, "autocommit", False)))
+        texts.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    yield SimpleNamespace(kinds=seen, texts=texts)
+    event.remove(engine, "before_cursor_execute", note)
+
+
+def test_reads_run_without_a_transaction_on_postgresql_and_writes_in_one(
+    app, client, auth, cast, statements
+):
+    auth.login(cast.member)
+    point = point_in(cast.grid)
+    statements.kinds.clear()
+    assert client.get("/api/health").status_code == 200
+    assert client.get(f"/api/locate?lat={point['lat']}&lng={point['lng']}").status_code == 200
+    assert client.get("/api/sync/pull").status_code == 200
+    reads = statements.kinds[:]
+    statements.kinds.clear()
+    assert client.post("/api/incidents", json=report_body(cast.grid)).status_code == 201
+    writes = statements.kinds[:]
+    postgresql = app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
+    assert reads and all(kind in ("SELECT", "WITH") for kind, _ in reads)
+    assert all(in_transaction != postgresql for _, in_transaction in reads)
+    assert writes and all(in_transaction for _, in_transaction in writes)
+
+
+def test_no_ping_before_a_request_s_queries(app):
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is False
+    with app.app_context():
+        assert db.engine.pool._pre_ping is False
+
+
+def test_a_reads_only_view_that_writes_is_refused(app, db):
+    @reads_only
+    def sneaky():
+        db.session.add(User(phone="13800000999", name="x", password_hash="-", role=GRID_MEMBER))
+        db.session.flush()
+
+    with app.test_request_context():
+        g.reads_only = True
+        with pytest.raises(RuntimeError, match="reads_only"):
+            sneaky()
+        db.session.rollback()
+
+
+def test_the_session_cookie_is_sent_when_it_changes_not_on_every_response(client, auth, cast):
+    login = auth.login(cast.member)
+    assert "session=" in login.headers.get("Set-Cookie", "")
+    for path in ("/api/me", "/api/health", "/api/incidents"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert "session=" not in response.headers.get("Set-Cookie", "")
+    assert client.get("/api/me").get_json()["phone"] == cast.member.phone  # still logged in
+
+
+def test_a_connection_the_database_dropped_is_a_503_to_retry_and_the_next_request_works(
+    app, client, auth, cast
+):
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not url.startswith("postgresql"):
+        pytest.skip("SQLite has no connection to drop")
+    auth.login(cast.member)
+    assert client.get("/api/me").status_code == 200  # the pool holds a connection now
+    killer = create_engine(url)
+    with killer.begin() as connection:  # what a restart or a failover does to the pool
+        connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    killer.dispose()
+    lost = client.get("/api/me")
+    assert lost.status_code == 503
+    assert lost.get_json()["error"]["code"] == "unavailable"
+    assert int(lost.headers["Retry-After"]) > 0
+    assert client.get("/api/me").status_code == 200
+
+
+def test_last_seen_is_written_once_when_a_session_is_touched(
+    app, client, auth, cast, frozen, statements
+):
+    auth.login(cast.member)
+    frozen.move(seconds=(app.config["SESSION_TOUCH"] + timedelta(seconds=1)).total_seconds())
+    statements.texts.clear()
+    assert client.get("/api/me").status_code == 200
+    updates = [text for text in statements.texts if text.startswith("UPDATE user_session")]
+    assert len(updates) == 1
