@@ -92,6 +92,14 @@ class Base:
     LOGIN_MAX_FAILURES_PER_PHONE = int(os.environ.get("LOGIN_MAX_FAILURES_PER_PHONE", 20))
     LOGIN_MAX_FAILURES_PER_IP = int(os.environ.get("LOGIN_MAX_FAILURES_PER_IP", 100))
     LOGIN_FAILURE_WINDOW = timedelta(minutes=int(os.environ.get("LOGIN_WINDOW_MINUTES", 15)))
+    # Password hashes (app/people/passwords.py): Argon2id, OWASP's baseline (19 MiB, 2 passes,
+    # 1 lane), about 25 ms of a core per check. Raising them rehashes each password at its
+    # owner's next login. At most LOGIN_CONCURRENCY checks run at once on a host; a login past
+    # them is answered 429 with Retry-After: 1, so a mass login leaves the rest of the cores
+    # to everyone else (1 of `make run`'s 2).
+    PASSWORD_HASH_MEMORY_KIB = int(os.environ.get("PASSWORD_HASH_MEMORY_KIB", 19 * 1024))
+    PASSWORD_HASH_PASSES = int(os.environ.get("PASSWORD_HASH_PASSES", 2))
+    LOGIN_CONCURRENCY = int(os.environ.get("LOGIN_CONCURRENCY", 1))
     # A one-time code from a reset (or for a new account) stops working after this long.
     ONE_TIME_CODE_HOURS = int(os.environ.get("ONE_TIME_CODE_HOURS", 24))
 
@@ -206,6 +214,10 @@ class Test(Dev):
     SECRET_KEY = "test-only"
     # base64 of "test-only-personal-data-key-0032"
     PERSONAL_DATA_KEY = "dGVzdC1vbmx5LXBlcnNvbmFsLWRhdGEta2V5LTAwMzI="
+    # Tests log in hundreds of times; the tests of hashing set the real parameters.
+    PASSWORD_HASH_MEMORY_KIB = 64
+    PASSWORD_HASH_PASSES = 1
+    LOGIN_CONCURRENCY = 100  # tests log in from threads; the test of the bound sets 1
     # Tests move the clock by days; the tests of lifetimes set their own.
     SESSION_IDLE = REMEMBER_IDLE = timedelta(days=3650)
     PERMANENT_SESSION_LIFETIME = REMEMBER_COOKIE_DURATION = timedelta(days=3650)

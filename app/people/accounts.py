@@ -8,15 +8,15 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import or_, select
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import generate_password_hash
 
 from app import clock, transaction
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.extensions import db
 from app.history.services import record, register_scope, timeline
 from app.incidents import services as incidents
+from app.people import passwords, sessions
 from app.people import services as people
-from app.people import sessions
 from app.people.models import (
     DEPARTMENT,
     DISTRICT_ADMIN,
@@ -97,7 +97,9 @@ def change_password(user, old_password, new_password, ip):
     """The user chooses a new password, knowing the current one (or their one-time code);
     every other session of theirs ends. Wrong guesses count as failed logins."""
     people.throttle(user.phone, ip)
-    if not check_password_hash(user.password_hash, old_password):
+    with passwords.checking():
+        known = passwords.matches(user.password_hash, old_password)
+    if not known:
         db.session.add(LoginAttempt(phone=user.phone, ip=ip, succeeded=False, at=clock.now()))
         transaction.commit()
         raise Invalid(

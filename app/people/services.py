@@ -6,12 +6,11 @@ import re
 from flask import current_app, session
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, or_, select
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import clock, transaction
 from app.errors import ApiError, Forbidden
 from app.extensions import db
-from app.people import sessions
+from app.people import passwords, sessions
 from app.people.models import (
     DEPARTMENT,
     DISTRICT_ADMIN,
@@ -29,13 +28,9 @@ from app.people.models import (
 
 PHONE = re.compile(r"^1[3-9]\d{9}$")
 
-# Compared against when the phone is unknown, so a wrong phone costs as much time as a
-# wrong password and timing does not reveal which phones have accounts.
-_DUMMY_HASH = generate_password_hash("not-a-password")
-
 
 def hash_password(password):
-    return generate_password_hash(password)
+    return passwords.make(password)
 
 
 def _wait(phone, ip):
@@ -102,10 +97,13 @@ def log_in(phone, password, remember, ip):
     config = current_app.config
     throttle(phone, ip)
     user = db.session.execute(select(User).where(User.phone == phone)).scalar()
-    ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
-    ok = ok and user is not None and user.active
-    expired = ok and user.password_expired(clock.now())  # a one-time code, past its time
-    ok = ok and not expired
+    with passwords.checking():
+        ok = passwords.matches(user.password_hash if user else passwords.dummy(), password)
+        ok = ok and user is not None and user.active
+        expired = ok and user.password_expired(clock.now())  # a one-time code, past its time
+        ok = ok and not expired
+        if ok and passwords.outdated(user.password_hash):  # made before, or weaker
+            user.password_hash = passwords.make(password)
     db.session.add(LoginAttempt(phone=phone, ip=ip, succeeded=ok, at=clock.now()))
     if not ok:
         transaction.commit()

@@ -31,12 +31,6 @@ def test_login_sets_session_and_me_shows_role_and_units(client, district):
     assert PASSWORD not in str(me) and "hash" not in str(me)
 
 
-def test_password_is_hashed_with_a_current_algorithm(db):
-    user = make_user(GRID_MEMBER)
-    assert PASSWORD not in user.password_hash
-    assert user.password_hash.startswith("scrypt:")
-
-
 @pytest.mark.parametrize(
     "phone, password, status, code",
     [
