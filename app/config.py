@@ -114,6 +114,10 @@ class Base:
     ]
     COMPRESS_MIN_SIZE = 1024
 
+    # How long a worker trusts the versions of the catalogue and calendar it last read before
+    # asking again (app/catalogue/services.py): a new version reaches every worker in this time.
+    REFERENCE_CHECK_SECONDS = float(os.environ.get("REFERENCE_CHECK_SECONDS", 5))
+
     # The most positions a drawn GeoJSON area may have (geo/geojson.py says why).
     POLYGON_MAX_VERTICES = int(os.environ.get("POLYGON_MAX_VERTICES", 10_000))
     # The most pixels a photo may have, read from its header before it is decoded
@@ -218,6 +222,8 @@ class Test(Dev):
     PASSWORD_HASH_MEMORY_KIB = 64
     PASSWORD_HASH_PASSES = 1
     LOGIN_CONCURRENCY = 100  # tests log in from threads; the test of the bound sets 1
+    # Tests empty the tables between them: a version read in one must not stand in the next.
+    REFERENCE_CHECK_SECONDS = 0
     # Tests move the clock by days; the tests of lifetimes set their own.
     SESSION_IDLE = REMEMBER_IDLE = timedelta(days=3650)
     PERMANENT_SESSION_LIFETIME = REMEMBER_COOKIE_DURATION = timedelta(days=3650)

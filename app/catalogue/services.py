@@ -2,9 +2,10 @@
 files on first use) and edited by district admins."""
 
 import json
+import time
 from threading import Lock
 
-from flask import g
+from flask import current_app, g
 from sqlalchemy import func, select
 
 from app.catalogue.calendar import DATA_DIR, WorkCalendar, holiday_dates, validate_holidays
@@ -20,6 +21,7 @@ SHIPPED = {
 }
 
 _cache, _lock = {}, Lock()
+_seen = {}  # database engine -> (time.monotonic(), versions): as this process last read them
 
 
 def ship(kind, *paths):
@@ -61,6 +63,16 @@ def _versions():
     return {kind: (version, created_at) for kind, version, created_at in rows}
 
 
+def _recent_versions():
+    """The versions as this process read them in the last REFERENCE_CHECK_SECONDS: asking on
+    every report was one of its round trips. A new document is in force at once in the
+    worker that saved it, and in the others within those seconds."""
+    now, seen = time.monotonic(), _seen.get(db.engine)
+    if seen is None or now - seen[0] >= current_app.config["REFERENCE_CHECK_SECONDS"]:
+        seen = _seen[db.engine] = (now, _versions())
+    return seen[1]
+
+
 def _shipped(kind):
     documents = [json.loads(path.read_text(encoding="utf-8")) for path in SHIPPED[kind]]
     if kind == "holidays":
@@ -78,7 +90,7 @@ def _built(kind, build):
     """The document in force, built into its object once per version (and per database: the
     time stamp tells apart two databases, or a test's, that reuse a version number)."""
     if "reference_documents" not in g:  # one look at the versions per request, for all kinds
-        g.reference_documents = _versions()
+        g.reference_documents = _recent_versions()
     key = (db.engine, kind, *g.reference_documents.get(kind, (0, None)))
     with _lock:
         built = _cache.get(key)
@@ -122,6 +134,7 @@ def save_document(kind, data, user):
         ReferenceDocument(kind=kind, version=version + 1, data=data, created_by_id=user.id)
     )
     db.session.commit()
+    _seen.pop(db.engine, None)
     return version + 1
 
 

@@ -220,7 +220,7 @@ def report(user, body, *, shown=False, source=None):
         return Reported(original, False)
     make_transient_to_detached(incident)
     db.session.add(incident)
-    photos.attach("incident", incident.id, body["photos"], user)
+    attached = photos.attach("incident", incident.id, body["photos"], user, shown=shown)
     record(
         "incident",
         incident.id,
@@ -237,7 +237,6 @@ def report(user, body, *, shown=False, source=None):
             "source": row["source"],
         },
     )
-    attached = photos.attached(body["photos"], user) if shown else None
     transaction.commit()
     return Reported(incident, True, place, attached)
 

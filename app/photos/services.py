@@ -6,7 +6,7 @@ from datetime import UTC
 from functools import lru_cache
 
 from flask import current_app
-from sqlalchemy import and_, bindparam, insert, select
+from sqlalchemy import and_, insert, literal_column, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app import clock, storage, transaction
@@ -22,8 +22,14 @@ _STATUS = {"too_large": 413, "not_an_image": 415, "unsupported_type": 415}
 # Built once: building a statement costs more than running these.
 _ATTACH = insert(Attachment.__table__)
 _UPLOADER = PhotoUploader.__table__.c
-_ARRIVED = select(_UPLOADER.sha256).where(
-    _UPLOADER.sha256.in_(bindparam("shas", expanding=True)), _UPLOADER.user_id == bindparam("user")
+# Written out: SQLAlchemy neither correlates a subquery in RETURNING with the row inserted
+# nor, on SQLite, names the columns there with their table.
+_ATTACH_SHOWN = _ATTACH.returning(
+    Attachment.__table__.c.sha256,
+    literal_column(
+        "EXISTS (SELECT 1 FROM photo_uploader WHERE photo_uploader.sha256 = attachment.sha256"
+        " AND photo_uploader.user_id = attachment.added_by_id)"
+    ).label("available"),
 )
 # An attachment shows its photo once whoever attached it has uploaded those bytes.
 _SHOWN = and_(
@@ -109,15 +115,17 @@ def held(user, sha):
     ).scalar_one_or_none()
 
 
-def attach(entity, entity_id, photos, user):
+def attach(entity, entity_id, photos, user, shown=False):
     """Attach photo references ({sha256, kind, taken_at, lat, lng}) in the caller's transaction,
-    at once (a Core insert: nothing reads the rows back in the request that writes them)."""
+    at once (a Core insert: nothing reads the rows back in the request that writes them).
+    With `shown`, returns the attachment dicts as `attachments` shows them: whether each
+    photo has arrived is asked by the same INSERT (its RETURNING), not a query of its own."""
     if not photos:
-        return
+        return [] if shown else None
     now = clock.now()
     # On the session's connection: no autoflush (see app.history.services.record).
-    db.session.connection().execute(
-        _ATTACH,
+    result = db.session.connection().execute(
+        _ATTACH_SHOWN if shown else _ATTACH,
         [
             {
                 "sha256": ref["sha256"],
@@ -133,17 +141,9 @@ def attach(entity, entity_id, photos, user):
             for ref in photos
         ],
     )
-
-
-def attached(photos, user):
-    """The attachment dicts of photo references `user` just attached, as `attachments` shows
-    them, without reading the attachments back: one look at which of them they uploaded."""
-    shas = sorted({ref["sha256"] for ref in photos})
-    arrived = (
-        set(db.session.connection().execute(_ARRIVED, {"shas": shas, "user": user.id}).scalars())
-        if shas
-        else set()
-    )
+    if not shown:
+        return None
+    arrived = {sha for sha, available in result if available}
     return [
         {
             "sha256": ref["sha256"],

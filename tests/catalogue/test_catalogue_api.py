@@ -83,3 +83,40 @@ def test_holidays_shift_working_time_deadlines(cast, as_user, monkeypatch):
 
     bad = admin.put("/api/calendar/holidays", json={"data": {"years": [{"year": "x"}]}})
     assert bad.status_code == 422 and bad.get_json()["error"]["fields"]
+
+
+def test_a_worker_asks_for_new_versions_every_few_seconds_and_sees_its_own_at_once(
+    app, cast, as_user, db, monkeypatch
+):
+    from app.catalogue import services
+    from app.catalogue.models import ReferenceDocument
+
+    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 12, 1, 2, 0, tzinfo=UTC))  # Tue 10:00
+    monkeypatch.setitem(app.config, "REFERENCE_CHECK_SECONDS", 5)
+    seconds = [1000.0]
+    monkeypatch.setattr(services.time, "monotonic", lambda: seconds[0])
+    member, admin = as_user(cast.member), as_user(cast.district_admin)
+
+    def deadline():
+        return member.post("/api/incidents", json=report_body(cast.grid)).get_json()["deadline"]
+
+    def limited(hours):
+        data = load_catalogue().to_dict()
+        for category in data["categories"]:
+            for sub in category["subcategories"]:
+                if sub["code"] == "clutter_piling":
+                    sub["limits"]["accept"]["ordinary"] = {"amount": hours, "unit": "working_hours"}
+        return data
+
+    shipped = deadline()
+    # Another worker saves a version: this one goes on with what it read, for a few seconds.
+    db.session.add(ReferenceDocument(kind="catalogue", version=1, data=limited(3)))
+    db.session.commit()
+    seconds[0] += 4
+    assert deadline() == shipped
+    seconds[0] += 2
+    three_hours = deadline()
+    assert three_hours != shipped
+    # One saved here is in force here at once.
+    assert admin.put("/api/catalogue", json={"data": limited(2)}).status_code == 200
+    assert deadline() not in (shipped, three_hours)
