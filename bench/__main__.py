@@ -62,8 +62,8 @@ def parse_args(argv):
     parser.add_argument(
         "--threads",
         type=int,
-        default=1,
-        help="threads per gunicorn worker; above 1 gunicorn uses gthread workers (make run: 1)",
+        default=4,
+        help="threads per gunicorn worker; above 1 gunicorn uses gthread workers (make run: 4)",
     )
     parser.add_argument("--members", type=int, default=13000, help="demo grid team size")
     parser.add_argument("--points", type=int, default=2000, help="random points in the grids")
