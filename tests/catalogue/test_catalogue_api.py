@@ -95,6 +95,7 @@ def test_a_worker_asks_for_new_versions_every_few_seconds_and_sees_its_own_at_on
     monkeypatch.setitem(app.config, "REFERENCE_CHECK_SECONDS", 5)
     seconds = [1000.0]
     monkeypatch.setattr(services.time, "monotonic", lambda: seconds[0])
+    monkeypatch.setattr(services, "_seen", {})  # what earlier tests' requests read
     member, admin = as_user(cast.member), as_user(cast.district_admin)
 
     def deadline():
