@@ -42,6 +42,7 @@ const routes = [
   { path: '/password', name: 'password', component: () => import('./views/me/PasswordView.vue') },
   { path: '/people', name: 'people', component: () => import('./views/me/PeopleView.vue'), meta: { leaders: true } },
   { path: '/devices', name: 'devices', component: () => import('./views/me/DevicesView.vue') },
+  { path: '/assessment', name: 'assessment', component: () => import('./views/assessment/AssessmentView.vue') },
   { path: '/emergency', name: 'console', component: () => import('./views/emergency/ConsoleView.vue'), meta: { leaders: true } },
   // 党建: the wish wall and activities (a party member's home), a wish, the leaders' desk.
   { path: '/wishes', name: 'wishes', component: () => import('./views/party/WishesView.vue'), meta: { tab: true } },

@@ -8,4 +8,8 @@
 //   import { defineAsyncComponent } from 'vue'
 //   { key: 'patrols', component: defineAsyncComponent(() => import('../patrols/DeskPatrols.vue')) },
 
-export const PANELS = []
+import { defineAsyncComponent } from 'vue'
+
+export const PANELS = [
+  { key: 'return_visits', component: defineAsyncComponent(() => import('../return_visits/DeskReturnVisits.vue')) },
+]
