@@ -1,4 +1,5 @@
-"""WSGI entry point: `gunicorn wsgi:app`."""
-from app import create_app
+"""WSGI entry point: `gunicorn wsgi:app`; with DISTRICTS set, every district by host name
+(app/districts.py)."""
+from app import districts
 
-app = create_app()
+app = districts.create()
