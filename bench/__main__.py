@@ -15,7 +15,19 @@ from datetime import UTC, datetime
 
 from sqlalchemy import make_url
 
-from bench import bare, emergency, grids, live, load, members, report, sync, targets, writes
+from bench import (
+    bare,
+    emergency,
+    grids,
+    live,
+    load,
+    members,
+    report,
+    sync,
+    targets,
+    wishes,
+    writes,
+)
 from bench import logins as logins_scenario
 from bench.client import Client
 from bench.common import ROOT, BenchError
@@ -31,7 +43,17 @@ from bench.database import (
 )
 from bench.server import database_cpu, gunicorn, setup_text
 
-SCENARIOS = ("locate", "reports", "claims", "logins", "grids", "sync", "live", "emergency")
+SCENARIOS = (
+    "locate",
+    "reports",
+    "claims",
+    "logins",
+    "grids",
+    "sync",
+    "live",
+    "wishes",
+    "emergency",
+)
 LOAD_SCENARIOS = ("locate", "reports", "claims")  # each measured against health, in this order
 POOL_SCENARIOS = (*LOAD_SCENARIOS, "logins")  # those that need the load processes
 # The bare stack's equivalent of each (bench/bare.py): the same work without GridLink around it.
@@ -187,6 +209,9 @@ def run_backend(backend, args, pool):
                 if "live" in args.scenario:
                     _progress(f"{backend}: live view (polls of a district roll-call)")
                     result["live"] = live.measure(server, env, url, logins)
+                if "wishes" in args.scenario:
+                    _progress(f"{backend}: wishes (a 50-way claim race, a wall of 500)")
+                    result["wishes"] = wishes.measure(server, env, url, logins)
                 if "emergency" in args.scenario:
                     # Last: it switches the whole district to emergency mode.
                     _progress(f"{backend}: emergency (district switch, roll-call of everyone)")

@@ -3,7 +3,7 @@
 import json
 import os
 
-from bench import emergency, live
+from bench import emergency, live, wishes
 from bench.grids import REPEATS
 from bench.sync import SINGLE_REPORTS as SYNC_SINGLE_REPORTS
 
@@ -64,6 +64,8 @@ def backend_text(name, result):
         lines += logins_lines(result["logins"])
     if "live" in result:
         lines += live.lines(result["live"])
+    if "wishes" in result:
+        lines += wishes.lines(result["wishes"])
     if "emergency" in result:
         lines += emergency.lines(result["emergency"])
     return "\n".join(lines)
