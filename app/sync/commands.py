@@ -104,6 +104,8 @@ _HANDLERS = {
             u, a["id"], a["note"], a["lat"], a["lng"], a["photos"], a["device_time"]
         ),
     ),
+    # Recorded door to door with the phone's id: the same id again is the original.
+    "wish.record": (wish_schemas.WishIn, lambda u, a: wishes.create(u, a)[0]),
     "wish.claim": (
         _with_id(wish_schemas.WishClaimIn),
         lambda u, a: wishes.claim(u, a["id"], a["joint_unit_id"], a["device_time"]),

@@ -46,6 +46,7 @@ const routes = [
   { path: '/emergency', name: 'console', component: () => import('./views/emergency/ConsoleView.vue'), meta: { leaders: true } },
   // 党建: the wish wall and activities (a party member's home), a wish, the leaders' desk.
   { path: '/wishes', name: 'wishes', component: () => import('./views/party/WishesView.vue'), meta: { tab: true } },
+  { path: '/wishes/new', name: 'wish-new', component: () => import('./views/party/WishRecordView.vue') },
   { path: '/wishes/:id', name: 'wish', component: () => import('./views/party/WishDetailView.vue'), props: true },
   { path: '/party', name: 'party', component: () => import('./views/party/PartyDeskView.vue'), meta: { leaders: true } },
   { path: '/:pathMatch(.*)*', redirect: '/' },

@@ -36,6 +36,11 @@ describe('overlay of wishes and activities', () => {
     expect(delivered.state).toBe('delivered')
   })
 
+  it('a wish recorded offline shows at once, waiting to be verified', () => {
+    const args = { id: 'n', grid: '520602001001001', category: 'study', need: '课外书', place: '学府路', beneficiary_name: '杨', address: '学府路1号' }
+    expect(overlay([], [cmd(1, 'wish.record', args)], ME).wishes[0]).toMatchObject({ id: 'n', state: 'recorded', need: '课外书', local: true })
+  })
+
   it('a cancelled claim puts the wish back on the wall with the reason', () => {
     const pulled = [{ entity: 'wish', id: 'w', data: { id: 'w', state: 'claimed', mine: true } }]
     expect(overlay(pulled, [cmd(1, 'wish.cancel', { id: 'w', reason: '出差' })], ME).wishes[0]).toMatchObject({ state: 'published', mine: false, reason: '出差' })

@@ -23,6 +23,7 @@ from app.tasks import services as tasks
 from tests.builders import report_body
 from tests.sync.conftest import command, empty_written, logged_in
 from tests.tasks.conftest import task_body
+from tests.wishes.conftest import wish_body
 
 ODD = ["\x00", "\ud800", "\udbff", "\udfff", "\U0001f600", "\U0010ffff", "\ufffe", "网"]
 text = st.text(st.one_of(st.characters(exclude_categories=()), st.sampled_from(ODD)), max_size=12)
@@ -62,6 +63,7 @@ def templates(grid, report_id, task_id):
         "rollcall.ack": {"id": str(uuid.uuid4())},
         "message.read": {"id": 1},
         # No such wish or activity: refused by their services, after the schema's checks.
+        "wish.record": {**wish_body(grid), "id": absent},
         "wish.claim": {"id": absent},
         "wish.cancel": {"id": absent, "reason": "临时有事"},
         "wish.fulfil": {"id": absent, "photos": photo, "confirmed": True},
@@ -78,6 +80,7 @@ TEXT_FIELDS = {
     "comment": ["note"],
     "task.progress": ["note"],
     "wish.cancel": ["reason"],
+    "wish.record": ["need", "place", "beneficiary_name", "address"],
 }
 NUMBER_FIELDS = {"message.read": ["id"], "incident.report": ["lat", "accuracy_m"]}
 

@@ -10,7 +10,7 @@ from app.history.services import timeline
 from tests.sync.conftest import command
 from tests.sync.test_pull import pull_all
 from tests.tasks.conftest import photo_ref
-from tests.wishes.conftest import BENEFICIARY, published
+from tests.wishes.conftest import BENEFICIARY, published, wish_body
 
 
 def push(client, device, commands):
@@ -92,3 +92,18 @@ def test_claim_fulfil_and_cancel_are_commands_applied_once(crowd, as_user):
     push(party, device, [command(5, "wish.claim", {"id": second.id})])
     refused = push(other, str(uuid.uuid4()), [command(1, "wish.claim", {"id": second.id})])
     assert refused[0]["status"] == "rejected" and refused[0]["error"]["code"] == "wish_claimed"
+
+
+def test_a_wish_recorded_door_to_door_offline_arrives_once_and_waits_to_be_verified(
+    crowd, as_user
+):
+    member, device = as_user(crowd.member), str(uuid.uuid4())
+    body = {**wish_body(crowd.place.grid), "id": str(uuid.uuid4())}
+    batch = [command(1, "wish.record", body)]
+    assert [r["status"] for r in push(member, device, batch)] == ["applied"]
+    assert [r["status"] for r in push(member, device, batch)] == ["duplicate"]
+    pulled = wishes_in(pull_all(member)[0])
+    assert pulled[body["id"]]["state"] == "recorded"
+    assert pulled[body["id"]]["beneficiary_name"] == body["beneficiary_name"]
+    # Not on anyone's wall until verified: the party member pulls nothing of it.
+    assert body["id"] not in wishes_in(pull_all(as_user(crowd.party))[0])

@@ -75,6 +75,7 @@ const EFFECTS = {
     current && (current.mine?.acknowledged_at ? current : { ...current, mine: { ...current.mine, acknowledged_at: command.device_time } }),
   'message.read': (current, command) => current && (current.read_at ? current : { ...current, read_at: command.device_time }),
   // 微心愿 and 志愿服务 (app/wishes, app/volunteering): the claimant's own view at once.
+  'wish.record': (current, command) => current ?? { ...command.args, state: 'recorded', mine: false, photos: [], local: true },
   'wish.claim': (current) => (current && !current.mine ? { ...current, mine: true, state: 'claimed' } : current),
   'wish.cancel': (current, command) => current && { ...current, mine: false, state: 'published', reason: command.args.reason },
   'wish.fulfil': (current, command) =>
