@@ -245,6 +245,19 @@ def joint_units(user, street_code):
     )
 
 
+def reported_to(user):
+    """The ids of the communities a party member reported to: their scope."""
+    if user.role != PARTY_MEMBER:
+        return []
+    return [unit.id for unit in user.units if unit.level == "community"]
+
+
+def joins(user, community):
+    """Whether the community's wish wall and activities are the user's: a party member who
+    reported to it, or a member of one of its grids."""
+    return community.id in reported_to(user) or people.serves(user, community)
+
+
 def member_of(user):
     return db.session.execute(select(PartyMember).where(PartyMember.user_id == user.id)).scalar()
 

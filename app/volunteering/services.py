@@ -12,6 +12,7 @@ from app import clock, transaction
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
 from app.history.services import record, register_scope
+from app.party import services as party
 from app.party.models import PartyMember, PartyOrg
 from app.people import services as people
 from app.people.models import DISTRICT_ADMIN, User
@@ -20,14 +21,8 @@ from app.schemas import Shown
 from app.units import spatial
 from app.units.models import Unit
 from app.volunteering.models import OPEN, Activity, SignUp
-from app.wishes.services import reported_to
 
 SHOWN_WITH = (joinedload(Activity.community), joinedload(Activity.organiser))
-
-
-def _joins(user, community):
-    """Party members reported to the community and the members of its grids."""
-    return community.id in reported_to(user) or people.serves(user, community)
 
 
 def _mine(user, activity_id):
@@ -42,7 +37,7 @@ def visible(user, activity):
     return (
         user.role == DISTRICT_ADMIN
         or people.can_view(user, activity.community)
-        or _joins(user, activity.community)
+        or party.joins(user, activity.community)
         or _mine(user, activity.id) is not None
     )
 
@@ -92,7 +87,9 @@ def sign_up(user, activity_id, device_time=None):
     count only below capacity, a CHECK refuses more, a partial unique index one live sign-up
     per person; signing up again is harmless."""
     activity = get_visible(user, activity_id)
-    require(_joins(user, activity.community), "Activities are joined by the community's people.")
+    require(
+        party.joins(user, activity.community), "Activities are joined by the community's people."
+    )
     if _mine(user, activity.id) is not None:
         return activity
     try:
@@ -205,7 +202,7 @@ def _visible_to(user):
     query = select(Activity).options(*SHOWN_WITH)
     if user.role == DISTRICT_ADMIN:
         return query
-    communities = [*reported_to(user)]
+    communities = [*party.reported_to(user)]
     for area in people.areas(user):
         if area.level == "grid":
             communities.append(area.parent_id)
@@ -310,7 +307,7 @@ def feed_filter(user, entry):
     mine = select(SignUp.activity_id).where(SignUp.user_id == user.id)
     return and_(
         entry.entity == "activity",
-        or_(entry.community_id.in_(reported_to(user)), entry.entity_id.in_(mine)),
+        or_(entry.community_id.in_(party.reported_to(user)), entry.entity_id.in_(mine)),
     )
 
 

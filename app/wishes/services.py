@@ -12,9 +12,10 @@ from app import clock, transaction
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
 from app.history.services import record, register_scope, timeline
+from app.party import services as party
 from app.party.models import JointUnit, PartyMember, ServiceReport
 from app.people import services as people
-from app.people.models import DISTRICT_ADMIN, PARTY_MEMBER, SECRETARY, User
+from app.people.models import DISTRICT_ADMIN, SECRETARY, User
 from app.photos import services as photos
 from app.rules import require, require_state
 from app.schemas import Shown
@@ -48,17 +49,6 @@ def _grid_people(user, grid):
     return people.serves(user, grid)
 
 
-def reported_to(user):
-    """The ids of the communities a party member reported to (their scope)."""
-    if user.role != PARTY_MEMBER:
-        return []
-    return [unit.id for unit in user.units if unit.level == "community"]
-
-
-def _on_wall_of(user, community):
-    return community.id in reported_to(user) or people.serves(user, community)
-
-
 def personal(user, wish):
     """Whether the user sees the beneficiary (name, phone, address): whoever recorded the
     wish, the grid's people and the community's secretary. The wall, the street, the
@@ -77,7 +67,7 @@ def _claims_of(user, wish_id):
 def visible(user, wish):
     if user.role == DISTRICT_ADMIN or people.can_view(user, wish.grid) or personal(user, wish):
         return True
-    if wish.state in WALL and _on_wall_of(user, wish.community):
+    if wish.state in WALL and party.joins(user, wish.community):
         return True
     return db.session.execute(_claims_of(user, wish.id).limit(1)).first() is not None
 
@@ -90,7 +80,7 @@ def get_visible(user, wish_id):
 
 
 def _may_claim(user, wish):
-    return wish.community_id in reported_to(user) or people.serves(user, wish.community)
+    return wish.community_id in party.reported_to(user) or people.serves(user, wish.community)
 
 
 def _live_claim(wish_id):
@@ -350,7 +340,7 @@ def _visible_to(user):
         Wish.recorded_by_id == user.id,
         *(_within(area) for area in people.areas(user)),
     ]
-    walls = reported_to(user)
+    walls = party.reported_to(user)
     if user.role in people.FIELD:
         walls += [area.parent_id for area in user.units if area.level == "grid"]
     if walls:
@@ -389,7 +379,7 @@ def wall(user, community_code, category=None):
     if not (
         user.role == DISTRICT_ADMIN
         or people.can_view(user, community)
-        or _on_wall_of(user, community)
+        or party.joins(user, community)
     ):
         raise NotFound("No such community.", fields={"community": [community_code]})
     query = select(Wish.id, Wish.category, Wish.need, Wish.place, Wish.published_at).where(
@@ -486,7 +476,7 @@ def feed_filter(user, entry):
     mine = select(WishClaim.wish_id).where(WishClaim.user_id == user.id)
     return and_(
         entry.entity == "wish",
-        or_(entry.community_id.in_(reported_to(user)), entry.entity_id.in_(mine)),
+        or_(entry.community_id.in_(party.reported_to(user)), entry.entity_id.in_(mine)),
     )
 
 
