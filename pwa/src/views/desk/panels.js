@@ -12,4 +12,6 @@ import { defineAsyncComponent } from 'vue'
 
 export const PANELS = [
   { key: 'return_visits', component: defineAsyncComponent(() => import('../return_visits/DeskReturnVisits.vue')) },
+  // 党建: wishes to verify and the grids' branches (views/party).
+  { key: 'party', component: defineAsyncComponent(() => import('../party/DeskParty.vue')) },
 ]
