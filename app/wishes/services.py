@@ -79,10 +79,6 @@ def get_visible(user, wish_id):
     return wish
 
 
-def _may_claim(user, wish):
-    return wish.community_id in party.reported_to(user) or people.serves(user, wish.community)
-
-
 def _live_claim(wish_id):
     return db.session.execute(
         select(WishClaim).where(WishClaim.wish_id == wish_id, WishClaim.live)
@@ -209,7 +205,7 @@ def claim(user, wish_id, joint_unit_id=None, device_time=None):
     savepoint of its own. Claiming what one already holds is harmless."""
     wish = get_visible(user, wish_id)
     require(
-        _may_claim(user, wish),
+        party.joins(user, wish.community),
         "Wishes are claimed by the party members and volunteers of the wish's community.",
     )
     unit = _joint_unit(user, wish, joint_unit_id)
@@ -241,8 +237,9 @@ def claim(user, wish_id, joint_unit_id=None, device_time=None):
         held = _live_claim(wish.id)
         if held is not None and held.user_id == user.id:
             return wish  # a retry of one's own claim
-        if held is None:
+        if held is None:  # withdrawn or done; or claimed and given back in the meantime
             require_state(wish, (PUBLISHED,), "claim")
+            raise Conflict("Claimed and given back meanwhile: try again.", code="wish_claimed")
         raise Conflict(
             f"Already claimed, at {clock.told(held.claimed_at)}.",
             code="wish_claimed",
