@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.party.demo import seed_party
 from app.people.demo import seed_people
+from app.residents.demo import seed_residents
 from app.units.importer import import_units
 from app.units.models import Unit
 from geo import demo as geo_demo
@@ -29,6 +30,7 @@ def load(instance_path, *, seed=42, members=13000, streets=7, communities=36, gr
         results[level] = import_units(str(paths[level]), level, crs=crs)
     logins = seed_people(members=members, seed=seed)
     seed_party(logins)
+    seed_residents(logins)
     db.session.commit()
     save_logins(instance_path, logins)
     return results, logins

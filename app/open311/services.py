@@ -130,8 +130,8 @@ _COLUMNS = (
 
 def requests(args):
     """A page of the public view of requests: by ids (which override every other filter),
-    else by service, requested time (default the last 90 days, at most 90 days), status and
-    updated time, newest first."""
+    else by service, requested time (default the last 90 days, or the 90 days from a start
+    alone; at most 90 days), status and updated time, newest first."""
     codes = [s.code for s in services()]
     query = select(*_COLUMNS).where(Incident.category_code.in_(codes))
     if args.get("service_request_id"):
@@ -139,8 +139,10 @@ def requests(args):
     else:
         if args.get("service_code"):
             query = query.where(Incident.category_code.in_(args["service_code"]))
-        end = args.get("end_date") or clock.now()
-        start = args.get("start_date") or end - MAX_SPAN
+        start, end = args.get("start_date"), args.get("end_date")
+        if end is None:  # the 90 days from start_date, or the last 90 days
+            end = min(clock.now(), start + MAX_SPAN) if start else clock.now()
+        start = start or end - MAX_SPAN
         if end - start > MAX_SPAN:
             raise BadRequest(
                 "start_date and end_date may span at most 90 days.",

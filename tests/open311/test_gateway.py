@@ -198,6 +198,8 @@ def test_requests_filter_by_id_service_status_and_time_in_both_formats(
     )
     assert too_long.status_code == 400
     assert client.get(f"{BASE}/requests.json?status=pending").status_code == 400
+    early = (frozen.at - timedelta(days=95)).isoformat()  # alone: the 90 days from it
+    assert ids(start_date=early) == [first["id"]]
 
     one = client.get(f"{BASE}/requests/{second['id']}.json?extensions=true").get_json()
     assert len(one) == 1 and one[0]["status"] == "closed"

@@ -6,7 +6,7 @@ import secrets
 
 import pytest
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app.extensions import db as _db
 from app.incidents.models import Incident
@@ -223,3 +223,9 @@ def test_the_public_view_shows_nobody(client, cast, as_user, where):
     assert incident_id in text
     for secret_text in (*SECRETS, "13800000001"):
         assert secret_text not in text
+
+
+def test_the_residents_phone_is_encrypted_at_rest(client, cast):
+    send(client, cast.grid, phone="13900002222", name="王小明")
+    stored = _db.session.execute(text("SELECT resident_phone, resident_name FROM incident")).one()
+    assert "13900002222" not in stored[0] and "王小明" not in stored[1]
