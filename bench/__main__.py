@@ -22,6 +22,7 @@ from bench import (
     live,
     load,
     members,
+    open311,
     report,
     sync,
     targets,
@@ -52,6 +53,7 @@ SCENARIOS = (
     "sync",
     "live",
     "wishes",
+    "open311",
     "emergency",
 )
 LOAD_SCENARIOS = ("locate", "reports", "claims")  # each measured against health, in this order
@@ -212,6 +214,9 @@ def run_backend(backend, args, pool):
                 if "wishes" in args.scenario:
                     _progress(f"{backend}: wishes (a 50-way claim race, a wall of 500)")
                     result["wishes"] = wishes.measure(server, env, url, logins)
+                if "open311" in args.scenario:
+                    _progress(f"{backend}: Open311 (90 days of cases, pages of 1,000)")
+                    result["open311"] = open311.measure(server, url, args.seed)
                 if "emergency" in args.scenario:
                     # Last: it switches the whole district to emergency mode.
                     _progress(f"{backend}: emergency (district switch, roll-call of everyone)")

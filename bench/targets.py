@@ -223,6 +223,20 @@ def _live(key, detail):
     return measure
 
 
+def _open311(result):
+    f = result.get("open311")
+    if f is not None:
+        # A PASS also needs the pages to hold every case once.
+        yield (
+            f["max_ms"],
+            f["all_once"],
+            (
+                f"slowest of {f['pages']} pages of {f['page_size']} ({f['cases']} cases); median "
+                f"{_ms(f['median_ms'])} ms, {f['page_wire_bytes'] / 1000:.0f} kB a page on the wire"
+            ),
+        )
+
+
 MEASURES = {
     "health_vs_hello": _bare_ratio("health"),
     "locate_vs_bare": _bare_ratio("locate"),
@@ -240,6 +254,7 @@ MEASURES = {
     "ack_p99": _ack_p99,
     "mass_login_others_p99": _mass_login,
     "grids_wire": _grids_wire,
+    "open311_page": _open311,
     "live_wire": _live(
         "wire_bytes",
         lambda f: (

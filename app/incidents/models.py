@@ -92,6 +92,8 @@ class Incident(db.Model):
     __table_args__ = (
         Index("ix_incident_nearby", "category_code", "reported_at"),
         Index("ix_incident_latlng", "lat", "lng"),
+        # Public listings (Open311) page through a period newest first, by category.
+        Index("ix_incident_reported_at", "reported_at", "id", "category_code"),
     )
 
 

@@ -148,10 +148,11 @@ def token(token, fmt):
 
 
 def _requests(fmt, cases, extensions):
-    return respond(fmt, "service_requests", [_request(case, extensions) for case in cases])
+    zone = public.district_zone()
+    return respond(fmt, "service_requests", [_request(case, extensions, zone) for case in cases])
 
 
-def _request(case, extensions):
+def _request(case, extensions, zone):
     """A case's public view in the spec's words."""
     out = {
         "service_request_id": case["id"],
@@ -162,9 +163,9 @@ def _request(case, extensions):
         "description": case["description"],
         "agency_responsible": case["agency"],
         "service_notice": None,
-        "requested_datetime": public.local_time(case["reported_at"]),
-        "updated_datetime": public.local_time(case["updated_at"]),
-        "expected_datetime": public.local_time(case["expected_at"]),
+        "requested_datetime": public.local_time(case["reported_at"], zone),
+        "updated_datetime": public.local_time(case["updated_at"], zone),
+        "expected_datetime": public.local_time(case["expected_at"], zone),
         "address": case["address"],
         "address_id": None,
         "zipcode": None,
@@ -176,7 +177,7 @@ def _request(case, extensions):
         out["extended_attributes"] = {"state": case["state"]}
         out["notes"] = [
             {
-                "datetime": public.local_time(step["at"]),
+                "datetime": public.local_time(step["at"], zone),
                 "summary": step["words"],
                 "description": step["note"],
                 "type": step["step"],

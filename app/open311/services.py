@@ -11,7 +11,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
-from app import clock, transaction
+from app import clock, netguard, transaction
 from app.catalogue import services as catalogue
 from app.errors import ApiError, NotFound
 from app.extensions import db
@@ -28,6 +28,7 @@ MAX_SPAN = timedelta(days=90)
 MAX_PAGE_SIZE = 1000
 DESCRIPTION_MAX = 4000  # the spec's
 KEY_BYTES = 24
+MEDIA_LABEL = "附件链接"  # how a posted media_url is written into the case's description
 
 
 class BadRequest(ApiError):
@@ -133,7 +134,7 @@ def requests(args):
     else by service, requested time (default the last 90 days, or the 90 days from a start
     alone; at most 90 days), status and updated time, newest first."""
     codes = [s.code for s in services()]
-    query = select(*_COLUMNS).where(Incident.category_code.in_(codes))
+    query = select(Incident.id).where(Incident.category_code.in_(codes))
     if args.get("service_request_id"):
         query = query.where(Incident.id.in_(args["service_request_id"]))
     else:
@@ -160,10 +161,12 @@ def requests(args):
             query = query.where(Incident.updated_at <= args["updated_before"])
     size = min(args.get("page_size") or current_app.config["OPEN311_PAGE_SIZE"], MAX_PAGE_SIZE)
     page = args.get("page") or 1
+    newest_first = (Incident.reported_at.desc(), Incident.id.desc())
+    # The page's ids first, from the index alone (ix_incident_reported_at covers the filter),
+    # then only those rows: a deep page skips index entries, not whole rows.
+    ids = query.order_by(*newest_first).limit(size).offset((page - 1) * size).subquery()
     rows = db.session.execute(
-        query.order_by(Incident.reported_at.desc(), Incident.id)
-        .limit(size)
-        .offset((page - 1) * size)
+        select(*_COLUMNS).join(ids, ids.c.id == Incident.id).order_by(*newest_first)
     ).all()
     return public.cases(rows, timeline=args.get("extensions", False))
 
@@ -264,6 +267,17 @@ def _report_body(form):
         said.append(f"{spec['name']}：{value}")
     if problems:
         raise BadRequest("Some fields are invalid.", fields=problems)
+    media = (form.get("media_url") or "").strip()
+    if media:
+        try:  # a link for the staff to open, never fetched by the server
+            if len(media) > 500:
+                raise netguard.Refused("Too long.")
+            netguard.host_of(media)
+        except netguard.Refused as refused:
+            raise BadRequest(
+                "media_url must be an https URL.", fields={"media_url": [str(refused)]}
+            ) from None
+        said.append(f"{MEDIA_LABEL}：{media}")
     address = (form.get("address_string") or "").strip()[:200] or None
     return {
         "id": str(uuid.uuid4()),

@@ -72,16 +72,16 @@ def masked(text):
     return _DIGITS.sub(lambda m: m.group()[:3] + "*" * (len(m.group()) - 3), text or "")
 
 
-def local_time(at):
-    """ISO 8601 on the district's clock with its offset (+08:00), or None."""
+def district_zone():
+    return ZoneInfo(current_app.config["DISTRICT_TIMEZONE"])
+
+
+def local_time(at, zone=None):
+    """ISO 8601 on the district's clock with its offset (+08:00), or None. (`zone`: the
+    district's, when the caller writes many.)"""
     if at is None:
         return None
-    zone = ZoneInfo(current_app.config["DISTRICT_TIMEZONE"])
-    return at.astimezone(zone).isoformat(timespec="seconds")
-
-
-def rounded(value):
-    return round(value, current_app.config["PUBLIC_POINT_DECIMALS"])
+    return at.astimezone(zone or district_zone()).isoformat(timespec="seconds")
 
 
 def cases(incidents, *, timeline=False):
@@ -96,6 +96,7 @@ def cases(incidents, *, timeline=False):
     )
     departments = dict(db.session.execute(select(Department.code, Department.name)).all())
     steps = _timelines([i.id for i in incidents]) if timeline else {}
+    decimals = current_app.config["PUBLIC_POINT_DECIMALS"]
     out = []
     for incident in incidents:
         try:
@@ -116,8 +117,8 @@ def cases(incidents, *, timeline=False):
                 "agency": department or names.get(incident.community_id),
                 "description": masked(incident.description),
                 "address": incident.address,
-                "lat": rounded(incident.lat),
-                "lng": rounded(incident.lng),
+                "lat": round(incident.lat, decimals),
+                "lng": round(incident.lng, decimals),
                 "reported_at": incident.reported_at,
                 "updated_at": incident.updated_at,
                 "expected_at": incident.deadline if incident.state not in FINAL else None,

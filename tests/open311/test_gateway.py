@@ -108,14 +108,17 @@ def test_a_post_needs_a_live_key_and_is_recorded_with_it(client, cast, keys):
     assert post(client, "not-a-key", cast.grid).status_code == 403
     assert xml(post(client, "not-a-key", cast.grid, fmt="xml")).findtext("error/code") == "403"
 
-    created = post(client, keys["app"], cast.grid, **{"attribute[pole_number]": "BJ-0042"})
+    media = "https://photos.example.org/a.jpg"
+    created = post(
+        client, keys["app"], cast.grid, media_url=media, **{"attribute[pole_number]": "BJ-0042"}
+    )
     assert created.status_code == 201, created.get_json()
     [answer] = created.get_json()
     incident = _db.session.get(Incident, answer["service_request_id"])
     assert incident.source == "open311" and incident.state == "reported"
     assert incident.grid_id == cast.grid.id  # placed by its point, into the grid's queue
     assert incident.reporter.name == "城市服务App"  # the key's own channel account
-    assert incident.description.endswith("灯杆编号：BJ-0042")
+    assert incident.description.endswith(f"灯杆编号：BJ-0042\n附件链接：{media}")
     assert client.get(f"{BASE}/tokens/{answer['token']}.json").get_json() == [
         {"service_request_id": incident.id, "token": answer["token"]}
     ]
@@ -150,6 +153,7 @@ def test_a_hotline_key_files_as_the_hotline_within_its_hourly_rate(client, cast,
         ({"long": "abc"}, "long"),
         ({"lat": "0", "long": "0"}, "lat"),  # outside the district
         ({"description": "长" * 4001}, "description"),
+        ({"media_url": "http://10.0.0.1/photo.jpg"}, "media_url"),
     ],
 )
 def test_a_refused_post_is_the_specs_400_and_files_nothing(client, cast, keys, form, field):
