@@ -540,8 +540,11 @@ def sheet(key, person):
 
 
 def person_figures(key, person_id):
-    """A person's own figures: every indicator with something behind it."""
+    """A person's own figures: every indicator with something behind it; none for a person
+    the plan excludes (their grid's figures keep their cases)."""
     period = parse(key)
+    if any(e.get("person") == person_id for e in plans.plan().get("exclusions") or []):
+        return {}
     measures = facts.sums(period.start, period.end, ("person",)).get(("person", person_id), {})
     values = {k: i.value(measures) for k, i in INDICATORS.items()}
     return {k: v for k, v in values.items() if v is not None and (v or measures)}

@@ -42,16 +42,11 @@ def _closed_at(incident_id):
 def _incident_for(user, incident_id):
     """The case, locked, if this user may record its visit: its grid's managers or the call
     centre; None is the resident's own page (its caller vouches for the resident)."""
-    if user is not None and user.role in CALL_CENTRE_ROLES:
+    if user is None or user.role in CALL_CENTRE_ROLES:
         incident = db.session.get(Incident, incident_id, with_for_update=True)
         if incident is None:
             raise NotFound("No such incident.", fields={"id": [incident_id]})
-        return incident, CALL_CENTRE
-    if user is None:
-        incident = db.session.get(Incident, incident_id, with_for_update=True)
-        if incident is None:
-            raise NotFound("No such incident.", fields={"id": [incident_id]})
-        return incident, RESIDENT
+        return incident, RESIDENT if user is None else CALL_CENTRE
     incident = incidents.get_visible(user, incident_id, lock=True)
     require(
         people.manages(user, incident.grid),

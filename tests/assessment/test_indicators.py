@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app.assessment import facts, ranking
+from app.assessment import plan as plans
 from app.assessment.periods import parse
 from app.emergency import rollcalls
 from app.errors import Invalid
@@ -187,6 +188,9 @@ def test_the_persons_own_figures(march, cast):
     assert mine["on_time_close_rate"] == pytest.approx(3 / 5)
     assert mine["rework_rate"] == pytest.approx(1 / 5)
     assert ranking.person_figures("2026-03", cast.member.id)["close_rate"] == 1.0
+    plan = {**plans.plan(), "exclusions": [{"person": cast.colleague.id, "reason": "病假"}]}
+    plans.replace(plan, cast.district_admin)
+    assert ranking.person_figures("2026-03", cast.colleague.id) == {}
 
 
 def test_whistles_count_for_their_department(month, cast):
