@@ -513,13 +513,3 @@ def entities(subject, subject_ids, measure, start, end):
         .order_by(EntityFact.entity_id)
     )
     return [(entity, entity_id, value) for entity, entity_id, value in rows]
-
-
-def all_entities():
-    """Every entity there is facts could be made of: for a first build."""
-    return {
-        "incident": db.session.execute(select(Incident.id)).scalars().all(),
-        "whistle": [str(i) for i in db.session.execute(select(Whistle.id)).scalars()],
-        "task": db.session.execute(select(Task.id)).scalars().all(),
-        "ack": db.session.execute(select(RollCall.id)).scalars().all(),
-    }
