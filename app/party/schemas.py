@@ -99,3 +99,4 @@ class PartyRecordOut(Out):
     reports = fields.List(fields.Nested(ServiceReportOut))
     wishes_fulfilled = fields.Integer()
     wishes_claimed = fields.Integer()
+    volunteer_hours = fields.Float(metadata={"description": "confirmed by the organisers"})

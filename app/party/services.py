@@ -7,7 +7,7 @@ from sqlalchemy import func, select, update
 from app import clock, transaction
 from app.errors import Invalid, NotFound
 from app.extensions import db
-from app.history.services import record, register_scope
+from app.history.services import record
 from app.party.models import (
     COMMITTEE,
     JointUnit,
@@ -19,6 +19,7 @@ from app.people import services as people
 from app.people.models import PARTY_MEMBER, User
 from app.rules import require
 from app.units.models import Unit
+from app.volunteering.models import SignUp
 from app.wishes.models import FULFILLED, Wish, WishClaim
 
 # A committee is organised in a community, a branch or group in a grid.
@@ -258,14 +259,10 @@ def joins(user, community):
     return community.id in reported_to(user) or people.serves(user, community)
 
 
-def member_of(user):
-    return db.session.execute(select(PartyMember).where(PartyMember.user_id == user.id)).scalar()
-
-
 def own_record(user):
-    """我的党员档案: the member, their organisation, where they reported, and their wishes
-    fulfilled and claimed."""
-    member = member_of(user)
+    """我的党员档案: the member, their organisation, where they reported, their wishes
+    fulfilled and claimed, and their confirmed volunteer hours."""
+    member = db.session.execute(select(PartyMember).where(PartyMember.user_id == user.id)).scalar()
     claims = select(WishClaim.wish_id).where(WishClaim.user_id == user.id, WishClaim.live)
     fulfilled = db.session.execute(
         select(func.count()).where(Wish.id.in_(claims), Wish.state == FULFILLED)
@@ -288,11 +285,9 @@ def own_record(user):
         "wishes_claimed": db.session.execute(
             select(func.count()).where(Wish.id.in_(claims), Wish.state != FULFILLED)
         ).scalar(),
+        "volunteer_hours": db.session.execute(
+            select(func.coalesce(func.sum(SignUp.hours), 0.0)).where(
+                SignUp.user_id == user.id, SignUp.live, SignUp.confirmed_at.is_not(None)
+            )
+        ).scalar(),
     }
-
-
-def _scope(org_id):
-    return _org_scope(db.session.get(PartyOrg, int(org_id)))
-
-
-register_scope("party_org", _scope)

@@ -52,6 +52,7 @@ def test_sign_up_to_capacity_check_in_near_the_place_and_hours_confirmed(
     error(member.post(f"{url}/confirm", json={"user_id": crowd.party.id}), 403, "not_allowed")
     shown = ok(secretary.post(f"{url}/confirm", json={"user_id": crowd.party.id}))
     assert [s["user"]["id"] for s in shown["signups"]] == [crowd.party.id, crowd.member.id]
+    assert ok(party.get("/api/party/me"))["volunteer_hours"] == 2.5
     by_person = ok(secretary.get("/api/activities/hours"))
     assert by_person == [{"id": crowd.party.id, "name": "党员甲", "hours": 2.5, "activities": 1}]
     by_community = ok(secretary.get("/api/activities/hours?by=community"))
