@@ -59,6 +59,7 @@ def register_blueprints(app):
     from app.dispatch.routes import blp as dispatch
     from app.emergency.routes import blp as emergency
     from app.emergency.routes import calls as rollcalls
+    from app.households.routes import blp as households
     from app.incidents.routes import blp as incidents
     from app.meetings.routes import blp as meetings
     from app.notify.routes import blp as notify
@@ -79,6 +80,7 @@ def register_blueprints(app):
     from app.tasks.routes import blp as tasks
     from app.units.routes import blp as units
     from app.uploads.routes import blp as uploads
+    from app.visits.routes import blp as visits
     from app.volunteering.routes import blp as activities
     from app.wishes.routes import blp as wishes
 
@@ -108,6 +110,8 @@ def register_blueprints(app):
         activities,
         projects,
         assessment,
+        households,
+        visits,
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(open311)

@@ -8,6 +8,7 @@ from flask import Blueprint, current_app
 from flask.cli import AppGroup
 
 from app import demo
+from app.households.cli import households_cli
 from app.people.cli import people_cli
 from app.privacy.cli import privacy_cli
 from app.units.importer import ImportFailed, import_units
@@ -23,6 +24,7 @@ bp.cli.add_command(demo_cli)
 bp.cli.add_command(incidents_cli)
 bp.cli.add_command(people_cli)
 bp.cli.add_command(privacy_cli)
+bp.cli.add_command(households_cli)
 
 LEVELS = click.Choice(["district", "street", "community", "grid"])
 

@@ -6,6 +6,7 @@ import os
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.households.demo import seed_households
 from app.party.demo import seed_party
 from app.people.demo import seed_people
 from app.residents.demo import seed_residents
@@ -31,6 +32,7 @@ def load(instance_path, *, seed=42, members=13000, streets=7, communities=36, gr
     logins = seed_people(members=members, seed=seed)
     seed_party(logins)
     seed_residents(logins)
+    seed_households(logins)
     db.session.commit()
     save_logins(instance_path, logins)
     return results, logins

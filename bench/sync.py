@@ -169,7 +169,7 @@ def follow(client, cursor, limit, meters):
         for change in page["changes"]:
             changes += 1
             deletes += change["op"] == "del"
-            entities[change["entity"]].add(change["id"])
+            entities.setdefault(change["entity"], set()).add(change["id"])
         cursor = page["cursor"]
         if not page["has_more"]:
             break

@@ -37,6 +37,11 @@ from tests.s3 import s3, s3_bucket, s3_server  # noqa: F401  (fixtures)
 PASSWORD = "correct horse battery staple"
 MAP_LEVELS = ("district", "street", "community", "grid")
 TABLES = (
+    "visit",
+    "household_conflict",
+    "household_member",
+    "household",
+    "liaison_group",
     "worker_job",
     "open311_post",
     "resident_action",

@@ -19,6 +19,7 @@ from app.notify import services as inbox
 from app.people import services as people
 from app.people.models import (
     DISTRICT_ADMIN,
+    LIAISON,
     SECRETARY,
     STREET_ADMIN,
     User,
@@ -47,7 +48,7 @@ def people_in(grids):
     community_ids = list({c for _, _, c, _ in grids})
     found = {}
     asks = (
-        (user_scope, grid_ids, people.FIELD),
+        (user_scope, grid_ids, (*people.FIELD, LIAISON)),  # 联户长 are asked too
         (user_scope, community_ids, (SECRETARY,)),
         (responsibility, list(where), None),
         (user_scope, list(streets), (STREET_ADMIN,)),

@@ -23,6 +23,7 @@ from app.incidents.models import (
     FINAL,
     HANDLED,
     IN_PROGRESS,
+    LIAISON,
     MEMBER,
     MERGED,
     OPEN,
@@ -177,6 +178,12 @@ def report(user, body, *, shown=False, source=None):
             fields={"photos": ["needs kinds before and after"]},
         )
     place = _placement(body["lat"], body["lng"])
+    if user.role == people.LIAISON:  # a 联户长 reports in its own grid, as itself
+        require(
+            place["grid"]["id"] in {unit.id for unit in user.units},
+            "A 联户长 reports in their own grid.",
+        )
+        source = LIAISON
     now = clock.now()
     row = {
         "id": body.get("id") or str(uuid.uuid4()),

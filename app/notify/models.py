@@ -11,8 +11,9 @@ from app.types import UTCDateTime
 from app.units.models import utcnow
 
 # What a message is about. Roll-calls and mode switches cannot be muted.
-KINDS = ("dispatch", "rollcall", "mode", "rejection", "escalation")
-CRITICAL = ("rollcall", "mode")
+KINDS = ("dispatch", "rollcall", "mode", "rejection", "escalation", "alarm")
+# A household's alarm (十联户) cannot be muted either.
+CRITICAL = ("rollcall", "mode", "alarm")
 MUTABLE = tuple(kind for kind in KINDS if kind not in CRITICAL)
 
 # Push state of a message: waiting for the worker, sent, or not to be pushed (muted, or the

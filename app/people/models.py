@@ -21,6 +21,9 @@ HOTLINE_OPERATOR = "hotline_operator"  # 12345 热线话务员: files callers' c
 # 党员 / 志愿者 not on a grid team: their scope is the communities they reported to, where they
 # see and claim wishes and activities only (app/party), never the map's cases.
 PARTY_MEMBER = "party_member"
+# 联户长: an elected resident at the head of a 十联户 group; scoped to its grid, sees only its
+# own group's households (masked) and what it reported.
+LIAISON = "liaison"
 ROLES = (
     GRID_MEMBER,
     TEAM_MEMBER,
@@ -30,6 +33,7 @@ ROLES = (
     DISTRICT_ADMIN,
     HOTLINE_OPERATOR,
     PARTY_MEMBER,
+    LIAISON,
 )
 # The account of a system that files cases (the residents' page, an Open311 client): never
 # logs in (inactive, no password), is not a role anyone is given, and is the reporter and
@@ -52,6 +56,7 @@ SCOPE_LEVEL = {
     STREET_ADMIN: "street",
     DEPARTMENT: "district",
     DISTRICT_ADMIN: "district",
+    LIAISON: "grid",
     HOTLINE_OPERATOR: "district",
     PARTY_MEMBER: "community",
 }

@@ -16,6 +16,7 @@ from app.people.models import (
     DISTRICT_ADMIN,
     GRID_MEMBER,
     HOTLINE_OPERATOR,
+    LIAISON,
     PARTY_MEMBER,
     SECRETARY,
     STREET_ADMIN,
@@ -137,6 +138,10 @@ MANAGERS = (SECRETARY, STREET_ADMIN, DISTRICT_ADMIN)
 FIELD = (GRID_MEMBER, TEAM_MEMBER)
 # Serve the whole district, see a unit's details only where they answer for it (包保).
 WHOLE_DISTRICT = (DEPARTMENT, HOTLINE_OPERATOR)
+# Whose scope places them but shows them no unit's details: those above, party members (their
+# communities are for wishes and activities), and the 联户长, who is asked by its grid's
+# roll-calls but sees only its own group (app/households).
+NO_AREA = (*WHOLE_DISTRICT, PARTY_MEMBER, LIAISON)
 
 
 def areas(user):
@@ -146,7 +151,7 @@ def areas(user):
     unit; what it is called to (吹哨) it sees through the incident, not the map. So does the
     hotline: what it filed it sees as the reporter.
     """
-    if user.role in (*WHOLE_DISTRICT, PARTY_MEMBER):  # a party member's scope is not the map's
+    if user.role in NO_AREA:
         return list(user.responsible_for)
     return [*user.units, *user.responsible_for]
 
@@ -155,9 +160,7 @@ def can_view(user, unit):
     """A unit's details are for those whose scope or responsibility (包保) covers it."""
     if user.role == DISTRICT_ADMIN:
         return True
-    if user.role not in (*WHOLE_DISTRICT, PARTY_MEMBER) and any(
-        area.contains(unit) for area in user.units
-    ):
+    if user.role not in NO_AREA and any(area.contains(unit) for area in user.units):
         return True  # most often: without loading what the user answers for
     return any(area.contains(unit) for area in user.responsible_for)
 

@@ -9,6 +9,15 @@ from app.emergency.models import RollCall
 from app.emergency.schemas import AckIn
 from app.extensions import db
 from app.history.services import record
+from app.households import groups as household_groups
+from app.households import services as households
+from app.households.models import Household
+from app.households.schemas import (
+    HouseholdAlarmIn,
+    HouseholdIn,
+    HouseholdMemberIn,
+    HouseholdUpdateIn,
+)
 from app.incidents import services as incidents
 from app.incidents.models import Incident
 from app.incidents.schemas import UUID, CheckIn, HandleIn, ReasonIn, ReportIn, StartIn, Text
@@ -17,6 +26,9 @@ from app.notify.models import Message
 from app.tasks import services as tasks
 from app.tasks.models import Task
 from app.tasks.schemas import ClaimIn, CompleteIn, ProgressIn
+from app.visits import services as visits
+from app.visits.models import Visit
+from app.visits.schemas import HouseholdVisitIn
 from app.volunteering import services as volunteering
 from app.volunteering.models import Activity
 from app.volunteering.schemas import CheckInIn, CheckOutIn, SignUpIn
@@ -29,6 +41,15 @@ def _with_id(schema):
     """The route's body schema plus the id of the incident or task it acts on."""
     return type(
         f"{schema.__name__}Command", (schema,), {"id": fields.String(required=True, validate=UUID)}
+    )
+
+
+def _of_household(schema):
+    """The route's body schema plus the household it acts on (its own id is another's)."""
+    return type(
+        f"{schema.__name__}Command",
+        (schema,),
+        {"household": fields.String(required=True, validate=UUID)},
     )
 
 
@@ -133,6 +154,22 @@ _HANDLERS = {
         lambda u, a: volunteering.check_out(u, a["id"], a["device_time"]),
     ),
     "comment": (CommentIn, comment),
+    "household.create": (HouseholdIn, households.create),
+    "household.update": (
+        _with_id(HouseholdUpdateIn),
+        lambda u, a: households.update(
+            u, a["id"], a["changes"], a["base"], a["member"], a["device_time"]
+        ),
+    ),
+    "household.add_member": (
+        _of_household(HouseholdMemberIn),
+        lambda u, a: households.add_member(u, a.pop("household"), a),
+    ),
+    "visit.record": (HouseholdVisitIn, visits.record_visit),
+    "household.alarm": (
+        _of_household(HouseholdAlarmIn),
+        lambda u, a: household_groups.alarm(u, a.pop("household"), a),
+    ),
     # Sent ahead of the rest by the phone (its own lane, docs/sync.md); once however often.
     "rollcall.ack": (_with_id(AckIn), acknowledge),
     "message.read": (
@@ -149,6 +186,8 @@ ENTITY_OF = {
     Message: "message",
     Wish: "wish",
     Activity: "activity",
+    Household: "household",
+    Visit: "visit",
 }
 
 

@@ -25,6 +25,9 @@ from app.emergency.schemas import RollCallOut, SwitchOut
 from app.errors import ApiError
 from app.extensions import db
 from app.history.models import HistoryEntry
+from app.households import services as households
+from app.households.models import Household
+from app.households.schemas import HouseholdOut
 from app.incidents import services as incidents
 from app.incidents.models import Incident, Whistle
 from app.incidents.schemas import IncidentOut
@@ -37,6 +40,9 @@ from app.tasks import services as tasks
 from app.tasks.models import Claim, Task
 from app.tasks.schemas import TaskOut
 from app.units.models import Unit
+from app.visits import services as visits
+from app.visits.models import Visit
+from app.visits.schemas import HouseholdVisitOut
 from app.volunteering import services as volunteering
 from app.volunteering.models import Activity
 from app.volunteering.schemas import ActivityOut
@@ -57,6 +63,8 @@ ENTITIES = {
     "message": (inbox, Message, (), int, MessageOut()),
     "wish": (wishes, Wish, wishes.SHOWN_WITH, str, WishOut()),
     "activity": (volunteering, Activity, volunteering.SHOWN_WITH, str, ActivityOut()),
+    "household": (households, Household, households.SHOWN_WITH, str, HouseholdOut()),
+    "visit": (visits, Visit, (), str, HouseholdVisitOut()),
 }
 FIRST = "incident"
 NEXT = dict(zip(ENTITIES, list(ENTITIES)[1:], strict=False))
@@ -128,6 +136,7 @@ class Area:
             )
         )
         own.append(rollcalls.feed_filter(user, HistoryEntry))
+        own.append(households.feed_filter(user, HistoryEntry))
         own.append(own_messages)
         own.append(wishes.feed_filter(user, HistoryEntry))
         own.append(volunteering.feed_filter(user, HistoryEntry))

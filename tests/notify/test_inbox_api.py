@@ -216,7 +216,7 @@ def test_mute_settings(me):
     assert client.get("/api/me/notifications").get_json() == {
         "muted": [],
         "mutable": ["dispatch", "rejection", "escalation"],
-        "critical": ["rollcall", "mode"],
+        "critical": ["rollcall", "mode", "alarm"],
     }
     response = client.put("/api/me/notifications", json={"muted": ["rejection", "dispatch"]})
     assert response.status_code == 200

@@ -70,6 +70,11 @@ def templates(grid, report_id, task_id):
         "activity.sign_up": {"id": absent},
         "activity.check_in": {"id": absent, **point},
         "activity.check_out": {"id": absent},
+        "household.create": {"grid": grid.code, "address": "清水塘路8号"},
+        "household.update": {"id": report_id, "changes": {"room": "1"}, "base": {"room": 0}},
+        "household.add_member": {"household": report_id, "name": "张三", "relationship": "head"},
+        "household.alarm": {"household": report_id, "description": "无人应门"},
+        "visit.record": {"id": str(uuid.uuid4()), "household": report_id, "note": "走访"},
     }
 
 
