@@ -41,6 +41,7 @@ const routes = [
   { path: '/history', name: 'history', component: () => import('./views/me/HistoryView.vue') },
   { path: '/password', name: 'password', component: () => import('./views/me/PasswordView.vue') },
   { path: '/people', name: 'people', component: () => import('./views/me/PeopleView.vue'), meta: { leaders: true } },
+  { path: '/households', name: 'households', component: () => import('./views/households/HouseholdsView.vue') },
   { path: '/devices', name: 'devices', component: () => import('./views/me/DevicesView.vue') },
   { path: '/assessment', name: 'assessment', component: () => import('./views/assessment/AssessmentView.vue') },
   { path: '/emergency', name: 'console', component: () => import('./views/emergency/ConsoleView.vue'), meta: { leaders: true } },
