@@ -3,6 +3,7 @@ sync pull), every time in an answer is ISO 8601 in UTC with its zone, and the JS
 never meets a time a schema did not write."""
 
 import re
+import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -13,6 +14,7 @@ from app.people.models import User
 from app.schemas import Shown, Time
 from app.sync import feed
 from tests.builders import report_body
+from tests.households.conftest import household_body
 from tests.sync.test_pull import pull_all
 from tests.tasks.conftest import jsonable, task_body
 from tests.volunteering.conftest import activity_body
@@ -31,6 +33,8 @@ ROUTES = {
     "message": ("/api/inbox", lambda found, id: next(m for m in found if str(m["id"]) == id)),
     "wish": ("/api/wishes/{id}", None),
     "activity": ("/api/activities/{id}", None),
+    "household": ("/api/households/{id}", None),
+    "visit": ("/api/visits/{id}", None),
 }
 # What a detail route adds to what the pull carries (the phone asks for it when online).
 DETAIL_ONLY = {
@@ -62,7 +66,7 @@ def shown_by_route(client, entity, entity_id):
 def everything(cast, as_user):
     """A member's grid with one of each entity a phone holds: the member's report, a task
     they claimed, a mode switch with its roll-call, the inbox message calling them, a wish
-    they recorded and an activity of their community."""
+    they recorded, an activity of their community, a household and its visit."""
     member, secretary = as_user(cast.member), as_user(cast.secretary)
     assert member.post("/api/incidents", json=report_body(cast.grid)).status_code == 201
     task = secretary.post("/api/tasks", json=jsonable(task_body(grid=cast.grid, capacity=2)))
@@ -81,6 +85,14 @@ def everything(cast, as_user):
     assert wish.status_code == 201, wish.get_json()
     activity = secretary.post("/api/activities", json=jsonable(activity_body(cast.community)))
     assert activity.status_code == 201, activity.get_json()
+    household = member.post("/api/households", json=household_body(cast.grid))
+    assert household.status_code == 201, household.get_json()
+    visit = {
+        "id": str(uuid.uuid4()),
+        "household": household.get_json()["id"],
+        "note": "入户走访",
+    }
+    assert member.post("/api/visits", json=visit).status_code == 201
     return member
 
 

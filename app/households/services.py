@@ -32,6 +32,7 @@ from app.schemas import Shown
 from app.units.models import Unit
 
 ENTITY = "household"
+_MEMBER_COLUMNS = ("id", "relationship", "tags", "versions")
 SHOWN_WITH = (selectinload(Household.members), selectinload(Household.group))
 # Who may ask for a resident's field in full (app/privacy): those who call and register them.
 UNMASK_ROLES = {
@@ -71,6 +72,11 @@ def _visible_to(user):
     return query.where(or_(*own))
 
 
+def visible_ids(user):
+    """The ids of the households a user may see, as a subquery."""
+    return _visible_to(user).with_only_columns(Household.id)
+
+
 def may_edit(user, household_or_grid):
     grid = getattr(household_or_grid, "grid", household_or_grid)
     return people.serves(user, grid) or people.manages(user, grid)
@@ -99,13 +105,14 @@ def present(user, households):
     dues = due_of(households)
     out = []
     for household in households:
+        # Plain dicts: the columns shown as they are, the personal ones masked.
         members = [
-            Shown(
-                member,
-                name=names(member.name),
-                phone=privacy.mask_phone(member.phone),
-                id_number=privacy.mask_id(member.id_number),
-            )
+            {
+                **{column: getattr(member, column) for column in _MEMBER_COLUMNS},
+                "name": names(member.name),
+                "phone": privacy.mask_phone(member.phone),
+                "id_number": privacy.mask_id(member.id_number),
+            }
             for member in household.members
         ]
         group = household.group
@@ -378,7 +385,7 @@ def conflicts(user, community_code=None):
         .join(Household)
         .where(
             Conflict.resolved_at.is_(None),
-            Household.id.in_(_visible_to(user).with_only_columns(Household.id)),
+            Household.id.in_(visible_ids(user)),
         )
         .options(selectinload(Conflict.household).selectinload(Household.grid))
         .order_by(Conflict.id)

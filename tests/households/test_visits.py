@@ -12,6 +12,7 @@ from app.visits import services as visits
 from app.visits.models import Visit
 from tests.conftest import make_user
 from tests.sync.conftest import command
+from tests.sync.test_pull import pull_all
 from tests.sync.test_push import push
 
 
@@ -115,3 +116,15 @@ def test_a_visit_raises_an_incident_and_a_resent_visit_counts_once(db, cast, hom
     incident = member.get(f"/api/incidents/{visit.incident_id}").get_json()
     assert incident["category"]["code"] == "elderly_living_alone"
     assert [v.id for v in visits.of_member_on(cast.member, clock.now().date())] == [visit.id]
+    pulled = {
+        who: pull_all(as_user(user))[0]
+        for who, user in (
+            ("secretary", cast.secretary),
+            ("liaison", homes.liaison),
+            ("outsider", cast.outsider),
+        )
+    }
+    seen = {
+        who: [c["id"] for c in changes if c["entity"] == "visit"] for who, changes in pulled.items()
+    }
+    assert seen == {"secretary": [visit.id], "liaison": [], "outsider": []}
