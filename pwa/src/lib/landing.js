@@ -7,6 +7,8 @@ const LANDINGS = {
   district_admin: { name: 'overview', path: '/overview', icon: 'chart-trending-o', label: 'tabs.overview' },
   department: { name: 'called', path: '/called', icon: 'bullhorn-o', label: 'tabs.called' },
   party_member: { name: 'wishes', path: '/wishes', icon: 'like-o', label: 'tabs.wishes' },
+  // 联户长: its own group's households (masked), and from there an alarm.
+  liaison: { name: 'households', path: '/households', icon: 'wap-home-o', label: 'tabs.households' },
 }
 const HOME = { name: 'home', path: '/', icon: 'home-o', label: 'tabs.home' }
 
