@@ -190,6 +190,8 @@ class Base:
     # A GCJ-02 basemap (most commercial Chinese tiles) is named so: the app shifts what it
     # draws at the edge; stored data stays WGS-84.
     BASEMAP_URL = os.environ.get("BASEMAP_URL") or None
+    # Drawn over it: the labels (注记) of a basemap that serves them apart (天地图's cva_w).
+    BASEMAP_LABELS_URL = os.environ.get("BASEMAP_LABELS_URL") or None
     BASEMAP_CRS = os.environ.get("BASEMAP_CRS", "wgs84")
     BASEMAP_ATTRIBUTION = os.environ.get("BASEMAP_ATTRIBUTION", "")
     BASEMAP_SUBDOMAINS = os.environ.get("BASEMAP_SUBDOMAINS", "")

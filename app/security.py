@@ -1,8 +1,10 @@
 """Security defaults: the secret key, the client's address behind trusted proxies, every
 /api endpoint needing a login unless listed here, headers on every response."""
 
+import functools
 import os
 import secrets
+from urllib.parse import urlsplit
 
 from flask import request
 from flask_login import current_user
@@ -28,12 +30,38 @@ _DOCS_CSP = (
     "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data:; frame-ancestors 'none'; form-action 'self'"
 )
-# Vant sets inline styles; photos and map previews come from blob: and data: URLs.
+# Vant sets inline styles; photos and map previews come from blob: and data: URLs. A basemap's
+# tiles come from its hosts ({tiles}): shown as images, and fetched by the service worker,
+# which caches those of the member's own grid.
 _APP_CSP = (
-    "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
-    "connect-src 'self'; worker-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
+    "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:{tiles}; "
+    "connect-src 'self'{tiles}; worker-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
     "form-action 'self'"
 )
+
+
+@functools.cache
+def _app_csp(*templates, subdomains=""):
+    return _APP_CSP.format(tiles="".join(f" {o}" for o in tile_origins(templates, subdomains)))
+
+
+def tile_origins(templates, subdomains=""):
+    """The origins a basemap's URL templates name, {s} spelled out as Leaflet does: each
+    letter of "abc" (Leaflet's default), or each item of "t0,t1"."""
+    names = [s.strip() for s in subdomains.split(",")] if "," in subdomains else list(subdomains)
+    names = names or list("abc")
+    out = []
+    for template in templates:
+        if not template:
+            continue
+        parts = urlsplit(template)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            continue
+        for name in names if "{s}" in parts.netloc else [""]:
+            origin = f"{parts.scheme}://{parts.netloc.replace('{s}', name)}"
+            if origin not in out:
+                out.append(origin)
+    return out
 
 
 def secret_file(path, make=None):
@@ -117,7 +145,12 @@ def init_app(app):
             csp = _API_CSP
             headers.setdefault("Cache-Control", "no-store")
         else:
-            csp = _APP_CSP
+            config = app.config
+            csp = _app_csp(
+                config["BASEMAP_URL"],
+                config["BASEMAP_LABELS_URL"],
+                subdomains=config["BASEMAP_SUBDOMAINS"],
+            )
         headers.setdefault("Content-Security-Policy", csp)
         if app.config["HSTS_SECONDS"]:
             headers.setdefault("Strict-Transport-Security", f"max-age={app.config['HSTS_SECONDS']}")

@@ -54,7 +54,22 @@ export default defineConfig({
         // (Later versions still wait for the user; see registerType.)
         clientsClaim: true,
         // API data lives in IndexedDB (the sync engine), not in the service worker's caches.
-        runtimeCaching: [],
+        // The one runtime cache: the basemap's tiles (images from another host), kept so the
+        // map shows streets offline: the member's own area is fetched ahead
+        // (src/lib/tilecache.js), the rest as it is seen; at most 600, the oldest dropped.
+        // Tiles are asked for with CORS (the host must allow it, as 天地图 and AMap do): an
+        // opaque answer would count as megabytes each against the phone's storage quota.
+        runtimeCaching: [
+          {
+            urlPattern: ({ request, url }) => request.destination === 'image' && url.origin !== self.location.origin,
+            handler: 'CacheFirst',
+            options: {
+              cacheName: 'gridlink-tiles',
+              expiration: { maxEntries: 600, maxAgeSeconds: 30 * 24 * 3600 },
+              cacheableResponse: { statuses: [200] },
+            },
+          },
+        ],
         // Web Push (push and notificationclick) lives in public/push-sw.js, imported by the
         // generated worker: generateSW keeps its precache, no injectManifest build needed.
         importScripts: ['push-sw.js'],

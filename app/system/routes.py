@@ -51,6 +51,9 @@ def health():
 
 class Basemap(Schema):
     url = fields.String(metadata={"description": "a Leaflet tile URL template, {z}/{x}/{y}"})
+    labels = fields.String(
+        allow_none=True, metadata={"description": "a template of labels drawn over it, or none"}
+    )
     crs = fields.String(metadata={"description": "wgs84, or gcj02: the app converts at the edge"})
     attribution = fields.String()
     subdomains = fields.String()
@@ -64,13 +67,14 @@ class Settings(Schema):
 @blp.response(200, Settings)
 def settings():
     """What the app needs from the deployment: the basemap, if one is configured
-    (BASEMAP_URL, BASEMAP_CRS, BASEMAP_ATTRIBUTION, BASEMAP_SUBDOMAINS)."""
+    (BASEMAP_URL, BASEMAP_LABELS_URL, BASEMAP_CRS, BASEMAP_ATTRIBUTION, BASEMAP_SUBDOMAINS)."""
     config = current_app.config
     if not config["BASEMAP_URL"]:
         return {"basemap": None}
     return {
         "basemap": {
             "url": config["BASEMAP_URL"],
+            "labels": config["BASEMAP_LABELS_URL"],
             "crs": config["BASEMAP_CRS"],
             "attribution": config["BASEMAP_ATTRIBUTION"],
             "subdomains": config["BASEMAP_SUBDOMAINS"],

@@ -66,7 +66,7 @@ describe('projection', () => {
 
 describe('tiles', () => {
   it('reads subdomains as Leaflet does, or as a list', () => {
-    expect(tileOptions({ url: 'u', subdomains: 'abc', attribution: '© OSM' })).toEqual({ maxZoom: 19, attribution: '© OSM', subdomains: 'abc' })
+    expect(tileOptions({ url: 'u', subdomains: 'abc', attribution: '© OSM' })).toEqual({ maxZoom: 19, attribution: '© OSM', subdomains: 'abc', crossOrigin: 'anonymous' })
     expect(tileOptions({ url: 'u', subdomains: 't0, t1,t2' }).subdomains).toEqual(['t0', 't1', 't2'])
     expect(tileOptions({ url: 'u', subdomains: '' })).not.toHaveProperty('subdomains')
   })
@@ -95,5 +95,14 @@ describe('tiles', () => {
     const layers = addBasemap(L, {}, { url: '/tiles/{z}/{x}/{y}.png', crs: 'gcj02', attribution: '高德' })
     expect(layers).toHaveLength(2)
     expect(calls).toEqual(['tiles:/tiles/{z}/{x}/{y}.png', 'tile layer', 'attribution:高德', 'attribution control'])
+  })
+
+  it('draws 天地图's labels (注记) over its vector layer', () => {
+    const added = []
+    const layer = { addTo: () => layer, bringToBack: () => layer, addAttribution: () => layer }
+    const L = { tileLayer: (url) => (added.push(url), layer), control: { attribution: () => layer } }
+    const layers = addBasemap(L, {}, { url: 'https://t{s}/vec_w', labels: 'https://t{s}/cva_w', crs: 'wgs84', subdomains: '01234567' })
+    expect(added).toEqual(['https://t{s}/vec_w', 'https://t{s}/cva_w'])
+    expect(layers).toHaveLength(2)
   })
 })

@@ -46,8 +46,9 @@ def make_app(url):
 
 
 class Server:
-    def __init__(self, url, instance, port=None):
+    def __init__(self, url, instance, port=None, env=None):
         self.url = url
+        self.env = env or {}  # settings of this server (a basemap, ...)
         self.instance = Path(instance)
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -67,6 +68,7 @@ class Server:
             "DATABASE_URL": self.url,
             "GRIDLINK_INSTANCE": str(self.instance),
             "PWA_DIST": str(dist),
+            **self.env,
         }
         gunicorn = str(Path(sys.executable).with_name("gunicorn"))
         with open(self.log, "wb") as out:

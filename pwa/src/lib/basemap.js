@@ -34,18 +34,25 @@ export function projection(basemap) {
   }
 }
 
+/** The setting's subdomains as Leaflet takes them: "abc" (one letter each, as Leaflet reads a
+ * string) or "t0,t1,t2" (a list); null for Leaflet's default ("abc"). */
+export function subdomainsOf(sub) {
+  if (typeof sub === 'string' && sub) return sub.includes(',') ? sub.split(',').map((s) => s.trim()).filter(Boolean) : sub
+  return Array.isArray(sub) && sub.length ? sub : null
+}
+
 /** Leaflet TileLayer options for the basemap. */
 export function tileOptions(basemap) {
-  const options = { maxZoom: 19, attribution: basemap.attribution || '' }
-  const sub = basemap.subdomains
-  // "abc" (one letter each, as Leaflet reads a string) or "t0,t1,t2".
-  if (typeof sub === 'string' && sub) options.subdomains = sub.includes(',') ? sub.split(',').map((s) => s.trim()).filter(Boolean) : sub
-  else if (Array.isArray(sub) && sub.length) options.subdomains = sub
+  // CORS: the tile host's answers are then readable, so the service worker keeps them at their
+  // size (an opaque answer counts as megabytes against the phone's storage quota).
+  const options = { maxZoom: 19, attribution: basemap.attribution || '', crossOrigin: 'anonymous' }
+  const sub = subdomainsOf(basemap.subdomains)
+  if (sub) options.subdomains = sub
   return options
 }
 
 /**
- * Adds the basemap's tiles (and its attribution, which a tile licence asks for) to a Leaflet
+ * Adds the basemap's tiles (its labels, and its attribution, which a tile licence asks for) to a Leaflet
  * map; returns the layers to remove, or [] with no basemap. L is passed in: this module stays
  * free of Leaflet (it is tested in Node).
  */
@@ -54,6 +61,8 @@ export function addBasemap(L, map, basemap) {
   const tiles = L.tileLayer(basemap.url, tileOptions(basemap)).addTo(map)
   tiles.bringToBack()
   const layers = [tiles]
+  // Labels served apart (天地图's 注记) go over the tiles, under the grids.
+  if (basemap.labels) layers.push(L.tileLayer(basemap.labels, { ...tileOptions(basemap), attribution: '' }).addTo(map))
   if (basemap.attribution) layers.push(L.control.attribution({ prefix: false, position: 'bottomleft' }).addAttribution(basemap.attribution).addTo(map))
   return layers
 }
