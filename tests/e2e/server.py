@@ -14,6 +14,8 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
+from app.config import Test
+
 ROOT = Path(__file__).resolve().parents[2]
 DIST = Path(os.environ.get("PWA_DIST", ROOT / "pwa" / "dist"))
 
@@ -65,6 +67,8 @@ class Server:
             **os.environ,
             "GRIDLINK_ENV": "dev",
             "SECRET_KEY": "e2e-only",
+            # The key make_app's process writes personal data under: both read each other's.
+            "PERSONAL_DATA_KEY": Test.PERSONAL_DATA_KEY,
             "DATABASE_URL": self.url,
             "GRIDLINK_INSTANCE": str(self.instance),
             "PWA_DIST": str(dist),
