@@ -51,7 +51,7 @@ def device_of(token):
 
 def _check(device, ip, kind):
     """429 past a device's or an address's limit for `kind`; 403 for a device whose reports
-    were rejected too often. Then counts this one (in the caller's transaction)."""
+    were rejected too often. (`_count` then counts the one let through.)"""
     config, now = current_app.config, clock.now()
     if kind == REPORT:
         since = now - timedelta(days=config["RESIDENT_REJECTION_DAYS"])
