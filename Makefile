@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test e2e fuzz audit bench pwa pwa-test db demo lint lock clean cluster cluster-down
+.PHONY: run test e2e fuzz audit bench pwa pwa-test db demo lint lock clean cluster cluster-down cluster-test
 
 # Installed from the lock files only: every package of the tree pinned, each file checked by its
 # hash. The .in files name what the code imports; `make lock` compiles them.
@@ -85,6 +85,12 @@ cluster: $(VENV)/.installed-dev pwa
 
 cluster-down:
 	$(BIN)/python -m cluster down
+
+# The failures under load (cluster/drill.py): the primary killed, an API node killed mid-request,
+# a worker killed mid-send, the old primary back, then a restore to a point in time. It starts
+# its own cluster (CLUSTER_MEMBERS, 1,500 by default) and stops it; prints the figures.
+cluster-test: $(VENV)/.installed-dev pwa
+	CLUSTER_MEMBERS=$(or $(CLUSTER_TEST_MEMBERS),1500) $(BIN)/python -m cluster test $(CLUSTER_TEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check app geo tests bench cluster

@@ -1,1 +1,1 @@
-"""The test cluster: `python -m cluster up | down | status` (docs/deploy.md)."""
+"""The test cluster: `python -m cluster up | down | status | test` (docs/deploy.md)."""

@@ -1,12 +1,13 @@
-"""The test cluster on one machine: `python -m cluster up | down | status`.
+"""The test cluster on one machine: `python -m cluster up | down | status | test`.
 
 etcd, two PostgreSQL 15 + PostGIS nodes under Patroni (synchronous replication), the object
 store (moto's S3 server), two gunicorn API nodes, two workers and nginx with TLS in front,
 all from Debian's packages and PyPI, on 127.0.0.1 ports 15000-15999. Every process's id is
-kept in cluster/run/pids, so `down` stops exactly what `up` started. How the same parts are
-laid out in production: docs/deploy.md.
+kept in /tmp/gridlink-cluster/pids, so `down` stops exactly what `up` started. How the same
+parts are laid out in production: docs/deploy.md; the drill: cluster/drill.py.
 """
 
+import base64
 import json
 import os
 import secrets
@@ -21,7 +22,8 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 CONF = ROOT / "cluster" / "conf"
-RUN = Path(os.environ.get("GRIDLINK_CLUSTER_RUN", ROOT / "cluster" / "run"))
+# Outside the checkout: PostgreSQL runs as `postgres`, which may not enter a root's home.
+RUN = Path(os.environ.get("GRIDLINK_CLUSTER_RUN", "/tmp/gridlink-cluster"))
 BIN = Path(sys.executable).parent
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 AS_POSTGRES = ["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--"]
@@ -54,6 +56,12 @@ def pid_of(name):
     except (FileNotFoundError, ValueError):
         return None
     try:
+        # A child of this process that died is a zombie until reaped: reap it, it is gone.
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return None
+    except ChildProcessError:
+        pass  # not ours (started by another `python -m cluster`): signal 0 tells
+    try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return None
@@ -78,12 +86,15 @@ def start(name, argv, env=None, postgres=False):
     return process.pid
 
 
-def kill(name, sig=signal.SIGKILL):
-    """Signal the process `name` (and, for a hard kill of a Patroni node, its PostgreSQL)."""
+def kill(name):
+    """kill -9 the part `name`, every process of it (its session), as a lost machine would
+    go; and wait until it is gone."""
     pid = pid_of(name)
     if pid is None:
         return None
-    os.kill(pid, sig)
+    os.killpg(pid, signal.SIGKILL)
+    wait_for(f"{name} to die", lambda: pid_of(name) is None, timeout=30, every=0.05)
+    pid_file(name).unlink(missing_ok=True)
     return pid
 
 
@@ -102,19 +113,23 @@ def stop(name, timeout=30):
     pid_file(name).unlink(missing_ok=True)
 
 
+class Stuck(Exception):
+    """A part did not come up, or back, in time."""
+
+
 def wait_for(what, check, timeout=120, every=0.5, alive=None):
     """Until check() is true; fails at once if the process `alive` has died."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if alive and not pid_of(alive):
-            raise SystemExit(f"{alive} stopped (its log: {RUN / 'logs' / alive}.log)")
+            raise Stuck(f"{alive} stopped (its log: {RUN / 'logs' / alive}.log)")
         try:
             if check():
                 return
         except (requests.RequestException, OSError):
             pass
         time.sleep(every)
-    raise SystemExit(f"timed out waiting for {what} (logs: {RUN / 'logs'})")
+    raise Stuck(f"timed out waiting for {what} (logs: {RUN / 'logs'})")
 
 
 # -- state --------------------------------------------------------------------------------------
@@ -137,6 +152,7 @@ def secrets_of_run():
         for name in ("superuser", "replication", "rewind", "gridlink", "s3")
     }
     made["secret_key"] = secrets.token_urlsafe(48)
+    made["personal_data_key"] = base64.urlsafe_b64encode(os.urandom(32)).decode()
     made["vapid"] = vapid.decode()
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as f:
@@ -161,6 +177,7 @@ def app_env(keys, instance):
         "GRIDLINK_INSTANCE": str(RUN / instance),
         "SECRET_KEY": keys["secret_key"],
         "VAPID_PRIVATE_KEY": keys["vapid"],
+        "PERSONAL_DATA_KEY": keys["personal_data_key"],
         "DATABASE_URL": database_url(keys),
         "S3_BUCKET": BUCKET,
         "S3_ENDPOINT_URL": f"http://127.0.0.1:{S3_PORT}",
@@ -398,7 +415,8 @@ def start_nginx():
         page_headers=page,
     )
     start("nginx", ["nginx", "-c", conf, "-g", "daemon off; user root;"])
-    wait_for("nginx", lambda: requests.get(f"{URL}/api/health", verify=False, timeout=3).ok)
+    cert = str(tls / "cert.pem")
+    wait_for("nginx", lambda: requests.get(f"{URL}/api/health", verify=cert, timeout=3).ok)
 
 
 # -- commands -----------------------------------------------------------------------------------
@@ -459,6 +477,13 @@ def status():
 
 
 def main(argv):
+    try:
+        run(argv)
+    except Stuck as stuck:
+        raise SystemExit(str(stuck)) from None
+
+
+def run(argv):
     command = argv[0] if argv else "status"
     if command == "up":
         up(int(os.environ.get("CLUSTER_MEMBERS", 13000)))
@@ -466,8 +491,12 @@ def main(argv):
         down()
     elif command == "status":
         status()
+    elif command == "test":
+        from cluster import drill
+
+        sys.exit(drill.main(argv[1:]))
     else:
-        raise SystemExit("usage: python -m cluster up | down | status")
+        raise SystemExit("usage: python -m cluster up | down | status | test [--keep]")
 
 
 if __name__ == "__main__":
