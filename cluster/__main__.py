@@ -277,14 +277,18 @@ def sync_standby_ready():
 
 def psql(node, sql, database="postgres"):
     """SQL as the postgres superuser, over the node's Unix socket."""
+    return psql_at(RUN / f"sock-{node}", NODES[node]["pg"], sql, database)
+
+
+def psql_at(socket_dir, port, sql, database):
     return subprocess.run(
         [
             *AS_POSTGRES,
             PG_BIN / "psql",
             "-h",
-            RUN / f"sock-{node}",
+            socket_dir,
             "-p",
-            str(NODES[node]["pg"]),
+            str(port),
             "-d",
             database,
             "-v",
@@ -317,17 +321,21 @@ def flask(keys, *args, instance="admin"):
 def start_s3(keys):
     start("s3", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(S3_PORT)])
     wait_for("the object store", lambda: requests.get(f"http://127.0.0.1:{S3_PORT}", timeout=2))
+    client = s3_client(keys)
+    if BUCKET not in [b["Name"] for b in client.list_buckets().get("Buckets", ())]:
+        client.create_bucket(Bucket=BUCKET)
+
+
+def s3_client(keys):
     import boto3
 
-    client = boto3.client(
+    return boto3.client(
         "s3",
         endpoint_url=f"http://127.0.0.1:{S3_PORT}",
         region_name="us-east-1",
         aws_access_key_id="gridlink",
         aws_secret_access_key=keys["s3"],
     )
-    if BUCKET not in [b["Name"] for b in client.list_buckets().get("Buckets", ())]:
-        client.create_bucket(Bucket=BUCKET)
 
 
 def start_api(name, keys):

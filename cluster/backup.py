@@ -9,6 +9,7 @@ versions longer than the oldest backup); the drill checks that every photo the r
 database knows is there.
 """
 
+import shutil
 import subprocess
 import time
 
@@ -42,28 +43,9 @@ def full_backup():
     return round(time.monotonic() - started, 1)
 
 
-def counts(node, database="gridlink", port=None, socket=None):
-    sql = "SELECT " + ", ".join(f"(SELECT count(*) FROM {table})" for table in COUNTED)
-    if port is None:
-        row = cluster.psql(node, sql, database=database)
-    else:
-        row = subprocess.run(
-            [
-                *cluster.AS_POSTGRES,
-                cluster.PG_BIN / "psql",
-                "-h",
-                socket,
-                "-p",
-                str(port),
-                "-d",
-                database,
-                "-qAtc",
-                sql,
-            ],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
+def counts(query):
+    """{table: rows} of COUNTED, by `query(sql)` on some instance."""
+    row = query("SELECT " + ", ".join(f"(SELECT count(*) FROM {table})" for table in COUNTED))
     return dict(zip(COUNTED, map(int, row.split("|")), strict=True))
 
 
@@ -71,7 +53,7 @@ def mark():
     """The counts at a moment (the writers are paused around it) and the moment itself."""
     leader = cluster.primary()
     moment = cluster.psql(leader, "SELECT now()")
-    return moment, counts(leader)
+    return moment, counts(lambda sql: cluster.psql(leader, sql, database="gridlink"))
 
 
 def archive_now():
@@ -85,12 +67,12 @@ def archive_now():
     )
 
 
-def restore_drill(moment, expected, s3_client, bucket):
+def restore_drill(moment, s3_client, bucket):
     """Restore `moment` on a fresh instance; returns (seconds, counts found, photos missing)."""
     started = time.monotonic()
     target = cluster.RUN / "pg-restore"
     sock = cluster.RUN / "sock-restore"
-    subprocess.run(["rm", "-rf", str(target)], check=True)
+    shutil.rmtree(target, ignore_errors=True)
     cluster.as_postgres(target, sock)
     pgbackrest(
         f"--pg1-path={target}",
@@ -125,7 +107,7 @@ def restore_drill(moment, expected, s3_client, bucket):
             timeout=180,
             alive="restore",
         )
-        found = counts(None, port=RESTORE_PORT, socket=sock)
+        found = counts(lambda sql: _query(sock, sql))
         shas = _query(sock, "SELECT sha256 FROM photo").split()
     finally:
         cluster.stop("restore")
@@ -146,20 +128,4 @@ def _opened(sock):
 
 
 def _query(sock, sql):
-    return subprocess.run(
-        [
-            *cluster.AS_POSTGRES,
-            cluster.PG_BIN / "psql",
-            "-h",
-            sock,
-            "-p",
-            str(RESTORE_PORT),
-            "-d",
-            "gridlink",
-            "-qAtc",
-            sql,
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
+    return cluster.psql_at(sock, RESTORE_PORT, sql, "gridlink")

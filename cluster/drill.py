@@ -32,7 +32,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import boto3
 import requests
 from PIL import Image
 from sqlalchemy import create_engine, text
@@ -466,14 +465,7 @@ def run(figures, problems, push):
     # 5. The restore drill: the moment noted before the failover, on a fresh instance.
     cluster.log("checks; then the restore drill")
     backup.archive_now()
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=f"http://127.0.0.1:{cluster.S3_PORT}",
-        region_name="us-east-1",
-        aws_access_key_id="gridlink",
-        aws_secret_access_key=keys["s3"],
-    )
-    seconds, found, missing = backup.restore_drill(moment, at_moment, s3, cluster.BUCKET)
+    seconds, found, missing = backup.restore_drill(moment, cluster.s3_client(keys), cluster.BUCKET)
     figures["restore to a point in time (s)"] = seconds
     figures["counts at that moment / restored"] = f"{at_moment} / {found}"
     figures["photos of the restored data missing from the object store"] = missing
