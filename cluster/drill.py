@@ -24,6 +24,7 @@ import json
 import os
 import random
 import secrets
+import shutil
 import signal
 import threading
 import time
@@ -302,6 +303,7 @@ def main(args):
     push = PushService(delay=1.5)
     try:
         if not reuse:
+            shutil.rmtree(cluster.RUN, ignore_errors=True)  # a cluster of its own, from nothing
             cluster.up(members=int(os.environ.get("CLUSTER_MEMBERS", 1500)))
         figures["cluster up (s)"] = round(time.monotonic() - started, 1)
         run(figures, problems, push)
