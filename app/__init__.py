@@ -61,11 +61,13 @@ def register_blueprints(app):
     from app.emergency.routes import calls as rollcalls
     from app.households.routes import blp as households
     from app.incidents.routes import blp as incidents
+    from app.journal.routes import blp as journal
     from app.meetings.routes import blp as meetings
     from app.notify.routes import blp as notify
     from app.open311.routes import bp as open311
     from app.open311.routes import keys as open311_keys
     from app.party.routes import blp as party
+    from app.patrols.routes import blp as patrols
     from app.people.admin_routes import blp as accounts
     from app.people.routes import blp as people
     from app.photos.routes import blp as photos
@@ -112,6 +114,8 @@ def register_blueprints(app):
         assessment,
         households,
         visits,
+        patrols,
+        journal,
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(open311)

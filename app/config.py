@@ -128,6 +128,13 @@ class Base:
     # cursor gets "resync" and it takes a new snapshot (its outbox is kept).
     SYNC_RETENTION_DAYS = int(os.environ.get("SYNC_RETENTION_DAYS", 60))
 
+    # Patrols (app/patrols): tracks older than this many days are reduced to their figures;
+    # points less accurate than PATROL_ACCURACY_M are kept but not counted; coverage is the
+    # grid's share within PATROL_COVERAGE_M of the track.
+    PATROL_TRACK_DAYS = int(os.environ.get("PATROL_TRACK_DAYS", 180))
+    PATROL_ACCURACY_M = float(os.environ.get("PATROL_ACCURACY_M", 50))
+    PATROL_COVERAGE_M = float(os.environ.get("PATROL_COVERAGE_M", 30))
+
     # The district's clock (an IANA zone, checked at start): sentences meant for people tell
     # times on it; the answers' structured times stay ISO 8601 in UTC.
     DISTRICT_TIMEZONE = str(ZoneInfo(os.environ.get("DISTRICT_TIMEZONE", "Asia/Shanghai")))

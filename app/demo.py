@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.households.demo import seed_households
 from app.party.demo import seed_party
+from app.patrols import demo as patrols_demo
 from app.people.demo import seed_people
 from app.residents.demo import seed_residents
 from app.units.importer import import_units
@@ -34,6 +35,7 @@ def load(instance_path, *, seed=42, members=13000, streets=7, communities=36, gr
     seed_residents(logins)
     seed_households(logins)
     db.session.commit()
+    patrols_demo.seed()
     save_logins(instance_path, logins)
     return results, logins
 

@@ -23,6 +23,7 @@ from bench import (
     load,
     members,
     open311,
+    patrols,
     report,
     sync,
     targets,
@@ -55,6 +56,7 @@ SCENARIOS = (
     "wishes",
     "open311",
     "emergency",
+    "patrols",
 )
 LOAD_SCENARIOS = ("locate", "reports", "claims")  # each measured against health, in this order
 POOL_SCENARIOS = (*LOAD_SCENARIOS, "logins")  # those that need the load processes
@@ -228,6 +230,9 @@ def run_backend(backend, args, pool):
             # After gunicorn has stopped, so that the server does not compete for the CPU.
             _progress(f"{backend}: in-process locate")
             result["inprocess"] = measure_inprocess(env, points)
+        if "patrols" in args.scenario:
+            _progress(f"{backend}: patrols (a day's track in 10 batches, coverage)")
+            result["patrols"] = patrols.measure(env, logins)
         return result
 
 

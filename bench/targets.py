@@ -237,6 +237,15 @@ def _open311(result):
         )
 
 
+def _patrol(key, detail):
+    def measure(result):
+        f = result.get("patrols")
+        if f is not None:
+            yield f[key], f["points"] == 2900, detail(f)  # a PASS also needs the track whole
+
+    return measure
+
+
 MEASURES = {
     "health_vs_hello": _bare_ratio("health"),
     "locate_vs_bare": _bare_ratio("locate"),
@@ -255,6 +264,21 @@ MEASURES = {
     "mass_login_others_p99": _mass_login,
     "grids_wire": _grids_wire,
     "open311_page": _open311,
+    "patrol_batch": _patrol(
+        "max_batch_ms",
+        lambda f: (
+            f"slowest of {f['batches']}: {_ms(f['max_batch_ms'])} ms (median "
+            f"{_ms(f['median_batch_ms'])} ms; the app's CPU at most {_ms(f['max_batch_cpu_ms'])} "
+            f"ms; {f['batch_gzip_bytes'] / 1000:.1f} kB gzipped); {f['points']} points held"
+        ),
+    ),
+    "patrol_coverage": _patrol(
+        "coverage_ms",
+        lambda f: (
+            f"median {_ms(f['coverage_ms'])} ms (CPU {_ms(f['coverage_cpu_ms'])} ms); "
+            f"{f['coverage']:.0%} of the grid"
+        ),
+    ),
     "live_wire": _live(
         "wire_bytes",
         lambda f: (

@@ -6,6 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 import app.emergency.models  # noqa: F401  (every model on the metadata)
+import app.journal.models  # noqa: F401
 import app.notify.models  # noqa: F401
 
 # Differences on purpose, each kept by a migration the models cannot express.

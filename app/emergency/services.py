@@ -33,6 +33,7 @@ from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
 from app.history.services import record, register_scope
 from app.notify import services as inbox
+from app.patrols import plans as patrol_plans
 from app.people import services as people
 from app.people.models import DISTRICT_ADMIN, SECRETARY, STREET_ADMIN, User, user_scope
 from app.rules import require, require_state
@@ -245,6 +246,7 @@ def _instantiate(user, item, grids):
         if grid_id not in taken
         for task in template
     ]
+    patrol_plans.for_emergency(user, item, grids, level)
     return tasks.create_for_emergency(user, item.id, specs)
 
 
@@ -347,6 +349,7 @@ def end(user, switch_id, note=None):
     item.state, item.note, item.updated_at = ENDED, note, now
     item.ended_by_id, item.ended_at = user.id, now
     cancelled = tasks.end_emergency(user, item.id, f"{title(item)}结束")
+    patrol_plans.end_emergency(user, item.id)
     db.session.execute(
         update(RollCall)
         .where(RollCall.switch_id == item.id, RollCall.closed_at.is_(None))

@@ -78,10 +78,19 @@ def escalate_roll_calls():
         log.info("roll-calls: %s silent person(s) escalated", escalated)
 
 
+def patrol_jobs():
+    from app.patrols import plans, services
+
+    missed, reduced = plans.check_missed(), services.reduce_old()
+    if missed or reduced:
+        log.info("patrols: %s plan window(s) missed, %s track(s) reduced", missed, reduced)
+
+
 register_job("push", 0, send_pushes)
 register_job("incidents.escalate", 60, escalate_incidents)
 register_job("uploads.prune", 24 * 3600, prune_uploads)
 register_job("rollcalls.escalate", 60, escalate_roll_calls)
+register_job("patrols", 300, patrol_jobs)
 
 
 def assessment():

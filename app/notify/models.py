@@ -11,7 +11,7 @@ from app.types import UTCDateTime
 from app.units.models import utcnow
 
 # What a message is about. Roll-calls and mode switches cannot be muted.
-KINDS = ("dispatch", "rollcall", "mode", "rejection", "escalation", "alarm")
+KINDS = ("dispatch", "rollcall", "mode", "rejection", "escalation", "alarm", "patrol")
 # A household's alarm (十联户) cannot be muted either.
 CRITICAL = ("rollcall", "mode", "alarm")
 MUTABLE = tuple(kind for kind in KINDS if kind not in CRITICAL)

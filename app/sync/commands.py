@@ -21,8 +21,14 @@ from app.households.schemas import (
 from app.incidents import services as incidents
 from app.incidents.models import Incident
 from app.incidents.schemas import UUID, CheckIn, HandleIn, ReasonIn, ReportIn, StartIn, Text
+from app.journal import services as journal
+from app.journal.models import JournalEntry
+from app.journal.schemas import WriteIn
 from app.notify import services as inbox
 from app.notify.models import Message
+from app.patrols import services as patrols
+from app.patrols.models import Patrol
+from app.patrols.schemas import PatrolEndIn, PatrolReportIn, PatrolStartIn, TrackIn
 from app.tasks import services as tasks
 from app.tasks.models import Task
 from app.tasks.schemas import ClaimIn, CompleteIn, ProgressIn
@@ -176,6 +182,11 @@ _HANDLERS = {
         type("MessageReadCommand", (Schema,), {"id": inputs.Int(minimum=1, required=True)}),
         lambda u, a: inbox.mark_read(u, a["id"]),
     ),
+    "patrol.start": (PatrolStartIn, patrols.start),
+    "patrol.track": (_with_id(TrackIn), patrols.add_track),
+    "patrol.end": (_with_id(PatrolEndIn), patrols.end),
+    "patrol.report": (PatrolReportIn, patrols.report),
+    "journal.write": (WriteIn, journal.write),
 }
 
 # The entity a command's result names, by the type of what its handler returns.
@@ -188,6 +199,8 @@ ENTITY_OF = {
     Activity: "activity",
     Household: "household",
     Visit: "visit",
+    Patrol: "patrol",
+    JournalEntry: "journal",
 }
 
 

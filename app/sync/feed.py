@@ -31,9 +31,15 @@ from app.households.schemas import HouseholdOut
 from app.incidents import services as incidents
 from app.incidents.models import Incident, Whistle
 from app.incidents.schemas import IncidentOut
+from app.journal import services as journal
+from app.journal.models import JournalEntry
+from app.journal.schemas import JournalOut
 from app.notify import services as inbox
 from app.notify.models import Message
 from app.notify.schemas import MessageOut
+from app.patrols import services as patrols
+from app.patrols.models import Patrol
+from app.patrols.schemas import PatrolOut
 from app.people import services as people
 from app.people.models import DEPARTMENT, DISTRICT_ADMIN
 from app.tasks import services as tasks
@@ -65,7 +71,12 @@ ENTITIES = {
     "activity": (volunteering, Activity, volunteering.SHOWN_WITH, str, ActivityOut()),
     "household": (households, Household, households.SHOWN_WITH, str, HouseholdOut()),
     "visit": (visits, Visit, (), str, HouseholdVisitOut()),
+    "patrol": (patrols, Patrol, patrols.SHOWN_WITH, str, PatrolOut()),
+    "journal": (journal, JournalEntry, journal.SHOWN_WITH, str, JournalOut()),
 }
+# A member's own, and their managers': never another member's (their grid's entries of
+# these reach field members only when they are their own).
+PERSONAL = {"patrol": Patrol, "journal": JournalEntry}
 FIRST = "incident"
 NEXT = dict(zip(ENTITIES, list(ENTITIES)[1:], strict=False))
 
@@ -140,8 +151,13 @@ class Area:
         own.append(own_messages)
         own.append(wishes.feed_filter(user, HistoryEntry))
         own.append(volunteering.feed_filter(user, HistoryEntry))
+        for entity, model in PERSONAL.items():
+            theirs = select(model.id).where(model.member_id == user.id)
+            own.append(and_(HistoryEntry.entity == entity, HistoryEntry.entity_id.in_(theirs)))
         if grids:
-            own.append(HistoryEntry.grid_id.in_(grids))
+            own.append(
+                and_(HistoryEntry.grid_id.in_(grids), HistoryEntry.entity.not_in(list(PERSONAL)))
+            )
             # A member's pool: tasks of the community around their grid with no grid of their own.
             parents = [u.parent_id for u in self.units if u.level == "grid"]
             own.append(and_(HistoryEntry.grid_id.is_(None), HistoryEntry.community_id.in_(parents)))

@@ -44,6 +44,10 @@ const routes = [
   { path: '/households', name: 'households', component: () => import('./views/households/HouseholdsView.vue'), meta: { tab: true } },
   { path: '/devices', name: 'devices', component: () => import('./views/me/DevicesView.vue') },
   { path: '/assessment', name: 'assessment', component: () => import('./views/assessment/AssessmentView.vue') },
+  // 巡查 and the 民情日志 (views/patrols, views/journal).
+  { path: '/patrols', name: 'patrols', component: () => import('./views/patrols/PatrolsView.vue') },
+  { path: '/patrols/:id', name: 'patrol', component: () => import('./views/patrols/PatrolView.vue'), props: true },
+  { path: '/journal', name: 'journal', component: () => import('./views/journal/JournalView.vue') },
   { path: '/emergency', name: 'console', component: () => import('./views/emergency/ConsoleView.vue'), meta: { leaders: true } },
   // 党建: the wish wall and activities (a party member's home), a wish, the leaders' desk.
   { path: '/wishes', name: 'wishes', component: () => import('./views/party/WishesView.vue'), meta: { tab: true } },

@@ -215,7 +215,7 @@ def test_mute_settings(me):
     user, client = me
     assert client.get("/api/me/notifications").get_json() == {
         "muted": [],
-        "mutable": ["dispatch", "rejection", "escalation"],
+        "mutable": ["dispatch", "rejection", "escalation", "patrol"],
         "critical": ["rollcall", "mode", "alarm"],
     }
     response = client.put("/api/me/notifications", json={"muted": ["rejection", "dispatch"]})

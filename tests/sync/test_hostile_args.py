@@ -9,11 +9,13 @@ rejected command is listed with its payload.
 import json
 import os
 import uuid
+from datetime import timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app import clock
 from app.extensions import db as _db
 from app.people.models import User
 from app.sync import services
@@ -21,6 +23,7 @@ from app.sync.commands import HANDLERS
 from app.sync.routes import CommandIn
 from app.tasks import services as tasks
 from tests.builders import report_body
+from tests.patrols.conftest import batch
 from tests.sync.conftest import command, empty_written, logged_in
 from tests.tasks.conftest import task_body
 from tests.wishes.conftest import wish_body
@@ -46,6 +49,7 @@ def json_values(leaves):
 def templates(grid, report_id, task_id):
     """Good args of each command type, for hostile values to replace some of."""
     point = {"lat": 27.7, "lng": 109.2}
+    patrol_id = str(uuid.uuid5(uuid.NAMESPACE_URL, report_id))
     photo = [{"sha256": "b" * 64, "kind": "after"}]
     absent = str(uuid.uuid4())
     return {
@@ -75,6 +79,17 @@ def templates(grid, report_id, task_id):
         "household.add_member": {"household": report_id, "name": "张三", "relationship": "head"},
         "household.alarm": {"household": report_id, "description": "无人应门"},
         "visit.record": {"id": str(uuid.uuid4()), "household": report_id, "note": "走访"},
+        "patrol.start": {"id": patrol_id, "grid": grid.code},
+        "patrol.track": {"id": patrol_id, **batch([(27.7, 109.2, 0, 5)], 1, clock.now())},
+        "patrol.end": {"id": patrol_id},
+        "patrol.report": {**report_body(grid), "patrol_id": patrol_id},
+        "journal.write": {
+            "id": str(uuid.uuid5(uuid.NAMESPACE_DNS, report_id)),
+            "day": (clock.now() - timedelta(days=1)).date().isoformat(),
+            "problems": "无",
+            "measures": "巡查",
+            "results": "正常",
+        },
     }
 
 
@@ -86,8 +101,14 @@ TEXT_FIELDS = {
     "task.progress": ["note"],
     "wish.cancel": ["reason"],
     "wish.record": ["need", "place", "beneficiary_name", "address"],
+    "patrol.track": ["line"],
+    "journal.write": ["problems"],
 }
-NUMBER_FIELDS = {"message.read": ["id"], "incident.report": ["lat", "accuracy_m"]}
+NUMBER_FIELDS = {
+    "message.read": ["id"],
+    "incident.report": ["lat", "accuracy_m"],
+    "patrol.track": ["from_seq"],
+}
 
 
 @st.composite

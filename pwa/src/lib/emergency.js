@@ -78,5 +78,8 @@ export function messageTarget(message) {
   // Roll-calls and switches are shown on the mode screen (the banner's page).
   if (message.entity === 'rollcall') return { name: 'mode', query: { rollcall: message.entity_id } }
   if (message.entity === 'emergency') return { name: 'mode', query: { switch: message.entity_id } }
+  if (message.entity === 'patrol') return { name: 'patrol', params: { id: message.entity_id } }
+  if (message.entity === 'patrol_plan') return { name: 'patrols' }
+  if (message.entity === 'journal') return { name: 'journal' }
   return null
 }

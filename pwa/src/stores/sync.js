@@ -54,6 +54,14 @@ export const useSync = defineStore('sync', {
     activities() {
       return this.view.activities
     },
+    /** Patrols (巡查): mine, and for a secretary the community's; newest first. */
+    patrols() {
+      return [...this.view.patrols].sort((a, b) => (Date.parse(b.started_at) || 0) - (Date.parse(a.started_at) || 0))
+    },
+    /** 民情日志 entries, newest day first. */
+    journal() {
+      return [...this.view.journal].sort((a, b) => String(b.day).localeCompare(String(a.day)))
+    },
     /** Emergency switches (平急结合) pulled for my area, and each by id. */
     emergencies() {
       return this.view.emergencies

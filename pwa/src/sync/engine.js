@@ -28,7 +28,7 @@ const BUSY_TRIES = 6
  * error, busy. */
 export const FLUSH = { OK: 'ok', OFFLINE: 'offline', SERVER: 'server', LOGIN: 'login', NO_USER: 'no_user', ERROR: 'error', BUSY: 'busy' }
 
-function isoWithZone(date) {
+export function isoWithZone(date) {
   // 2026-11-27T14:02:11+08:00: the device's own offset, as the server expects an aware time.
   const pad = (n) => String(Math.abs(n)).padStart(2, '0')
   const offset = -date.getTimezoneOffset()

@@ -6,6 +6,7 @@ export function target(command) {
   if (command.result && command.result.entity) return command.result
   const { type, args } = command
   if (type === 'comment') return { entity: args.entity, id: args.id }
+  if (type === 'patrol.report') return { entity: 'incident', id: args.id }
   return { entity: type.split('.')[0], id: args.id }
 }
 
@@ -35,6 +36,35 @@ function localIncident(command, user) {
   }
 }
 
+function localPatrol(command, user) {
+  const { args } = command
+  return {
+    id: args.id,
+    member: user ? { id: user.id, name: user.name } : null,
+    mine: true,
+    grid: { code: args.grid, name: command.meta?.grid_name ?? null },
+    state: 'active',
+    started_at: args.device_time || command.device_time,
+    ended_at: null,
+    duration_s: 0,
+    length_m: 0,
+    points: 0,
+    counted: 0,
+    coverage: null,
+    checkpoints: null,
+    incidents: [],
+    score: null,
+    local: true,
+  }
+}
+
+function journalEntry(current, command, user) {
+  const { args } = command
+  const written = { problems: args.problems, measures: args.measures, results: args.results, drafted: Boolean(args.drafted) }
+  if (current) return { ...current, ...written }
+  return { id: args.id, day: args.day, member: user ? { id: user.id, name: user.name } : null, mine: true, comment: null, ...written, local: true }
+}
+
 /** The entity's photos with those a command brings (not on the server yet), each once. */
 function withPhotos(current, command) {
   const known = new Set((current.photos || []).map((p) => p.sha256))
@@ -49,6 +79,7 @@ function holder(user, command) {
 /** How each command changes what is shown; current is the entity (or undefined). */
 const EFFECTS = {
   'incident.report': (current, command, user) => current ?? localIncident(command, user),
+  'patrol.report': (current, command, user) => current ?? localIncident(command, user),
   'incident.start': (current) => current && { ...current, state: 'in_progress' },
   'incident.handle': (current, command) => current && { ...current, state: 'handled', photos: withPhotos(current, command) },
   'incident.return': (current) => current && { ...current, assignee: null },
@@ -73,6 +104,9 @@ const EFFECTS = {
   // 叫应 answered on the phone: shown answered at once, offline too.
   'rollcall.ack': (current, command) =>
     current && (current.mine?.acknowledged_at ? current : { ...current, mine: { ...current.mine, acknowledged_at: command.device_time } }),
+  'patrol.start': (current, command, user) => current ?? localPatrol(command, user),
+  'patrol.end': (current, command) => current && (current.state === 'ended' ? current : { ...current, state: 'ended', ended_at: command.args.device_time }),
+  'journal.write': journalEntry,
   'message.read': (current, command) => current && (current.read_at ? current : { ...current, read_at: command.device_time }),
   // 微心愿 and 志愿服务 (app/wishes, app/volunteering): the claimant's own view at once.
   'wish.record': (current, command) => current ?? { ...command.args, state: 'recorded', mine: false, photos: [], local: true },
@@ -102,7 +136,7 @@ function key(entity, id) {
 
 /**
  * overlay(entities, commands, user) → {incidents, tasks, emergencies, rollcalls, messages,
- * wishes, activities}:
+ * wishes, activities, patrols, journal}:
  * arrays of entity data, each with
  * `pending` (the commands still on their way, oldest first: {command_id, type, state}) and
  * `rejected` (refused commands with their error) when there are any.
@@ -136,7 +170,17 @@ export function overlay(entities, commands, user) {
       pending: [...(next.pending || []), { command_id: command.command_id, type: command.type, state: command.state }],
     })
   }
-  const out = { incidents: [], tasks: [], emergencies: [], rollcalls: [], messages: [], wishes: [], activities: [] }
+  const out = {
+    incidents: [],
+    tasks: [],
+    emergencies: [],
+    rollcalls: [],
+    messages: [],
+    wishes: [],
+    activities: [],
+    patrols: [],
+    journal: [],
+  }
   const lists = {
     incident: out.incidents,
     task: out.tasks,
@@ -145,6 +189,8 @@ export function overlay(entities, commands, user) {
     message: out.messages,
     wish: out.wishes,
     activity: out.activities,
+    patrol: out.patrols,
+    journal: out.journal,
   }
   for (const [k, data] of shown) lists[k.slice(0, k.indexOf(':'))]?.push(data)
   return out

@@ -12,6 +12,8 @@ import { defineAsyncComponent } from 'vue'
 
 export const PANELS = [
   { key: 'return_visits', component: defineAsyncComponent(() => import('../return_visits/DeskReturnVisits.vue')) },
+  // 巡查: today's patrols and the plans missed (views/patrols).
+  { key: 'patrols', component: defineAsyncComponent(() => import('../patrols/DeskPatrols.vue')) },
   // 党建: wishes to verify and the grids' branches (views/party).
   { key: 'party', component: defineAsyncComponent(() => import('../party/DeskParty.vue')) },
 ]

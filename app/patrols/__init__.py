@@ -1,0 +1,1 @@
+"""Patrols (巡查): tracks, coverage, checkpoints, plans and their reminders."""
