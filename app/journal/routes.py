@@ -5,13 +5,20 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from app.journal import services
-from app.journal.schemas import CommentIn, DayQuery, DraftOut, JournalOut, JournalQuery, WriteIn
+from app.journal.schemas import (
+    JournalCommentIn,
+    JournalDayQuery,
+    JournalDraftOut,
+    JournalOut,
+    JournalQuery,
+    JournalWriteIn,
+)
 
 blp = Blueprint("journal", __name__, url_prefix="/api/journal", description="民情日志")
 
 
 @blp.post("")
-@blp.arguments(WriteIn)
+@blp.arguments(JournalWriteIn)
 @blp.response(200, JournalOut)
 def write(body):
     """Write the day's entry; the same day again is the same entry, written over."""
@@ -27,8 +34,8 @@ def listing(filters):
 
 
 @blp.get("/draft")
-@blp.arguments(DayQuery, location="query")
-@blp.response(200, DraftOut)
+@blp.arguments(JournalDayQuery, location="query")
+@blp.response(200, JournalDraftOut)
 def draft(query):
     """A draft of your entry from the day's patrols, incidents and comments."""
     return services.draft(current_user, query["day"] or services.today())
@@ -41,7 +48,7 @@ def detail(entry_id):
 
 
 @blp.post("/<entry_id>/comment")
-@blp.arguments(CommentIn)
+@blp.arguments(JournalCommentIn)
 @blp.response(200, JournalOut)
 def comment(body, entry_id):
     """The secretary's 点评."""

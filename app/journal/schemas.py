@@ -8,7 +8,7 @@ from app.schemas import UUID, Out, PersonRef, Time
 Part = lambda **kw: fields.String(validate=validate.Length(max=2000), **kw)  # noqa: E731
 
 
-class WriteIn(Schema):
+class JournalWriteIn(Schema):
     id = fields.String(required=True, validate=UUID, metadata={"description": "made by the phone"})
     day = fields.Date(required=True, metadata={"description": "the district's calendar day"})
     problems = Part(required=True, metadata={"description": "问题"})
@@ -18,11 +18,11 @@ class WriteIn(Schema):
     device_time = fields.AwareDateTime(load_default=None)
 
 
-class CommentIn(Schema):
+class JournalCommentIn(Schema):
     note = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 
-class DayQuery(Schema):
+class JournalDayQuery(Schema):
     day = fields.Date(load_default=None, metadata={"description": "default: today"})
 
 
@@ -34,7 +34,7 @@ class JournalQuery(Schema):
     offset = Int(minimum=0, load_default=0)
 
 
-class DraftOut(Out):
+class JournalDraftOut(Out):
     day = fields.Date()
     problems = fields.String()
     measures = fields.String()

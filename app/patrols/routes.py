@@ -7,17 +7,17 @@ from flask_smorest import Blueprint
 
 from app.patrols import plans, services
 from app.patrols.schemas import (
-    MissOut,
-    MissQuery,
     PatrolDetail,
     PatrolEndIn,
     PatrolOut,
+    PatrolPlanIn,
+    PatrolPlanOut,
     PatrolQuery,
+    PatrolReviewIn,
     PatrolStartIn,
-    PlanIn,
-    PlanOut,
-    ReviewIn,
-    TrackIn,
+    PatrolTrackIn,
+    PlanMissOut,
+    PlanMissQuery,
 )
 from app.schemas import Shown
 
@@ -54,7 +54,7 @@ def detail(patrol_id):
 
 
 @blp.post("/<patrol_id>/track")
-@blp.arguments(TrackIn)
+@blp.arguments(PatrolTrackIn)
 @blp.response(200, PatrolOut)
 def add_track(body, patrol_id):
     patrol = services.add_track(current_user, {**body, "id": patrol_id})
@@ -70,7 +70,7 @@ def end(body, patrol_id):
 
 
 @blp.post("/<patrol_id>/review")
-@blp.arguments(ReviewIn)
+@blp.arguments(PatrolReviewIn)
 @blp.response(200, PatrolOut)
 def review(body, patrol_id):
     """The secretary's 考评: a score of 1 to 5 and a comment."""
@@ -79,28 +79,28 @@ def review(body, patrol_id):
 
 
 @blp.get("/plans")
-@blp.response(200, PlanOut(many=True))
+@blp.response(200, PatrolPlanOut(many=True))
 def plan_listing():
     return plans.listing(current_user)
 
 
 @blp.put("/plans")
-@blp.arguments(PlanIn)
-@blp.response(200, PlanOut)
+@blp.arguments(PatrolPlanIn)
+@blp.response(200, PatrolPlanOut)
 def set_plan(body):
     """Set the grid's patrol plan (one per grid): how often, how long, which checkpoints."""
     return plans.set_plan(current_user, body)
 
 
 @blp.post("/plans/<int:plan_id>/stop")
-@blp.response(200, PlanOut)
+@blp.response(200, PatrolPlanOut)
 def stop_plan(plan_id):
     return plans.stop_plan(current_user, plan_id)
 
 
 @blp.get("/misses")
-@blp.arguments(MissQuery, location="query")
-@blp.response(200, MissOut(many=True))
+@blp.arguments(PlanMissQuery, location="query")
+@blp.response(200, PlanMissOut(many=True))
 def misses(query):
     """Windows of a plan that passed without a patrol that met it, newest first."""
     found = plans.misses(current_user, query.get("community"), query.get("since"))

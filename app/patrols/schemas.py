@@ -41,7 +41,7 @@ class Numbers(fields.Field):
         return value
 
 
-class TrackIn(Schema):
+class PatrolTrackIn(Schema):
     """A batch of points (docs/sync.md, patrol.track)."""
 
     from_seq = Int(minimum=1, maximum=10_000_000, required=True)
@@ -80,7 +80,7 @@ class PatrolReportIn(ReportIn):
     patrol_id = fields.String(required=True, validate=UUID)
 
 
-class ReviewIn(Schema):
+class PatrolReviewIn(Schema):
     score = Int(minimum=1, maximum=5, required=True, metadata={"description": "1 to 5"})
     note = Text(load_default=None)
 
@@ -95,7 +95,7 @@ class PatrolQuery(Schema):
     offset = Int(minimum=0, load_default=0)
 
 
-class Passed(Out):
+class CheckpointPassed(Out):
     name = fields.String()
     passed_at = fields.String(allow_none=True, metadata={"description": "ISO 8601, or null"})
 
@@ -116,7 +116,7 @@ class PatrolOut(Out):
     coverage = fields.Float(
         allow_none=True, metadata={"description": "share of the grid within 30 m, once ended"}
     )
-    checkpoints = fields.List(fields.Nested(Passed), allow_none=True)
+    checkpoints = fields.List(fields.Nested(CheckpointPassed), allow_none=True)
     in_order = fields.Boolean(allow_none=True)
     incidents = fields.List(fields.String(), metadata={"description": "reported on the way"})
     score = fields.Integer(allow_none=True)
@@ -125,7 +125,7 @@ class PatrolOut(Out):
     reduced_at = Time(allow_none=True, metadata={"description": "track dropped, figures kept"})
 
 
-class TrackOut(Out):
+class PatrolTrackOut(Out):
     seq = fields.List(fields.Integer())
     start = Time()
     line = fields.String()
@@ -135,10 +135,10 @@ class TrackOut(Out):
 
 
 class PatrolDetail(PatrolOut):
-    track = fields.Nested(TrackOut, allow_none=True)
+    track = fields.Nested(PatrolTrackOut, allow_none=True)
 
 
-class CheckpointIn(Schema):
+class PatrolCheckpointIn(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     lat = fields.Float(validate=validate.Range(-90, 90))
     lng = fields.Float(validate=validate.Range(-180, 180))
@@ -159,7 +159,7 @@ class CheckpointIn(Schema):
             raise ValidationError("A polygon's ring ends where it starts.", "polygon")
 
 
-class PlanIn(Schema):
+class PatrolPlanIn(Schema):
     grid = fields.String(required=True)
     title = fields.String(load_default="日常巡查", validate=validate.Length(min=1, max=200))
     every_hours = Int(
@@ -170,13 +170,13 @@ class PlanIn(Schema):
     )
     min_minutes = Int(minimum=0, maximum=24 * 60, load_default=30)
     checkpoints = fields.List(
-        fields.Nested(CheckpointIn), load_default=list, validate=validate.Length(max=50)
+        fields.Nested(PatrolCheckpointIn), load_default=list, validate=validate.Length(max=50)
     )
     ordered = fields.Boolean(load_default=False)
     working_days_only = fields.Boolean(load_default=True)
 
 
-class PlanOut(Out):
+class PatrolPlanOut(Out):
     id = fields.Integer()
     grid = fields.Nested(Ref)
     title = fields.String()
@@ -190,12 +190,12 @@ class PlanOut(Out):
     anchor = Time()
 
 
-class MissQuery(Schema):
+class PlanMissQuery(Schema):
     community = fields.String()
     since = fields.AwareDateTime(load_default=None)
 
 
-class MissOut(Out):
+class PlanMissOut(Out):
     id = fields.Integer()
     plan_id = fields.Integer()
     grid = fields.Nested(Ref)

@@ -23,12 +23,12 @@ from app.incidents.models import Incident
 from app.incidents.schemas import UUID, CheckIn, HandleIn, ReasonIn, ReportIn, StartIn, Text
 from app.journal import services as journal
 from app.journal.models import JournalEntry
-from app.journal.schemas import WriteIn
+from app.journal.schemas import JournalWriteIn
 from app.notify import services as inbox
 from app.notify.models import Message
 from app.patrols import services as patrols
 from app.patrols.models import Patrol
-from app.patrols.schemas import PatrolEndIn, PatrolReportIn, PatrolStartIn, TrackIn
+from app.patrols.schemas import PatrolEndIn, PatrolReportIn, PatrolStartIn, PatrolTrackIn
 from app.tasks import services as tasks
 from app.tasks.models import Task
 from app.tasks.schemas import ClaimIn, CompleteIn, ProgressIn
@@ -183,10 +183,10 @@ _HANDLERS = {
         lambda u, a: inbox.mark_read(u, a["id"]),
     ),
     "patrol.start": (PatrolStartIn, patrols.start),
-    "patrol.track": (_with_id(TrackIn), patrols.add_track),
+    "patrol.track": (_with_id(PatrolTrackIn), patrols.add_track),
     "patrol.end": (_with_id(PatrolEndIn), patrols.end),
     "patrol.report": (PatrolReportIn, patrols.report),
-    "journal.write": (WriteIn, journal.write),
+    "journal.write": (JournalWriteIn, journal.write),
 }
 
 # The entity a command's result names, by the type of what its handler returns.
