@@ -17,6 +17,7 @@ from app.incidents import services as incidents
 from app.notify import services as inbox
 from app.patrols import track
 from app.patrols.models import ACTIVE, ENDED, Patrol, PatrolIncident, PatrolPlan
+from app.patrols.plans import checkpoint_shape
 from app.people import services as people
 from app.people.models import DISTRICT_ADMIN
 from app.rules import require, require_state
@@ -206,8 +207,6 @@ def _figure(patrol, points=None):
 
 def _passes(patrol, plan, counted):
     """([{"name", "passed_at"}], in order?) of the plan's checkpoints on these points."""
-    from app.patrols.plans import checkpoint_shape
-
     passed, times = [], []
     for checkpoint in plan.checkpoints or ():
         index = counted.first_within(checkpoint_shape(checkpoint), checkpoint["radius_m"])
