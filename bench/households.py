@@ -74,14 +74,14 @@ def main():
     app.test_client_class = CsrfClient
     rng = random.Random(7)
     with app.app_context():
-        paths = geo_demo.generate(work / "map", seed=7, streets=1, communities=1, grids=12)
+        paths = geo_demo.generate(work / "map", seed=7, streets=7, communities=7, grids=35)
         for level in ("district", "street", "community", "grid"):
             import_units(str(paths[level]), level, crs="gcj02" if level == "district" else "wgs84")
         from app.units.models import Unit
 
         units = db.session.query(Unit).order_by(Unit.code).all()
         community = next(u for u in units if u.level == "community")
-        grids = [u for u in units if u.level == "grid"]
+        grids = [u for u in units if u.parent_id == community.id]
         people = _spreadsheet(work / "register.csv", grids, rng)
         started = time.perf_counter()
         import_households(work / "register.csv")

@@ -21,6 +21,7 @@ from app.households.models import (
     RELATIONSHIPS,
     Household,
     HouseholdMember,
+    member_id,
     normalize_id,
 )
 from app.people.importer import ImportFailed, _rows
@@ -268,7 +269,10 @@ def import_households(path, *, dry_run=False):
             member = _find_member(household, member_values)
             if member is None:
                 member = HouseholdMember(
-                    id=str(uuid.uuid4()), position=len(household.members), versions={}, tags=[]
+                    id=member_id(household.id, len(household.members)),
+                    position=len(household.members),
+                    versions={},
+                    tags=[],
                 )
                 household.members.append(member)
                 result.members_created += 1

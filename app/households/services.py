@@ -22,6 +22,7 @@ from app.households.models import (
     Household,
     HouseholdMember,
     LiaisonGroup,
+    member_id,
     normalize_id,
     normalize_phone,
 )
@@ -207,8 +208,13 @@ def set_field(row, field, value):
 
 
 def _new_member(household, body, position):
+    if body.get("id") and db.session.get(HouseholdMember, body["id"]) is not None:
+        raise ConflictError("Another member has this id.", code="id_taken")
     member = HouseholdMember(
-        id=body.get("id") or str(uuid.uuid4()), position=position, versions={}, tags=[]
+        id=body.get("id") or member_id(household.id, position),
+        position=position,
+        versions={},
+        tags=[],
     )
     for field in MEMBER_FIELDS:
         if body.get(field) is not None:

@@ -90,6 +90,14 @@ def test_a_household_is_registered_by_the_grids_people_once_per_address(cast, as
     assert taken.status_code == 409 and taken.get_json()["error"]["code"] == "address_taken"
     refused = as_user(cast.outsider).post("/api/households", json=household_body(cast.grid))
     assert refused.status_code == 403
+    # A member given no id gets its household's, its place in the last four digits.
+    unnamed = household_body(cast.grid, address="锦江北路1号")
+    del unnamed["members"][0]["id"]
+    made = as_user(cast.member).post("/api/households", json=unnamed).get_json()
+    assert made["members"][0]["id"] == made["id"][:32] + "0000"
+    clash = household_body(cast.grid, address="锦江北路2号")
+    clash["members"][0]["id"] = made["members"][0]["id"]
+    assert as_user(cast.member).post("/api/households", json=clash).status_code == 409
     bad = household_body(cast.grid, tags=["palace"])
     assert as_user(cast.member).post("/api/households", json=bad).status_code == 422
 
