@@ -57,11 +57,12 @@ def reads_only(view):
 def init_app(app):
     @app.before_request
     def _without_a_transaction():
-        view = app.view_functions.get(request.endpoint)
-        if getattr(view, "reads_only", False) and db.engine.dialect.name == "postgresql":
+        if not getattr(app.view_functions.get(request.endpoint), "reads_only", False):
+            return
+        g.reads_only = True
+        if db.engine.dialect.name == "postgresql":  # SQLite's BEGIN waits for a write anyway
             # Before anything reads (the session's lookup): the request's one connection.
             db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-            g.reads_only = True
 
 
 @event.listens_for(Session, "before_flush")

@@ -51,7 +51,7 @@ def prepare(backend, env, members):
     """Empty the database, build the schema, load the demo district; returns seconds taken."""
     started = time.perf_counter()
     if backend == "postgis":
-        _reset_postgis(env["DATABASE_URL"])
+        reset_postgis(env["DATABASE_URL"])
     flask(env, "db", "upgrade")
     flask(env, "demo", "load", "--members", str(members))
     return time.perf_counter() - started
@@ -99,7 +99,7 @@ def flask(env, *args):
     return done.stdout
 
 
-def _reset_postgis(url):
+def reset_postgis(url):
     # As tests/conftest.py does: the migration recreates the postgis extension in the new schema.
     engine = create_engine(url)
     try:

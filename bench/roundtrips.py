@@ -20,7 +20,6 @@ os.environ.setdefault("PSYCOPG_IMPL", "python")  # noqa: E402  (before anything 
 
 import argparse
 import json
-import secrets
 import sqlite3
 import statistics
 import sys
@@ -31,7 +30,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import flask_migrate
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.security import generate_password_hash
 
@@ -41,6 +40,7 @@ from app.people.models import GRID_MEMBER, SECRETARY, User
 from app.units.importer import import_units
 from app.units.models import Unit
 from bench import sync, writes
+from bench.database import reset_postgis
 from geo import demo as geo_demo
 
 PASSWORD = "bench-roundtrips"
@@ -106,11 +106,7 @@ def _trace_sqlite(dbapi_connection, record):
 
 def _app(url):
     if url.startswith("postgresql"):
-        engine = create_engine(url)
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
+        reset_postgis(url)
     # The dev settings, as served (not "test", whose settings differ for tests' sake).
     app = create_app("dev", {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
     with app.app_context():
@@ -208,15 +204,8 @@ def run(url):
                 for k in range(count)
             ]
 
-    def report(n):
-        return {
-            "id": str(uuid.uuid4()),
-            "category": writes.CATEGORY,
-            "description": writes.DESCRIPTION,
-            "lat": lat,
-            "lng": lng,
-            "photos": [{"sha256": secrets.token_hex(32), "kind": "close_up"}],
-        }
+    def report(n):  # the bench's report body: a fresh id and photo reference each
+        return json.loads(writes.Reports([(lng, lat)])(n)[2])
 
     def push(n):
         commands = sync.batch([(lng, lat)], new_tasks(sync.TASKS_PER_PUSH))[:PUSH]

@@ -16,23 +16,19 @@ import time
 from datetime import timedelta
 
 import flask_migrate
-from sqlalchemy import create_engine, text
 
 from app import create_app
 from app.extensions import db
 from app.people import sessions
 from app.people.models import GRID_MEMBER, User
+from bench.database import reset_postgis
 
 CALLS, ROUNDS = 500, 7
 
 
 def _app(url):
     if url.startswith("postgresql"):
-        engine = create_engine(url)
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
+        reset_postgis(url)
     app = create_app("test", {"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         flask_migrate.upgrade()
