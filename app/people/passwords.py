@@ -74,7 +74,7 @@ def dummy():
 
 @contextmanager
 def checking():
-    """A slot for one password check, or 429 (Retry-After: 1) while LOGIN_CONCURRENCY checks
+    """A slot for one password check, or 429 `busy` (Retry-After: 1) while LOGIN_CONCURRENCY checks
     run on this host. The slots are lock files (flock: per host, for every worker process
     and thread alike, and let go of by the kernel if a worker dies holding one)."""
     folder = os.path.join(current_app.instance_path, SLOTS)
@@ -94,7 +94,7 @@ def checking():
     raise ApiError(
         "Many people are logging in at once: try again in a moment.",
         status=429,
-        code="rate_limited",
+        code="busy",
         headers={"Retry-After": "1"},
         extra={"retry_after": 1},
     )

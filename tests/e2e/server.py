@@ -72,6 +72,8 @@ class Server:
             "DATABASE_URL": self.url,
             "GRIDLINK_INSTANCE": str(self.instance),
             "PWA_DIST": str(dist),
+            # Several people log in at once here; the bound on checks is tested apart.
+            "LOGIN_CONCURRENCY": "100",
             **self.env,
         }
         gunicorn = str(Path(sys.executable).with_name("gunicorn"))
