@@ -35,7 +35,7 @@ def seed_households(logins, count=12):
         head = {
             "name": rng.choice(SURNAMES) + rng.choice("建国秀英明华桂兰志强"),
             "relationship": "head",
-            "phone": f"1370000{number:04d}",
+            "phone": f"1379000{number:04d}",  # not a staff login's number
             "tags": [TAGGED[number % len(TAGGED)]] if number % 3 == 0 else [],
         }
         made.append(
