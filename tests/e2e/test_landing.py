@@ -42,6 +42,7 @@ def test_each_role_lands_where_its_work_is_and_the_desk_is_a_desk(
     expect(desk.locator(".van-tabbar")).to_be_hidden()
     nav = desk.get_by_role("navigation", name="切换页面")
     expect(nav.get_by_role("link", name="我的")).to_be_visible()
+    expect(desk.locator(".map-col .leaflet-container")).to_be_visible()  # the map's own chunk
     map_box = desk.locator(".map-col").bounding_box()
     queue_box = desk.locator(".queue-col").bounding_box()
     assert map_box["x"] + map_box["width"] <= queue_box["x"], "map and queue side by side"

@@ -144,7 +144,9 @@ describe('landing', () => {
     ['district_admin', '/overview'],
     ['department', '/called'],
     ['party_member', '/wishes'],
-    ['liaison', '/'], // a role this screen does not know lands at home
+    ['party_member', '/wishes'],
+    ['liaison', '/households'],
+    ['a_new_role', '/'], // a role with no screen of its own lands at home
   ])('%s lands on %s', (role, path) => {
     expect(landing(role).path).toBe(path)
   })
