@@ -97,7 +97,7 @@ describe('tiles', () => {
     expect(calls).toEqual(['tiles:/tiles/{z}/{x}/{y}.png', 'tile layer', 'attribution:高德', 'attribution control'])
   })
 
-  it('draws 天地图's labels (注记) over its vector layer', () => {
+  it("draws 天地图's labels (注记) over its vector layer", () => {
     const added = []
     const layer = { addTo: () => layer, bringToBack: () => layer, addAttribution: () => layer }
     const L = { tileLayer: (url) => (added.push(url), layer), control: { attribution: () => layer } }

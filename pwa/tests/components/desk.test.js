@@ -144,7 +144,6 @@ describe('landing', () => {
     ['district_admin', '/overview'],
     ['department', '/called'],
     ['party_member', '/wishes'],
-    ['party_member', '/wishes'],
     ['liaison', '/households'],
     ['a_new_role', '/'], // a role with no screen of its own lands at home
   ])('%s lands on %s', (role, path) => {
