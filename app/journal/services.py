@@ -15,6 +15,7 @@ from app.catalogue import services as catalogue
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
 from app.history.services import record, register_scope
+from app.households.models import Household  # noqa: F401  (Visit's relationship names it)
 from app.incidents.models import Incident
 from app.journal.models import JournalEntry
 from app.notify import services as inbox
@@ -24,10 +25,11 @@ from app.people.models import DISTRICT_ADMIN
 from app.rules import require
 from app.schemas import Shown
 from app.units.models import Unit
+from app.visits.models import Visit
 
 # Where a draft's lines come from: function(user, start, end) -> {"problems": [...],
-# "measures": [...], "results": [...]} for the member's day [start, end). Patrols and
-# incidents are here; visits (app/visits) add theirs with register_source.
+# "measures": [...], "results": [...]} for the member's day [start, end). Patrols, visits
+# and incidents are here; another domain adds its own with register_source.
 _sources = []
 
 
@@ -158,7 +160,7 @@ def draft(user, day):
     sources register (visits). The member edits it before it is written."""
     start, end = day_bounds(day)
     lines = {"problems": [], "measures": [], "results": []}
-    for source in (_from_patrols, _from_incidents, *_sources):
+    for source in (_from_patrols, _from_visits, _from_incidents, *_sources):
         for key, found in source(user, start, end).items():
             lines[key].extend(found)
     return {"day": day, **{key: "\n".join(found) for key, found in lines.items()}}
@@ -188,6 +190,21 @@ def _from_patrols(user, start, end):
     if covered:
         measures.append(f"网格覆盖率最高{max(covered):.0%}。")
     return {"measures": measures, "results": results}
+
+
+def _from_visits(user, start, end):
+    notes = (
+        db.session.execute(
+            select(Visit.note)
+            .where(Visit.visitor_id == user.id, Visit.at >= start, Visit.at < end)
+            .order_by(Visit.at)
+        )
+        .scalars()
+        .all()
+    )
+    if not notes:
+        return {}
+    return {"measures": [f"走访{len(notes)}户：" + "；".join(notes)]}
 
 
 def _from_incidents(user, start, end):

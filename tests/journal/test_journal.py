@@ -1,5 +1,5 @@
 """The 民情日志: one entry per member and day, whichever phone writes it; drafted from the
-day's patrols and incidents; seen by the member and their secretary only; commented."""
+day's patrols, visits and incidents; seen by the member and their secretary only; commented."""
 
 import uuid
 from datetime import timedelta
@@ -9,6 +9,7 @@ import pytest
 from app import clock
 from app.journal import services
 from tests.builders import report_body
+from tests.households.conftest import household_body
 from tests.patrols.conftest import batch, walk
 from tests.sync.conftest import command
 from tests.sync.test_pull import pull_all
@@ -88,7 +89,7 @@ def test_a_colleagues_pull_has_no_entry_the_secretarys_has(cast, as_user, today)
     assert [c["id"] for c in secretary if c["entity"] == "journal"] == [written["id"]]
 
 
-def test_the_draft_tells_the_days_patrols_and_incidents(cast, as_user, today):
+def test_the_draft_tells_the_days_patrols_visits_and_incidents(cast, as_user, today):
     member, secretary = as_user(cast.member), as_user(cast.secretary)
     assert member.get("/api/journal/draft").get_json()["measures"] == ""
     started = clock.now() - timedelta(minutes=45)
@@ -98,7 +99,11 @@ def test_the_draft_tells_the_days_patrols_and_incidents(cast, as_user, today):
     member.post(f"/api/patrols/{patrol['id']}/end", json={})
     secretary.post(f"/api/patrols/{patrol['id']}/review", json={"score": 5, "note": "认真"})
     member.post("/api/incidents", json=report_body(cast.grid))
+    household = member.post("/api/households", json=household_body(cast.grid)).get_json()
+    visit = {"id": str(uuid.uuid4()), "household": household["id"], "note": "独居老人身体尚好"}
+    assert member.post("/api/visits", json=visit).status_code == 201
     draft = member.get(f"/api/journal/draft?day={today.isoformat()}").get_json()
+    assert "走访1户：独居老人身体尚好" in draft["measures"]
     assert draft["measures"].startswith("巡查1次，共45分钟")
     assert "楼道口堆放杂物" in draft["problems"]
     assert "巡查点评：5分，认真" in draft["results"] and "上报事件1件" in draft["results"]
