@@ -256,7 +256,7 @@ def test_a_database_failure_fails_the_push_and_nothing_of_it_is_kept(
     cast, as_user, device, db, monkeypatch
 ):
     """A deadlock (or the database gone) is no fault of the command: the whole push answers
-    5xx, commits nothing, and the phone's resend applies it once."""
+    503 with when to try again, commits nothing, and the phone's resend applies it once."""
     report = report_body(cast.grid)
     batch = [command(1, "incident.report", report), comment_on(report["id"], 2)]
     batch.append(command(3, "incident.report", report_body(cast.grid)))
@@ -265,8 +265,8 @@ def test_a_database_failure_fails_the_push_and_nothing_of_it_is_kept(
     monkeypatch.setitem(commands.HANDLERS, "comment", (schema, failing(deadlock)))
     member = as_user(cast.member)
     response = member.post("/api/sync/push", json={"device_id": device, "commands": batch})
-    assert response.status_code == 500
-    assert response.get_json()["error"]["code"] == "internal_error"
+    assert response.status_code == 503 and response.headers["Retry-After"]
+    assert response.get_json()["error"]["code"] == "unavailable"
     for table in ("incident", "history", "sync_command", "sync_device", "inbox_message"):
         assert count(db, table) == 0, table
 
