@@ -128,7 +128,8 @@ class LocalSpace:
         if not self.root.is_dir():
             return 0
         for user_dir in self.root.iterdir():
-            if not user_dir.is_dir():
+            # A user's folder is named by their id (.locks is the object store's, on SQLite).
+            if not user_dir.is_dir() or not user_dir.name.isdigit():
                 continue
             for entry in user_dir.iterdir():
                 if entry.name.startswith("."):

@@ -505,6 +505,9 @@ def test_prune_removes_abandoned_uploads(runner, member, upload_root):
     for path in upload_root.rglob("*"):
         if old_url.rsplit("/", 1)[1] in str(path):
             os.utime(path, (week_ago, week_ago))
+    # The object store's upload locks on SQLite live here too: not a user's folder.
+    (upload_root / ".locks").mkdir()
+    (upload_root / ".locks" / ("a" * 32)).touch()
     result = runner.invoke(args=["uploads", "prune"])
     assert result.exit_code == 0, result.output
     assert "Removed 1 upload" in result.output
