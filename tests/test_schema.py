@@ -20,7 +20,11 @@ KNOWN = {
     ("modify_nullable", "geom"),  # a unit is imported with its boundary
     # SQLite cannot add a foreign key by ALTER: kept by PostgreSQL and by the code.
     ("add_fk", "fk_task_emergency_id_emergency_switch"),
+    # SQLite keeps the declared VARCHAR of what became ciphertext (migration 0013 says why).
+    ("modify_type", "resident_name"),
+    ("modify_type", "resident_phone"),
 }
+SQLITE_ONLY = ("add_fk", "modify_type")
 
 
 def _name(diff):
@@ -37,5 +41,5 @@ def test_migrations_match_models(db):
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         found = {_name(diff) for diff in compare_metadata(context, db.metadata)}
     dialect = db.engine.dialect.name
-    expected = {k for k in KNOWN if dialect == "sqlite" or k[0] != "add_fk"}
+    expected = {k for k in KNOWN if dialect == "sqlite" or k[0] not in SQLITE_ONLY}
     assert found <= expected, sorted(found - expected)
