@@ -110,6 +110,11 @@ def write(user, args):
                 entry.updated_at = now
                 db.session.add(entry)
         except IntegrityError:
+            taken = select(JournalEntry.id).where(
+                JournalEntry.member_id == user.id, JournalEntry.day == args["day"]
+            )
+            if db.session.execute(taken).first() is None:
+                raise  # another refusal than the day written twice: as it came
             return write(user, args)
     else:
         for name in ("problems", "measures", "results", "drafted"):

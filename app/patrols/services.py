@@ -112,6 +112,8 @@ def start(user, args):
         with db.session.begin_nested():  # the same id sent twice at once: one patrol
             db.session.add(patrol)
     except IntegrityError:
+        if db.session.get(Patrol, args["id"]) is None:
+            raise  # another refusal than the same id sent twice: as it came
         return start(user, args)
     record(
         "patrol",
