@@ -399,11 +399,28 @@ def rebuild(entity, ids, now=None):
         days |= set(db.session.execute(select(EntityFact.day).where(*where).distinct()).scalars())
         db.session.execute(delete(EntityFact).where(*where))
     rows = _rows(LOADERS[entity](ids, now))
-    for start in range(0, len(rows), 5000):
-        db.session.execute(insert(EntityFact), rows[start : start + 5000])
+    _insert(rows)
     days |= {row["day"] for row in rows}
     _resum(days)
     return len(rows)
+
+
+_COLUMNS = ("entity", "entity_id", "subject", "subject_id", "measure", "day", "value")
+
+
+def _insert(rows):
+    """The entities' facts written: by COPY on PostgreSQL (a month is some 600,000 rows, which
+    an INSERT per row took most of a rebuild's time over), else in batches."""
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        for start in range(0, len(rows), 5000):
+            connection.execute(insert(EntityFact), rows[start : start + 5000])
+        return
+    columns = ", ".join(_COLUMNS)
+    with connection.connection.dbapi_connection.cursor() as cursor:
+        with cursor.copy(f"COPY assessment_entity_fact ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([row[c] for c in _COLUMNS])
 
 
 def _resum(days):
