@@ -68,6 +68,7 @@ TABLES = (
     "assessment_appeal",
     "assessment_period",
     "assessment_cursor",
+    "assessment_month_fact",
     "assessment_fact",
     "assessment_entity_fact",
     "journal_entry",

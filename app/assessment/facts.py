@@ -13,11 +13,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Date, delete, func, insert, literal, select
 
 from app import clock
 from app.assessment.models import DEPARTMENT as DEPARTMENT_SUBJECT
-from app.assessment.models import PERSON, UNIT, Cursor, EntityFact, Fact
+from app.assessment.models import PERSON, UNIT, Cursor, EntityFact, Fact, MonthFact
 from app.assessment.periods import day_of, zone
 from app.catalogue import services as catalogue
 from app.emergency.models import EmergencySwitch, RollCall, RollCallPerson
@@ -423,8 +423,13 @@ def _insert(rows):
                 copy.write_row([row[c] for c in _COLUMNS])
 
 
+def _next_month(month):
+    return (month + timedelta(days=32)).replace(day=1)
+
+
 def _resum(days):
-    """The daily facts of these days, summed again from the entities' facts."""
+    """The daily facts of these days, summed again from the entities' facts, then the
+    monthly facts of their months from the daily."""
     days = sorted(days)
     for start in range(0, len(days), 100):
         chunk = days[start : start + 100]
@@ -443,6 +448,22 @@ def _resum(days):
                 .group_by(
                     EntityFact.day, EntityFact.subject, EntityFact.subject_id, EntityFact.measure
                 ),
+            )
+        )
+    for month in sorted({day.replace(day=1) for day in days}):
+        db.session.execute(delete(MonthFact).where(MonthFact.month == month))
+        db.session.execute(
+            insert(MonthFact).from_select(
+                ["month", "subject", "subject_id", "measure", "value"],
+                select(
+                    literal(month, Date),
+                    Fact.subject,
+                    Fact.subject_id,
+                    Fact.measure,
+                    func.sum(Fact.value),
+                )
+                .where(Fact.day >= month, Fact.day < _next_month(month))
+                .group_by(Fact.subject, Fact.subject_id, Fact.measure),
             )
         )
 
@@ -501,12 +522,16 @@ def _waiting(now):
 
 
 def sums(start, end, subjects=(UNIT, PERSON, DEPARTMENT_SUBJECT), skip_days=()):
-    """{(subject, subject id): {measure: sum}} over the days start <= day < end."""
+    """{(subject, subject id): {measure: sum}} over the days start <= day < end: from the
+    monthly facts for whole months with no day skipped, else from the daily."""
     found = defaultdict(dict)
+    table, when = (Fact, Fact.day)
+    if start.day == 1 and end.day == 1 and not skip_days:
+        table, when = (MonthFact, MonthFact.month)
     query = (
-        select(Fact.subject, Fact.subject_id, Fact.measure, func.sum(Fact.value))
-        .where(Fact.day >= start, Fact.day < end, Fact.subject.in_(list(subjects)))
-        .group_by(Fact.subject, Fact.subject_id, Fact.measure)
+        select(table.subject, table.subject_id, table.measure, func.sum(table.value))
+        .where(when >= start, when < end, table.subject.in_(list(subjects)))
+        .group_by(table.subject, table.subject_id, table.measure)
     )
     if skip_days:
         query = query.where(Fact.day.not_in(sorted(skip_days)))

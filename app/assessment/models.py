@@ -49,6 +49,19 @@ class Fact(db.Model):
     value: Mapped[float] = mapped_column(Float)
 
 
+class MonthFact(db.Model):
+    """The daily facts summed per month: every period is whole months, so a ranking reads
+    a month's few thousand sums, not its hundreds of thousands of days."""
+
+    __tablename__ = "assessment_month_fact"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)  # its first day
+    subject: Mapped[str] = mapped_column(String(12), primary_key=True)
+    subject_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    measure: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[float] = mapped_column(Float)
+
+
 class Cursor(db.Model):
     """How far the worker has read the history into facts."""
 
