@@ -94,9 +94,7 @@ def test_claim_fulfil_and_cancel_are_commands_applied_once(crowd, as_user):
     assert refused[0]["status"] == "rejected" and refused[0]["error"]["code"] == "wish_claimed"
 
 
-def test_a_wish_recorded_door_to_door_offline_arrives_once_and_waits_to_be_verified(
-    crowd, as_user
-):
+def test_a_wish_recorded_door_to_door_offline_arrives_once_and_waits_to_be_verified(crowd, as_user):
     member, device = as_user(crowd.member), str(uuid.uuid4())
     body = {**wish_body(crowd.place.grid), "id": str(uuid.uuid4())}
     batch = [command(1, "wish.record", body)]
