@@ -23,7 +23,9 @@ def basemap(app):
 
 
 def csp(client, directive):
-    header = client.get("/login").headers["Content-Security-Policy"]
+    response = client.get("/login")
+    response.close()  # the page's file, not read here
+    header = response.headers["Content-Security-Policy"]
     return next(p.split()[1:] for p in header.split("; ") if p.startswith(directive + " "))
 
 
