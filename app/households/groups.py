@@ -27,6 +27,12 @@ def save(user, body, group_id=None):
     """A new group (or one changed) in a grid the user manages: its name, its 联户长 (a
     `liaison` account scoped to the grid) and its households (of that grid)."""
     if group_id is None:
+        missing = [name for name in ("grid", "name") if not body.get(name)]
+        if missing:
+            raise Invalid(
+                "A new group needs its grid and its name.",
+                fields={name: ["Missing data for required field."] for name in missing},
+            )
         grid = db.session.execute(
             select(Unit).where(Unit.code == body["grid"], Unit.level == "grid")
         ).scalar()

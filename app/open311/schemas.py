@@ -7,7 +7,8 @@ from app.schemas import Time
 
 
 class ClientIn(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    # the name is also its channel account's (a person's name is at most 50)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=50))
     source = fields.String(load_default=OPEN311, validate=validate.OneOf((OPEN311, HOTLINE)))
     hourly_limit = fields.Integer(validate=validate.Range(min=1, max=100_000))
 

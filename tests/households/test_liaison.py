@@ -49,3 +49,9 @@ def test_a_liaison_is_asked_by_its_grids_roll_call_and_acknowledges(cast, homes,
     assert liaison.get(f"/api/rollcalls/{call_id}").status_code == 200
     answer = liaison.post(f"/api/rollcalls/{call_id}/ack", json={})
     assert answer.status_code == 200 and answer.get_json()["first"] is True
+
+
+def test_a_new_group_without_its_grid_or_name_is_refused_by_name(cast, as_user):
+    response = as_user(cast.secretary).post("/api/households/groups", json={})
+    assert response.status_code == 422
+    assert set(response.get_json()["error"]["fields"]) == {"grid", "name"}

@@ -265,3 +265,9 @@ def test_the_public_view_has_no_personal_data_and_a_rounded_point(
     incident = _db.session.get(Incident, case)
     shown = client.get(f"{BASE}/requests/{case}.json").get_json()[0]
     assert (shown["lat"], shown["long"]) == (round(incident.lat, 3), round(incident.lng, 3))
+
+
+def test_a_client_name_longer_than_its_channel_account_takes_is_refused(cast, as_user):
+    admin = as_user(cast.district_admin)
+    response = admin.post("/api/open311/clients", json={"name": "名" * 51, "source": "open311"})
+    assert response.status_code == 422 and "name" in response.get_json()["error"]["fields"]
