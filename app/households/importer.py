@@ -24,7 +24,7 @@ from app.households.models import (
     member_id,
     normalize_id,
 )
-from app.people.importer import ImportFailed, _rows
+from app.people.importer import ImportFailed, _rows, header_and_rows
 from app.units.models import Unit
 
 # field -> the headers that name it, Chinese first.
@@ -96,26 +96,6 @@ class ImportResult:
             f"updated; members: {self.members_created} created, {self.members_updated} "
             f"updated; {self.unchanged} rows unchanged"
         )
-
-
-def _header(row):
-    found = {}
-    for index, name in enumerate(row):
-        for key, names in COLUMNS.items():
-            if name.lower() in names and key not in found:
-                found[key] = (index, name)
-    return found
-
-
-def _columns(rows):
-    number = next((n for n, row in enumerate(rows[:5], start=1) if "address" in _header(row)), None)
-    if number is None:
-        raise ImportFailed(["rows 1-5: no header row naming 地址 (address)"])
-    found = _header(rows[number - 1])
-    missing = [COLUMNS[key][0] for key in REQUIRED if key not in found]
-    if missing:
-        raise ImportFailed([f"row {number}, column {name}: missing" for name in missing])
-    return found, list(enumerate(rows[number:], start=number + 1))
 
 
 def _tags(text, allowed, problems, key):
@@ -233,7 +213,7 @@ def import_households(path, *, dry_run=False):
     """Check the whole file against the map, then write it in one transaction (a dry run
     only counts)."""
     path = Path(path)
-    columns, rows = _columns(_rows(path))
+    columns, rows = header_and_rows(_rows(path), COLUMNS, REQUIRED, "address")
     checked = _check(rows, columns)
     existing = {
         (h.community_id, h.address_key): h

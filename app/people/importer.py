@@ -109,27 +109,29 @@ def _rows(path):
     raise ImportFailed([f"{path.name}: not an .xlsx or .csv file"])
 
 
-def _header(row):
-    """field -> (index, header as written) of the columns a row names."""
+def _header(row, columns):
+    """field -> (index, header as written) of the columns a row names, by `columns` (field ->
+    the header names it may go by, the first as it is shown)."""
     found = {}
     for index, name in enumerate(row):
-        for key, names in COLUMNS.items():
+        for key, names in columns.items():
             if name.lower() in names and key not in found:
                 found[key] = (index, name)
     return found
 
 
-def _columns(rows):
-    """The header, found in the first rows (a roster often starts with a title row), and the
-    data rows after it as (row number, [text])."""
+def header_and_rows(rows, columns, required, key):
+    """The header, found in the first rows (a spreadsheet often starts with a title row) by
+    the column `key` it must name, and the data rows after it as (row number, [text])."""
     number = next(
-        (n for n, row in enumerate(rows[:HEADER_SEARCH], start=1) if "phone" in _header(row)),
+        (n for n, row in enumerate(rows[:HEADER_SEARCH], start=1) if key in _header(row, columns)),
         None,
     )
     if number is None:
-        raise ImportFailed([f"rows 1-{HEADER_SEARCH}: no header row naming 手机号 (phone)"])
-    found = _header(rows[number - 1])
-    missing = [COLUMNS[key][0] for key in REQUIRED if key not in found]
+        named = columns[key][0]
+        raise ImportFailed([f"rows 1-{HEADER_SEARCH}: no header row naming {named} ({key})"])
+    found = _header(rows[number - 1], columns)
+    missing = [columns[name][0] for name in required if name not in found]
     if missing:
         raise ImportFailed([f"row {number}, column {name}: missing" for name in missing])
     return found, list(enumerate(rows[number:], start=number + 1))
@@ -194,7 +196,7 @@ def import_people(path, *, hours=None, dry_run=False):
     result, to change at their first login; known phones are updated, the open work of the
     units they leave going back."""
     path = Path(path)
-    columns, rows = _columns(_rows(path))
+    columns, rows = header_and_rows(_rows(path), COLUMNS, REQUIRED, "phone")
     checked = _check(rows, columns)
     phones = [values["phone"] for values in checked]
     known = {
