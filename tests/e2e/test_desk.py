@@ -60,11 +60,11 @@ def test_desk_dispatches_and_the_member_handles_it(
     desk.get_by_role("button", name=f"派遣：{description}").click()
     dialog = desk.get_by_role("dialog")
     picker = dialog.get_by_role("group", name="网格员")
-    offered = picker.locator("label.person strong")
+    offered = picker.locator("label.choice strong")
     expect(offered.first).to_have_text("赵网格")
     names = offered.all_inner_texts()
     assert "冯邻格" not in names and names.index("赵网格") < names.index("钱综合"), names
-    expect(picker.locator("label.person", has_text="钱综合")).to_contain_text("网格综合队员")
+    expect(picker.locator("label.choice", has_text="钱综合")).to_contain_text("网格综合队员")
     dialog.get_by_label("搜索姓名或手机号尾号").fill("钱")
     expect(offered).to_have_text(["钱综合"])
     dialog.get_by_label("搜索姓名或手机号尾号").fill(member.phone[-4:])
