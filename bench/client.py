@@ -36,15 +36,28 @@ class Client:
         self.cookies = SimpleCookie()
         self.csrf_token = None  # the session's, once logged in
         self._connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
+        self._reused = False  # a response has come back on this connection
 
     def request(self, method, path, headers=None, body=None):
         headers = {**(headers or {})}
         if self.cookies:
             headers["Cookie"] = self.cookie_header()
-        started = time.perf_counter()
-        self._connection.request(method, path, body=body, headers=headers)
-        response = self._connection.getresponse()
-        wire = response.read()
+        while True:
+            started = time.perf_counter()
+            try:
+                self._connection.request(method, path, body=body, headers=headers)
+                response = self._connection.getresponse()
+                wire = response.read()
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                # gunicorn closes a kept-alive connection idle for its keep-alive (5 s); one
+                # reused just then is closed before the server read the request. As every HTTP
+                # client does, send it once more on a new connection (never on a fresh one).
+                self._connection.close()
+                if not self._reused:
+                    raise
+                self._reused = False
+        self._reused = True
         seconds = time.perf_counter() - started
         for cookie in response.headers.get_all("Set-Cookie") or ():
             self.cookies.load(cookie)
