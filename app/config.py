@@ -134,6 +134,11 @@ class Base:
     PATROL_TRACK_DAYS = int(os.environ.get("PATROL_TRACK_DAYS", 180))
     PATROL_ACCURACY_M = float(os.environ.get("PATROL_ACCURACY_M", 50))
     PATROL_COVERAGE_M = float(os.environ.get("PATROL_COVERAGE_M", 30))
+    # A patrol left running (a lost phone, a flat battery) holds back the judging of its
+    # grid's plan windows: the worker ends it after PATROL_SILENCE_H hours without a point
+    # (at its last point), or once it has run PATROL_MAX_H hours.
+    PATROL_SILENCE_H = float(os.environ.get("PATROL_SILENCE_H", 2))
+    PATROL_MAX_H = float(os.environ.get("PATROL_MAX_H", 12))
 
     # The district's clock (an IANA zone, checked at start): sentences meant for people tell
     # times on it; the answers' structured times stay ISO 8601 in UTC.

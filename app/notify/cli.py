@@ -81,9 +81,16 @@ def escalate_roll_calls():
 def patrol_jobs():
     from app.patrols import plans, services
 
+    # Patrols left running first: they hold back the judging of their grids' windows.
+    ended = services.end_left_running()
     missed, reduced = plans.check_missed(), services.reduce_old()
-    if missed or reduced:
-        log.info("patrols: %s plan window(s) missed, %s track(s) reduced", missed, reduced)
+    if ended or missed or reduced:
+        log.info(
+            "patrols: %s left running ended, %s plan window(s) missed, %s track(s) reduced",
+            ended,
+            missed,
+            reduced,
+        )
 
 
 register_job("push", 0, send_pushes)

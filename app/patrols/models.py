@@ -22,13 +22,17 @@ from app.units.spatial import LineStringType
 
 ACTIVE, ENDED = "active", "ended"
 STATES = (ACTIVE, ENDED)
+# Why a patrol ended: by its member, by their next patrol's start, or by the worker after
+# PATROL_SILENCE_H without a point (at its last point) or past PATROL_MAX_H (at that length).
+BY_MEMBER, NEW_PATROL, SILENCE, TOO_LONG = "member", "new_patrol", "silence", "too_long"
+BY_SYSTEM = (SILENCE, TOO_LONG)
 
 
 class Patrol(db.Model):
-    """A patrol: started by a member in a grid they serve, ended by them. Its track is one
-    LineString in seq order with the points' seqs, times and accuracies in `samples` (three
-    parallel arrays); its figures are kept with it, so a patrol past PATROL_TRACK_DAYS keeps
-    them when its track is dropped (`reduced_at`)."""
+    """A patrol: started by a member in a grid they serve, ended by them (or by the worker:
+    `end_reason`). Its track is one LineString in seq order with the points' seqs, times and
+    accuracies in `samples` (three parallel arrays); its figures are kept with it, so a
+    patrol past PATROL_TRACK_DAYS keeps them when its track is dropped (`reduced_at`)."""
 
     __tablename__ = "patrol"
 
@@ -40,6 +44,7 @@ class Patrol(db.Model):
     state: Mapped[str] = mapped_column(String(16))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    end_reason: Mapped[str | None] = mapped_column(String(16))
     track = deferred(mapped_column(LineStringType()))
     samples = deferred(mapped_column(JSON))  # {"seq": [], "t": [], "accuracy": []}
     points: Mapped[int] = mapped_column(Integer, default=0)

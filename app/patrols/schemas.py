@@ -109,6 +109,10 @@ class PatrolOut(Out):
     state = fields.String()
     started_at = Time()
     ended_at = Time(allow_none=True)
+    end_reason = fields.String(
+        allow_none=True,
+        metadata={"description": "member, new_patrol, or by the system: silence, too_long"},
+    )
     duration_s = fields.Integer()
     length_m = fields.Float(metadata={"description": "along the counted points"})
     points = fields.Integer()

@@ -16,7 +16,17 @@ from app.history.services import record, register_scope
 from app.incidents import services as incidents
 from app.notify import services as inbox
 from app.patrols import track
-from app.patrols.models import ACTIVE, ENDED, Patrol, PatrolIncident, PatrolPlan
+from app.patrols.models import (
+    ACTIVE,
+    BY_MEMBER,
+    ENDED,
+    NEW_PATROL,
+    SILENCE,
+    TOO_LONG,
+    Patrol,
+    PatrolIncident,
+    PatrolPlan,
+)
 from app.patrols.plans import checkpoint_shape
 from app.people import services as people
 from app.people.models import DISTRICT_ADMIN
@@ -36,7 +46,7 @@ def visible(user, patrol):
     return patrol.member_id == user.id or people.manages(user, patrol.grid)
 
 
-def get_visible(user, patrol_id, *, for_update=False):
+def _get(patrol_id, *, for_update=False):
     query = select(Patrol).options(*SHOWN_WITH).where(Patrol.id == patrol_id)
     if for_update:
         # The batches of one patrol merge one after the other (a resend racing the original).
@@ -44,7 +54,11 @@ def get_visible(user, patrol_id, *, for_update=False):
             of=Patrol
         )
         query = query.execution_options(populate_existing=True)
-    patrol = db.session.execute(query).unique().scalar()
+    return db.session.execute(query).unique().scalar()
+
+
+def get_visible(user, patrol_id, *, for_update=False):
+    patrol = _get(patrol_id, for_update=for_update)
     if patrol is None or not visible(user, patrol):
         raise NotFound("No such patrol.", fields={"id": [patrol_id]})
     return patrol
@@ -88,7 +102,7 @@ def start(user, args):
     for running in db.session.execute(
         select(Patrol).where(Patrol.member_id == user.id, Patrol.state == ACTIVE)
     ).scalars():
-        _end(user, running, max(started_at, running.started_at), note="a new patrol started")
+        _end(user, running, max(started_at, running.started_at), NEW_PATROL)
     plan = db.session.execute(
         select(PatrolPlan.id)
         .where(PatrolPlan.grid_id == grid.id, PatrolPlan.active, PatrolPlan.emergency_id.is_(None))
@@ -145,6 +159,10 @@ def add_track(user, args):
     added = len(merged) - len(held)
     if added:
         patrol.track, patrol.samples = merged.store()
+        if patrol.end_reason == SILENCE:
+            # Silent, not lost: a phone offline for long sends its points at last, and the
+            # patrol it walked ends at its last point.
+            patrol.ended_at = max(patrol.ended_at, _last_point(patrol, merged))
         _figure(patrol, merged)
         record(
             "patrol",
@@ -162,13 +180,13 @@ def end(user, args):
     """End the member's patrol at the phone's time; ending it again changes nothing."""
     patrol = _own(user, args["id"], for_update=True)
     if patrol.state == ACTIVE:
-        _end(user, patrol, _device_time(args.get("device_time"), patrol.started_at))
+        _end(user, patrol, _device_time(args.get("device_time"), patrol.started_at), BY_MEMBER)
         transaction.commit()
     return patrol
 
 
-def _end(user, patrol, at, note=None):
-    patrol.state, patrol.ended_at = ENDED, at
+def _end(user, patrol, at, reason):
+    patrol.state, patrol.ended_at, patrol.end_reason = ENDED, at, reason
     _figure(patrol)
     record(
         "patrol",
@@ -177,10 +195,71 @@ def _end(user, patrol, at, note=None):
         user,
         from_state=ACTIVE,
         to_state=ENDED,
-        note=note,
+        note=_because(reason),
         scope=_scope(patrol),
-        data=figures(patrol),
+        data={**figures(patrol), "reason": reason},
     )
+
+
+# What the history says of a patrol its member did not end themselves, and what they are told.
+ENDED_BECAUSE = {
+    NEW_PATROL: "a new patrol started",
+    SILENCE: "ended by the system: no point for {hours} h",
+    TOO_LONG: "ended by the system: longer than {hours} h",
+}
+_TOLD = {SILENCE: "已 {hours} 小时没有收到位置", TOO_LONG: "已超过 {hours} 小时"}
+
+
+def _because(reason):
+    hours = {SILENCE: "PATROL_SILENCE_H", TOO_LONG: "PATROL_MAX_H"}.get(reason)
+    note = ENDED_BECAUSE.get(reason)
+    return note and note.format(hours=f"{current_app.config[hours]:g}" if hours else "")
+
+
+def _last_point(patrol, points):
+    """When the patrol's last point was recorded (its start if it has none)."""
+    return patrol.started_at + timedelta(seconds=int(points.t.max()) if len(points) else 0)
+
+
+def end_left_running(now=None):
+    """End the patrols left running on a lost or silent phone, which hold back the judging of
+    their grid's windows (plans.check_missed): after PATROL_SILENCE_H without a point, at
+    their last point; past PATROL_MAX_H, at that length. Recorded as ended by the system
+    (no user), the member told. The number ended. The worker's job, before the plans'."""
+    now = now or clock.now()
+    config = current_app.config
+    silence, longest = (timedelta(hours=config[k]) for k in ("PATROL_SILENCE_H", "PATROL_MAX_H"))
+    # An active patrol's duration_s runs to its last point: the silence is read from the row.
+    candidates = db.session.execute(
+        select(Patrol.id).where(Patrol.state == ACTIVE, Patrol.started_at <= now - silence)
+    ).scalars()
+    ended = 0
+    for patrol_id in candidates.all():
+        patrol = _get(patrol_id, for_update=True)
+        if patrol.state != ACTIVE:
+            continue  # ended meanwhile by its member
+        last = patrol.started_at + timedelta(seconds=patrol.duration_s)
+        if last + silence <= now:
+            reason, at = SILENCE, last
+        elif patrol.started_at + longest <= now:
+            reason, at = TOO_LONG, patrol.started_at + longest
+        else:
+            continue
+        _end(None, patrol, at, reason)
+        hours = config["PATROL_MAX_H" if reason == TOO_LONG else "PATROL_SILENCE_H"]
+        inbox.deliver(
+            [patrol.member_id],
+            "patrol",
+            "巡查已由系统结束",
+            f"{patrol.grid.name}的巡查（{clock.told(patrol.started_at)} 开始）"
+            f"{_TOLD[reason].format(hours=f'{hours:g}')}，已于 {clock.told(at)} 结束。",
+            "patrol",
+            patrol.id,
+        )
+        ended += 1
+    if ended:
+        transaction.commit()
+    return ended
 
 
 def _accuracy_m():

@@ -4,15 +4,17 @@ retention."""
 
 import random
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from app import clock
-from app.patrols import services
+from app.history.models import HistoryEntry
+from app.patrols import plans, services
 from app.patrols.models import Patrol
 from app.patrols.track import decode_polyline, encode_polyline
 from geo.metric import LocalFrame
@@ -251,3 +253,74 @@ def test_old_tracks_are_reduced_to_their_figures(cast, as_user, app, db, frozen)
     )
     assert late.status_code == 409
     assert db.session.get(Patrol, patrol["id"]).track is None
+
+
+@pytest.mark.parametrize(
+    ("walked_min", "every_s", "later_min", "reason", "ended_after_min"),
+    [
+        (30, 10, 119, None, None),  # silent for less than 2 h: still running
+        (30, 10, 120, "silence", 30),  # 2 h without a point: ended at its last point
+        (0, 10, 120, "silence", 0),  # not one point since it started
+        (12 * 60, 600, 10, "too_long", 12 * 60),  # points all along, but 12 h: ended at 12 h
+    ],
+)
+def test_a_patrol_left_running_is_ended_by_the_system_and_the_member_told(
+    cast, as_user, db, frozen, walked_min, every_s, later_min, reason, ended_after_min
+):
+    member = as_user(cast.member)
+    started = clock.now()
+    patrol = new_patrol(member, cast.grid, started)
+    points = walk(cast.grid, walked_min * 60 // every_s + 1, every_s=every_s) if walked_min else []
+    if points:
+        member.post(f"/api/patrols/{patrol['id']}/track", json=batch(points, 1, started))
+    frozen.move(minutes=walked_min + later_min)
+    assert services.end_left_running() == (1 if reason else 0)
+    shown = member.get(f"/api/patrols/{patrol['id']}").get_json()
+    told = [m for m in member.get("/api/inbox").get_json() if m["kind"] == "patrol"]
+    if reason is None:
+        assert (shown["state"], shown["end_reason"], told) == ("active", None, [])
+        return
+    assert (shown["state"], shown["end_reason"]) == ("ended", reason)
+    ended_at = started + timedelta(minutes=ended_after_min)
+    assert shown["ended_at"] == ended_at.isoformat()
+    assert shown["duration_s"] == ended_after_min * 60
+    assert [m["title"] for m in told] == ["巡查已由系统结束"]
+    end = db.session.execute(
+        select(HistoryEntry).where(
+            HistoryEntry.entity == "patrol",
+            HistoryEntry.entity_id == patrol["id"],
+            HistoryEntry.action == "end",
+        )
+    ).scalar_one()
+    assert end.actor_id is None and end.note.startswith("ended by the system")
+    assert end.data["reason"] == reason
+    assert services.end_left_running() == 0  # once
+
+
+def test_a_silent_phones_late_points_end_its_patrol_at_its_last_point(cast, as_user, frozen):
+    """Silent, not lost: a phone offline for three hours that sends its walk at last."""
+    member = as_user(cast.member)
+    started = clock.now()
+    patrol = new_patrol(member, cast.grid, started)
+    points = walk(cast.grid, 181, every_s=60)  # three hours, a point a minute
+    frozen.move(hours=3)
+    assert services.end_left_running() == 1
+    late = member.post(f"/api/patrols/{patrol['id']}/track", json=batch(points, 1, started))
+    assert late.status_code == 200
+    shown = late.get_json()
+    assert (shown["state"], shown["end_reason"]) == ("ended", "silence")
+    assert shown["ended_at"] == (started + timedelta(hours=3)).isoformat()
+    assert (shown["duration_s"], shown["points"]) == (3 * 3600, 181)
+
+
+def test_a_patrol_left_running_no_longer_holds_its_grids_window_back(cast, as_user, frozen):
+    frozen.at = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)  # 10:00 in Bijiang
+    as_user(cast.secretary).put(
+        "/api/patrols/plans",
+        json={"grid": cast.grid.code, "every_hours": 24, "min_minutes": 30},
+    )
+    new_patrol(as_user(cast.member), cast.grid, clock.now())  # and the phone is lost
+    frozen.move(days=1)
+    assert plans.check_missed() == 0  # a patrol still running may yet meet the window
+    assert services.end_left_running() == 1
+    assert plans.check_missed() == 1
