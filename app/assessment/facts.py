@@ -7,18 +7,25 @@ spot on the day it was reported. A call (吹哨) counts on the day of its report
 task on the day of its deadline, an acknowledgement on the day of its roll-call. Drills
 (演练) count nowhere: their roll-calls and the tasks of their switches make no facts.
 
+Late history: a period opened for appeal or published keeps its facts. What changes after
+(a case due in March closed, or reopened by a return visit, in April) counts by the same
+rule in the period in which it arrives: the entity's facts now, less those frozen, on the
+day the change is read, the first day no frozen period holds; the drill-down names the day
+each late change was counted for. Summed over every period, each entity counts once.
+
 A new measure is a function registered with `@measures(entity)`; no column changes."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Date, delete, func, insert, literal, select
+from sqlalchemy import Date, and_, delete, func, insert, literal, or_, select
 
 from app import clock
 from app.assessment.models import DEPARTMENT as DEPARTMENT_SUBJECT
 from app.assessment.models import PERSON, UNIT, Cursor, EntityFact, Fact, MonthFact
-from app.assessment.periods import day_of, zone
+from app.assessment.models import Period as PeriodRow
+from app.assessment.periods import day_of, parse, zone
 from app.catalogue import services as catalogue
 from app.emergency.models import EmergencySwitch, RollCall, RollCallPerson
 from app.extensions import db
@@ -378,6 +385,7 @@ def _rows(records):
                             "measure": measure,
                             "day": record.day,
                             "value": float(value),
+                            "counted_for": None,
                         }
     return list(rows.values())
 
@@ -388,24 +396,83 @@ def _entity_filter(entity, ids):
     return EntityFact.entity == entity, EntityFact.entity_id.in_(ids)
 
 
+def frozen_spans():
+    """[(first day, day after the last)] of the periods opened for appeal or published:
+    their facts stay as they were frozen."""
+    keys = db.session.execute(select(PeriodRow.key)).scalars()
+    return sorted(parse(key)[2:] for key in keys)
+
+
+def _open_from(day, spans):
+    """The first day from `day` on that no frozen period holds."""
+    for start, end in spans:  # sorted by start: a span ending in another is followed on
+        if start <= day < end:
+            day = end
+    return day
+
+
+def _in_spans(column, spans):
+    return or_(*(and_(column >= start, column < end) for start, end in spans))
+
+
+def _late(rows, kept, spans, arrival):
+    """The late rule: an entity's facts on frozen days stay; what has changed since (its
+    facts now, less those kept) counts on the day it arrives, the first open day; so does
+    a new entity whose day a frozen period holds (a report synced a month late). Every
+    late row keeps the day the counting rule gives it (counted_for)."""
+    touched = {key[:2] for key in kept}
+    out = []
+    for row in rows:
+        key = tuple(row[c] for c in _KEY)
+        if key[:2] not in touched and _open_from(row["day"], spans) == row["day"]:
+            out.append(row)
+            continue
+        was, counted_for = kept.pop(key, (0.0, row["day"]))
+        if abs(row["value"] - was) > 1e-9:
+            late = {"value": row["value"] - was, "day": arrival, "counted_for": counted_for}
+            out.append({**row, **late})
+    for key, (was, counted_for) in kept.items():  # a measure no longer true: taken back
+        late = {"value": -was, "day": arrival, "counted_for": counted_for}
+        out.append({**dict(zip(_KEY, key, strict=True)), **late})
+    return out
+
+
 def rebuild(entity, ids, now=None):
     """Facts of these entities (for "ack": of these roll-calls), anew; the days they count in
-    now and counted in before (an extension moves a case) are summed again."""
+    now and counted in before (an extension moves a case) are summed again. The facts of
+    frozen periods stay; a late change counts on the day it arrives (_late)."""
     now = now or clock.now()
     ids = sorted(set(ids))
-    days = set()
+    spans = frozen_spans()
+    days, kept = set(), {}
     for chunk in _chunks(ids):
         where = _entity_filter(entity, chunk)
+        if spans:
+            frozen = _in_spans(EntityFact.day, spans)
+            for *key, value, counted_for in db.session.execute(
+                select(
+                    *(getattr(EntityFact, c) for c in _KEY),
+                    func.sum(EntityFact.value),
+                    func.min(func.coalesce(EntityFact.counted_for, EntityFact.day)),
+                )
+                .where(*where, frozen)
+                .group_by(*(getattr(EntityFact, c) for c in _KEY))
+            ):
+                kept[tuple(key)] = (value, counted_for)
+            where = (*where, ~frozen)
         days |= set(db.session.execute(select(EntityFact.day).where(*where).distinct()).scalars())
         db.session.execute(delete(EntityFact).where(*where))
     rows = _rows(LOADERS[entity](ids, now))
+    if spans:
+        rows = _late(rows, kept, spans, _open_from(day_of(now), spans))
     _insert(rows)
     days |= {row["day"] for row in rows}
     _resum(days)
     return len(rows)
 
 
-_COLUMNS = ("entity", "entity_id", "subject", "subject_id", "measure", "day", "value")
+_KEY = ("entity", "entity_id", "subject", "subject_id", "measure")
+_COLUMNS = (*_KEY, "day", "value", "counted_for")
 
 
 def _insert(rows):
@@ -541,9 +608,15 @@ def sums(start, end, subjects=(UNIT, PERSON, DEPARTMENT_SUBJECT), skip_days=()):
 
 
 def entities(subject, subject_ids, measure, start, end):
-    """The entities behind a measure (穿透): (entity, id, value) for these subjects."""
+    """The entities behind a measure (穿透): (entity, id, value, counted for) for these
+    subjects; counted for is the day the rule gives a late change (else None)."""
     rows = db.session.execute(
-        select(EntityFact.entity, EntityFact.entity_id, func.sum(EntityFact.value))
+        select(
+            EntityFact.entity,
+            EntityFact.entity_id,
+            func.sum(EntityFact.value),
+            func.min(EntityFact.counted_for),
+        )
         .where(
             EntityFact.subject == subject,
             EntityFact.subject_id.in_(list(subject_ids)),
@@ -554,4 +627,4 @@ def entities(subject, subject_ids, measure, start, end):
         .group_by(EntityFact.entity, EntityFact.entity_id)
         .order_by(EntityFact.entity_id)
     )
-    return [(entity, entity_id, value) for entity, entity_id, value in rows]
+    return [tuple(row) for row in rows if abs(row[2]) > 1e-9]

@@ -18,7 +18,9 @@ UNIT, PERSON, DEPARTMENT = "unit", "person", "department"
 class EntityFact(db.Model):
     """One measure of one entity (a case, a task, a call, a roll-call) for one subject, on
     the day it counts in (a case: the day its handling deadline falls). Rebuilt whole for an
-    entity whenever its history grows; the drill-down (穿透) reads the entities from here."""
+    entity whenever its history grows, except on the days of frozen periods: what changes
+    after its period was frozen counts on the day it arrives, with the day it was counted
+    for (counted_for). The drill-down (穿透) reads the entities from here."""
 
     __tablename__ = "assessment_entity_fact"
 
@@ -28,8 +30,10 @@ class EntityFact(db.Model):
     subject: Mapped[str] = mapped_column(String(12), primary_key=True)
     subject_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     measure: Mapped[str] = mapped_column(String(40), primary_key=True)
-    day: Mapped[date] = mapped_column(Date)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
     value: Mapped[float] = mapped_column(Float)
+    # A late change: the day the counting rule gives, in a period frozen before it arrived.
+    counted_for: Mapped[date | None] = mapped_column(Date)
 
     __table_args__ = (
         Index("ix_assessment_entity_fact_day", "day"),

@@ -562,7 +562,8 @@ def visible_level(user, level, subject_id):
 
 def drill(user, key, level, subject_id, indicator, side="num"):
     """穿透: the cases, tasks, calls or acknowledgements behind a unit's figure, those
-    counted (`num`) or all that could have counted (`den`)."""
+    counted (`num`) or all that could have counted (`den`); one that arrived late (after
+    the period its counting rule gives was frozen) names that day."""
     period = parse(key)
     if indicator not in INDICATORS:
         raise Invalid("No such indicator.", fields={"indicator": [indicator]})
@@ -580,8 +581,8 @@ def drill(user, key, level, subject_id, indicator, side="num"):
         )
     measure = INDICATORS[indicator].measure(side)
     return [
-        {"entity": entity, "id": entity_id, "value": value}
-        for entity, entity_id, value in facts.entities(
+        {"entity": entity, "id": entity_id, "value": value, "counted_for": counted_for}
+        for entity, entity_id, value, counted_for in facts.entities(
             subject, ids, measure, period.start, period.end
         )
     ]

@@ -88,7 +88,12 @@ class DrillQuery(Schema):
 class DrillOut(Out):
     entity = fields.String(metadata={"description": "incident, task, whistle or ack"})
     id = fields.String(metadata={"description": "an acknowledgement: <roll-call id>:<person id>"})
-    value = fields.Float()
+    value = fields.Float(metadata={"description": "negative: a late change took it back"})
+    counted_for = fields.Date(
+        allow_none=True,
+        metadata={"description": "arrived late: the day the counting rule gives it, in a "
+                  "period frozen before it arrived"},
+    )  # fmt: skip
 
 
 class MineOut(Out):

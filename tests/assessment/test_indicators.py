@@ -278,3 +278,52 @@ def test_periods():
     for bad in ("2026-13", "2026-Q5", "26-01", "2026-H3", ""):
         with pytest.raises(Invalid):
             parse(bad)
+
+
+def test_late_history_counts_in_the_period_it_arrives_in(march, cast, month):
+    """March published; a March case handled in April and another reopened by a return
+    visit in April: March's ranking and facts stay as published, April counts the changes, and the
+    drill-down names the day each was counted for."""
+    month.when(at(4, 1, 9))
+    ranking.open_appeals(cast.district_admin, "2026-03")
+    month.when(at(4, 7, 9))
+    published = ranking.publish(cast.district_admin, "2026-03").result
+    april = grid_row("2026-04", cast)["indicators"]
+    assert (april["close_rate"], april["rework_rate"]) == (0.0, 0.0)  # C: due, not closed
+    month.handle(march["b"], at(4, 8, 10))  # B, due 3-12, handled and closed late
+    month.check(march["b"], at(4, 8, 15))
+    month.when(at(4, 9, 10))
+    visits.record(cast.secretary, march["a"], "dissatisfied", "没修好")  # A reopened
+    facts.refresh()
+    month.when(at(4, 10, 10))
+    facts.refresh()  # again, nothing new: nothing counted twice
+
+    def grid_rows(key):
+        return [r for r in ranking.compute(key)["levels"]["grid"] if r["id"] == cast.grid.id]
+
+    assert grid_rows("2026-03") == [
+        r for r in published["levels"]["grid"] if r["id"] == cast.grid.id
+    ], "March's facts stay as they were published"
+    assert ranking.ranking("2026-03")["levels"] == published["levels"]
+    row = grid_row("2026-04", cast)
+    # April: C is its one case due; B's closing (+1) and A's reopening (-1) arrived.
+    assert row["sample"] == 1
+    assert row["indicators"]["close_rate"] == 0.0
+    assert row["indicators"]["rework_rate"] == 1.0  # A, reworked after its visit
+    assert row["indicators"]["satisfaction"] == 0.0  # A: one reached, dissatisfied
+
+    def behind(indicator):
+        return {
+            (d["id"], d["value"], d["counted_for"] and d["counted_for"].isoformat())
+            for d in ranking.drill(cast.secretary, "2026-04", "grid", cast.grid.id, indicator)
+        }
+
+    assert behind("close_rate") == {
+        (march["b"], 1.0, "2026-03-12"),
+        (march["a"], -1.0, "2026-03-10"),
+    }
+    assert behind("rework_rate") == {(march["a"], 1.0, "2026-03-10")}
+    assert behind("extension_rate") == {(march["c"], 1.0, None)}  # counted on its own day
+    # The whole year sums each case once: B closed, A reopened; C still open.
+    year = grid_row("2026", cast)
+    assert year["sample"] == 7 and year["indicators"]["close_rate"] == pytest.approx(5 / 7)
