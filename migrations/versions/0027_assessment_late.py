@@ -3,7 +3,7 @@ rule gives, frozen with a published period, and the day a later change arrived),
 part of an entity fact's key; counted_for is the day a late change was counted for by the rule.
 
 Revision ID: 0027
-Revises: 0024
+Revises: 0026
 Create Date: 2026-12-02
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0027"
-down_revision = "0024"
+down_revision = "0026"
 branch_labels = None
 depends_on = None
 
