@@ -9,6 +9,7 @@ from app.party.schemas import (
     JointUnitOut,
     JointUnitQuery,
     PartyCommunityQuery,
+    PartyMemberEdit,
     PartyMemberIn,
     PartyMemberOut,
     PartyOrgIn,
@@ -68,6 +69,14 @@ def set_secretary(body, org_id):
 def add_member(body):
     """A member of a branch: 正式 or 预备; a 流动党员 with where they come from."""
     return services.add_member(current_user, body)
+
+
+@blp.patch("/members/<int:member_id>")
+@blp.arguments(PartyMemberEdit)
+@blp.response(200, PartyMemberOut)
+def edit_member(body, member_id):
+    """转正 (预备 → 正式), or a member becoming (or no longer) a 流动党员."""
+    return services.edit_member(current_user, member_id, body)
 
 
 @blp.post("/reports")

@@ -34,6 +34,16 @@ class PartyMemberIn(Schema):
     user_id = Int(minimum=1, load_default=None, metadata={"description": "their login"})
 
 
+class PartyMemberEdit(Schema):
+    """What changes of a member: a 预备党员 becomes 正式 (转正), a member leaves for elsewhere
+    or comes back (流动党员, with where from)."""
+
+    name = Name()
+    type = fields.String(validate=validate.OneOf(MEMBER_TYPES))
+    mobile = fields.Boolean(metadata={"description": "流动党员"})
+    origin = fields.String(allow_none=True, validate=validate.Length(max=200))
+
+
 class PartySecretaryIn(Schema):
     member_id = Int(minimum=1, required=True)
 

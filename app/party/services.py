@@ -151,6 +151,37 @@ def add_member(user, body):
     return member
 
 
+def edit_member(user, member_id, body):
+    """A member's name, type (转正: 预备 → 正式) or being a 流动党员 (with where from)."""
+    member = db.session.get(PartyMember, member_id)
+    if member is None or member.org is None or not people.can_view(user, member.org.unit):
+        raise NotFound("No such party member.", fields={"id": [member_id]})
+    _manager(user, member.org.unit)
+    changed = {k: v for k, v in body.items() if getattr(member, k) != v}
+    mobile = changed.get("mobile", member.mobile)
+    origin = changed.get("origin", member.origin) if mobile else None
+    if mobile and not origin:
+        raise Invalid("A 流动党员 says where they come from.", fields={"origin": ["required"]})
+    changed.pop("origin", None)
+    if member.origin != origin:
+        changed["origin"] = origin
+    for name, value in changed.items():
+        setattr(member, name, value)
+    if changed:
+        db.session.flush()
+        record(
+            "party_member",
+            member.id,
+            "edit",
+            user,
+            note=member.name,
+            scope=_org_scope(member.org),
+            data=changed,
+        )
+    transaction.commit()
+    return member
+
+
 def set_secretary(user, org_id, member_id):
     org = get_org(user, org_id)
     _manager(user, org.unit)

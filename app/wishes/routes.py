@@ -16,6 +16,8 @@ from app.wishes.schemas import (
     WishOut,
     WishQuery,
     WishReasonIn,
+    WishTallyOut,
+    WishTallyQuery,
     WishVerifyIn,
     WishWallQuery,
 )
@@ -58,6 +60,14 @@ def wall(query):
 def counts(query):
     """Fulfilled wishes by the date fulfilled, per community, street or claimant."""
     return services.counts(current_user, query["by"], query["since"], query["until"])
+
+
+@blp.get("/tally")
+@blp.arguments(WishTallyQuery, location="query")
+@blp.response(200, WishTallyOut)
+def tally(query):
+    """A community's wishes by state: to verify, on the wall, claimed, to confirm, fulfilled."""
+    return services.tally(current_user, query["community"])
 
 
 @blp.get("/<wish_id>")

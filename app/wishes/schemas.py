@@ -124,6 +124,21 @@ class WallItem(Out):
     published_at = Time()
 
 
+class WishTallyQuery(Schema):
+    community = fields.String(required=True)
+
+
+class WishTallyOut(Out):
+    """A community's wishes by where they stand: the secretary's to-do and the wall's counts."""
+
+    recorded = fields.Integer()
+    published = fields.Integer()
+    claimed = fields.Integer()
+    delivered = fields.Integer()
+    fulfilled = fields.Integer()
+    withdrawn = fields.Integer()
+
+
 class WishCountOut(Out):
     id = fields.Integer(metadata={"description": "the claimant's (by=claimant)"})
     code = fields.String(metadata={"description": "the unit's (by=community, street)"})

@@ -26,6 +26,7 @@ from app.wishes.models import (
     FULFILLED,
     PUBLISHED,
     RECORDED,
+    STATES,
     WALL,
     WITHDRAWN,
     Wish,
@@ -385,6 +386,24 @@ def wall(user, community_code, category=None):
     if category:
         query = query.where(Wish.category == category)
     return db.session.execute(query.order_by(Wish.published_at.desc(), Wish.id)).all()
+
+
+def tally(user, community_code):
+    """{state: count} of a community's wishes, for those who keep its wishes (its secretary,
+    the street, the district)."""
+    community = db.session.execute(select(Unit).where(Unit.code == community_code)).scalar()
+    if community is None or community.level != "community":
+        raise Invalid("No community with that code.", fields={"community": [community_code]})
+    require(
+        people.manages(user, community),
+        "The counts are for the community's secretary, the street and the district.",
+    )
+    rows = db.session.execute(
+        select(Wish.state, func.count())
+        .where(Wish.community_id == community.id)
+        .group_by(Wish.state)
+    )
+    return {**dict.fromkeys(STATES, 0), **dict(rows.all())}
 
 
 def snapshot(user, after_id, since, limit):

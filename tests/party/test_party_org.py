@@ -105,3 +105,46 @@ def test_a_joint_unit_claim_needs_a_member_who_reported_from_it(crowd, as_user):
         422,
         "validation_error",
     )
+
+
+def test_a_member_becomes_full_and_mobile_and_the_change_is_kept_by_the_community(crowd, as_user):
+    place, secretary = crowd.place, as_user(crowd.secretary)
+    ok(
+        secretary.post(
+            "/api/party/orgs",
+            json={"kind": "committee", "unit": place.community.code, "name": "社区党委"},
+        ),
+        201,
+    )
+    branch = ok(
+        secretary.post(
+            "/api/party/orgs",
+            json={"kind": "branch", "unit": place.grid.code, "name": "一网格党支部"},
+        ),
+        201,
+    )
+    member = ok(
+        secretary.post(
+            "/api/party/members",
+            json={"org_id": branch["id"], "name": "预备党员戊", "type": "probationary"},
+        ),
+        201,
+    )
+    edit = f"/api/party/members/{member['id']}"
+    assert ok(secretary.patch(edit, json={"type": "full"}))["type"] == "full"  # 转正
+    assert error(secretary.patch(edit, json={"mobile": True}), 422, "validation_error")[
+        "fields"
+    ] == {"origin": ["required"]}
+    gone = ok(secretary.patch(edit, json={"mobile": True, "origin": "贵州省思南县"}))
+    assert (gone["mobile"], gone["origin"]) == (True, "贵州省思南县")
+    back = ok(secretary.patch(edit, json={"mobile": False}))
+    assert (back["mobile"], back["origin"]) == (False, None)  # no origin without leaving
+    error(secretary.patch(edit, json={"type": "honorary"}), 422, "validation_error")
+    # The grid's member sees the branch but does not keep it; others do not see it at all.
+    error(as_user(crowd.member).patch(edit, json={"type": "probationary"}), 403, "not_allowed")
+    for stranger in (crowd.party, crowd.far_member):
+        error(as_user(stranger).patch(edit, json={"type": "probationary"}), 404, "not_found")
+    orgs = ok(secretary.get(f"/api/party/orgs?community={place.community.code}"))
+    assert [(m["name"], m["type"], m["mobile"]) for m in orgs[1]["members"]] == [
+        ("预备党员戊", "full", False)
+    ]

@@ -6,6 +6,7 @@ each step."""
 import pytest
 from sqlalchemy import text
 
+from app.wishes import services
 from tests.builders import report_body
 from tests.tasks.conftest import make_task, photo_ref
 from tests.wishes.conftest import error, ok, published, wish_body
@@ -178,3 +179,18 @@ def test_the_beneficiary_is_kept_encrypted(crowd, db):
     assert "锦江路12号" not in str(stored)
     db.session.expire_all()
     assert db.session.get(type(wish), wish.id).beneficiary_name == "杨秀英"
+
+
+def test_the_tally_counts_a_communitys_wishes_by_state_for_those_who_keep_them(crowd, as_user):
+    for _ in range(2):
+        published(crowd)
+    services.create(crowd.member, wish_body(crowd.place.grid))
+    claimed = published(crowd)
+    services.claim(crowd.party, claimed.id)
+    path = f"/api/wishes/tally?community={crowd.place.community.code}"
+    want = {"recorded": 1, "published": 2, "claimed": 1, "delivered": 0, "fulfilled": 0}
+    for keeper in (crowd.secretary, crowd.street_admin, crowd.district_admin):
+        assert ok(as_user(keeper).get(path)) == {**want, "withdrawn": 0}
+    for other in (crowd.member, crowd.party):
+        error(as_user(other).get(path), 403, "not_allowed")
+    error(as_user(crowd.secretary).get("/api/wishes/tally?community=nope"), 422, "validation_error")
