@@ -54,6 +54,8 @@ const routes = [
   { path: '/wishes/new', name: 'wish-new', component: () => import('./views/party/WishRecordView.vue') },
   { path: '/wishes/:id', name: 'wish', component: () => import('./views/party/WishDetailView.vue'), props: true },
   { path: '/party', name: 'party', component: () => import('./views/party/PartyDeskView.vue'), meta: { leaders: true } },
+  { path: '/party/wishes', name: 'party-wishes', component: () => import('./views/party/WishDeskView.vue'), meta: { leaders: true } },
+  { path: '/party/org', name: 'party-org', component: () => import('./views/party/PartyOrgView.vue'), meta: { leaders: true } },
   { path: '/:pathMatch(.*)*', redirect: '/' },
 ]
 

@@ -1,0 +1,92 @@
+// @vitest-environment happy-dom
+// The secretaries' party screens' parts: a wish's actions by its state (a reason required to
+// refuse or withdraw, the server's refusal shown on the field), and a member's particulars.
+import { flushPromises } from '@vue/test-utils'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import MemberForm from '../../src/views/party/MemberForm.vue'
+import WishQueue from '../../src/views/party/WishQueue.vue'
+import { mountWith } from './mount.js'
+
+const calls = []
+let refuse = null
+vi.mock('../../src/services.js', () => ({
+  api: {
+    post: async (path, body) => {
+      calls.push([path, body])
+      if (refuse) throw refuse
+      return {}
+    },
+  },
+}))
+
+const wish = (id, state, extra = {}) => ({ id, state, need: `心愿${id}`, category: 'repair', place: '3栋附近', ...extra })
+const buttons = (wrapper) => wrapper.findAll('button').map((b) => b.text())
+
+describe('WishQueue (核实, 撤回, 代确认)', () => {
+  beforeEach(() => {
+    calls.length = 0
+    refuse = null
+  })
+
+  it.each([
+    ['recorded', ['核实通过', '不予发布']],
+    ['published', ['撤回']],
+    ['claimed', []],
+    ['delivered', ['代受益人确认']],
+    ['fulfilled', []],
+    ['withdrawn', []],
+  ])('a %s wish offers %j', async (state, offered) => {
+    const wrapper = mountWith(WishQueue, { props: { wishes: [wish('a', state)] } })
+    await flushPromises()
+    expect(buttons(wrapper)).toEqual(offered)
+  })
+
+  it('verifies at once; refusing and withdrawing wait for a reason, and send it', async () => {
+    const wrapper = mountWith(WishQueue, { props: { wishes: [wish('a', 'recorded'), wish('b', 'published')] } })
+    await flushPromises()
+    await wrapper.findAll('button').find((b) => b.text() === '核实通过').trigger('click')
+    await flushPromises()
+    expect(calls).toEqual([['/api/wishes/a/verify', { passed: true }]])
+    expect(wrapper.emitted('changed')).toHaveLength(1)
+
+    await wrapper.findAll('button').find((b) => b.text() === '撤回').trigger('click')
+    const send = () => wrapper.findAll('button[type=submit]')[0]
+    expect(send().attributes('disabled')).toBeDefined()
+    await wrapper.find('input[name=reason]').setValue('  已由家属解决 ')
+    await send().trigger('submit')
+    await flushPromises()
+    expect(calls[1]).toEqual(['/api/wishes/b/withdraw', { reason: '已由家属解决' }])
+  })
+
+  it('shows the server’s refusal on the reason it names, and keeps the form open', async () => {
+    refuse = Object.assign(new Error('x'), { status: 409, code: 'wrong_state', fields: { reason: ['x'] } })
+    const wrapper = mountWith(WishQueue, { props: { wishes: [wish('b', 'published')] } })
+    await flushPromises()
+    await wrapper.findAll('button').find((b) => b.text() === '撤回').trigger('click')
+    await wrapper.find('input[name=reason]').setValue('重复登记')
+    await wrapper.find('form').trigger('submit')
+    await flushPromises()
+    expect(wrapper.find('.van-field__error-message').text()).toBe('当前状态下不能进行此操作')
+    expect(wrapper.emitted('changed')).toBeUndefined()
+  })
+})
+
+describe('MemberForm (党员信息)', () => {
+  it('asks a 流动党员 where from, and sends no origin for one who is not', async () => {
+    const saved = []
+    const save = async (body) => saved.push(body)
+    const wrapper = mountWith(MemberForm, { props: { member: { name: '李四', type: 'probationary', mobile: false, origin: null }, save } })
+    await flushPromises()
+    expect(wrapper.find('input[name=origin]').exists()).toBe(false)
+    await wrapper.find('select[name=type]').setValue('full')
+    await wrapper.find('.van-checkbox').trigger('click')
+    await flushPromises()
+    const submit = wrapper.find('button[type=submit]')
+    expect(submit.attributes('disabled')).toBeDefined() // a mobile member needs the origin
+    await wrapper.find('input[name=origin]').setValue('思南县')
+    await wrapper.find('form').trigger('submit')
+    await flushPromises()
+    expect(saved).toEqual([{ name: '李四', type: 'full', mobile: true, origin: '思南县' }])
+    expect(wrapper.emitted('done')).toHaveLength(1)
+  })
+})
