@@ -100,6 +100,9 @@ class Base:
     PASSWORD_HASH_MEMORY_KIB = int(os.environ.get("PASSWORD_HASH_MEMORY_KIB", 19 * 1024))
     PASSWORD_HASH_PASSES = int(os.environ.get("PASSWORD_HASH_PASSES", 2))
     LOGIN_CONCURRENCY = int(os.environ.get("LOGIN_CONCURRENCY", 1))
+    # Ended sessions and login attempts are kept this many days (who logged in from where,
+    # who guessed at whose password), then the worker deletes them (app/people/prune.py).
+    LOGIN_RECORDS_DAYS = int(os.environ.get("LOGIN_RECORDS_DAYS", 90))
     # A one-time code from a reset (or for a new account) stops working after this long.
     ONE_TIME_CODE_HOURS = int(os.environ.get("ONE_TIME_CODE_HOURS", 24))
 

@@ -70,6 +70,14 @@ def prune_uploads():
         log.info("uploads: %s abandoned upload(s) removed", removed)
 
 
+def prune_logins():
+    from app.people.prune import prune
+
+    sessions, attempts = prune()
+    if sessions or attempts:
+        log.info("logins: %s ended session(s), %s old login attempt(s) removed", sessions, attempts)
+
+
 def escalate_roll_calls():
     from app.emergency.rollcalls import escalate_roll_calls
 
@@ -96,6 +104,7 @@ def patrol_jobs():
 register_job("push", 0, send_pushes)
 register_job("incidents.escalate", 60, escalate_incidents)
 register_job("uploads.prune", 24 * 3600, prune_uploads)
+register_job("logins.prune", 24 * 3600, prune_logins)
 register_job("rollcalls.escalate", 60, escalate_roll_calls)
 register_job("patrols", 300, patrol_jobs)
 

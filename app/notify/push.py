@@ -194,6 +194,16 @@ def unsubscribe(user, endpoint):
     return removed
 
 
+def forget_phones(user):
+    """Forget every phone of a person who no longer works here (deactivated): nothing about
+    the district's cases may light up a phone that left with them. In the caller's
+    transaction."""
+    return db.session.execute(
+        delete(PushSubscription).where(PushSubscription.user_id == user.id),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+
+
 def notification_settings(user):
     return {"muted": sorted(user.muted or ()), "mutable": list(MUTABLE), "critical": list(CRITICAL)}
 

@@ -15,6 +15,7 @@ from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.extensions import db
 from app.history.services import record, register_scope, timeline
 from app.incidents import services as incidents
+from app.notify import push
 from app.people import passwords, sessions
 from app.people import services as people
 from app.people.models import (
@@ -326,6 +327,7 @@ def deactivate(actor, user_id, reason):
     if not person.active:
         return person
     person.active = False
+    push.forget_phones(person)
     handed = hand_back(person, actor, reason)
     record("person", person.id, "deactivate", actor, note=reason, data=handed)
     sessions.end_sessions(person)  # last: it commits

@@ -6,6 +6,7 @@ from types import SimpleNamespace
 import pytest
 
 from app.history.services import timeline
+from app.notify.models import PushSubscription
 from app.people.models import (
     DEPARTMENT,
     DISTRICT_ADMIN,
@@ -331,3 +332,34 @@ def test_account_changes_are_not_pulled_by_phones(staff, as_user):
     as_user(staff.street_admin).post(f"/api/people/{staff.member.id}/reset")
     changes, _, _ = pull_all(district, cursor)
     assert changes == []
+
+
+def test_a_deactivated_person_s_phones_get_no_more_pushes(staff, as_user, db):
+    for n in range(2):
+        db.session.add(
+            PushSubscription(
+                user_id=staff.member.id,
+                endpoint=f"https://fcm.googleapis.com/fcm/send/{n}",
+                p256dh="k",
+                auth="a",
+                failures=0,
+            )
+        )
+    db.session.add(
+        PushSubscription(
+            user_id=staff.secretary.id,
+            endpoint="https://fcm.googleapis.com/fcm/send/other",
+            p256dh="k",
+            auth="a",
+            failures=0,
+        )
+    )
+    db.session.commit()
+
+    response = as_user(staff.street_admin).post(
+        f"/api/people/{staff.member.id}/deactivate", json={"reason": "调离"}
+    )
+
+    assert response.status_code == 200
+    owners = [s.user_id for s in db.session.query(PushSubscription)]
+    assert owners == [staff.secretary.id]
