@@ -43,6 +43,16 @@ def login_admin(page, user):
     login(page, user, lands="辖区概览")
 
 
+def street_of(server, community_code):
+    """(the street's code, the district's code) above a community."""
+    from app.extensions import db
+    from app.units.models import Unit
+
+    with server.app.app_context():
+        community = db.session.query(Unit).filter_by(code=community_code).one()
+        return community.parent.code, community.parent.parent.code
+
+
 def service_worker_ready(page):
     """The app shell is precached and the worker controls the page: every screen and a
     reload work with no network."""

@@ -10,7 +10,7 @@ import uuid
 from playwright.sync_api import expect
 from sqlalchemy import text
 
-from app.people.models import GRID_MEMBER, SECRETARY, TEAM_MEMBER
+from app.people.models import GRID_MEMBER, SECRETARY, STREET_ADMIN, TEAM_MEMBER
 from tests.e2e import flows
 
 DESKTOP = {
@@ -164,3 +164,56 @@ def test_desk_dispatches_and_the_member_handles_it(
         ).scalar()
     assert tuple(state) == ("closed", member.id)
     assert after == 1, "the after photo arrived (over tus) and is attached"
+
+
+def test_on_a_phone_the_roll_call_and_the_push_offer_leave_the_queue_on_the_first_screen(
+    playwright_instance, server, people, units, phone, shots
+):
+    street, _ = flows.street_of(server, units.code)
+    secretary = people.make(SECRETARY, units.code, name="卫书记")
+    admin = people.make(STREET_ADMIN, street, name="蒋街道")
+    member = people.make(GRID_MEMBER, units.grids[0].code, name="沈网格")
+    api = flows.Api(playwright_instance, server.base, member)
+    api.post(
+        "/api/incidents",
+        {
+            "id": str(uuid.uuid4()),
+            "category": "clutter_piling",
+            "description": "单元门口堆放废旧家具",
+            "lat": units.grids[0].lat,
+            "lng": units.grids[0].lng,
+            "photos": [],
+        },
+    )
+    api.close()
+    api = flows.Api(playwright_instance, server.base, admin)
+    api.post(
+        "/api/rollcalls",
+        {"scope": {"level": "community", "codes": [units.code]}, "message": "暴雨预警，请回复在岗"},
+    )
+    api.close()
+
+    mobile = phone()
+    # A phone never asked for notifications (headless Chromium answers "denied" by itself).
+    mobile.add_init_script(
+        "Object.defineProperty(Notification, 'permission', { get: () => 'default' })"
+    )
+    page = mobile.new_page()
+    flows.login_desk(page, secretary)
+    bar = page.locator(".notes")
+    expect(bar.locator(".rollcall-card")).to_contain_text("暴雨预警，请回复在岗")
+    expect(bar.locator(".push-offer")).to_be_visible()
+    first = page.locator(".queue-col article.item").first
+    expect(first).to_contain_text("单元门口堆放废旧家具")
+    expect(first).to_be_in_viewport()
+    box = first.bounding_box()
+    assert box["y"] + 48 <= 640, f"the first case shows on the first screen: {box}"
+    notes = bar.bounding_box()
+    assert notes["height"] <= 140, f"the notes are a compact bar: {notes}"
+    shots(page, "desk-phone-notes")
+
+    # The roll-call is answered from the bar, as from the card anywhere else.
+    bar.get_by_role("button", name=re.compile("^叫应应答")).click()
+    expect(bar.locator(".rollcall-card")).to_contain_text("已应答")
+    bar.get_by_role("button", name="以后再说").click()
+    expect(bar.locator(".push-offer")).to_be_hidden()

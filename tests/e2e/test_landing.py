@@ -10,19 +10,10 @@ from tests.e2e import flows
 from tests.e2e.test_desk import DESKTOP
 
 
-def _street(server, community_code):
-    from app.extensions import db
-    from app.units.models import Unit
-
-    with server.app.app_context():
-        community = db.session.query(Unit).filter_by(code=community_code).one()
-        return community.parent.code, community.parent.parent.code
-
-
 def test_each_role_lands_where_its_work_is_and_the_desk_is_a_desk(
     server, people, units, phone, shots
 ):
-    street, district = _street(server, units.code)
+    street, district = flows.street_of(server, units.code)
     member = people.make(GRID_MEMBER, units.grids[0].code, name="韩网格")
     secretary = people.make(SECRETARY, units.code, name="曹书记")
     admin = people.make(STREET_ADMIN, street, name="魏街道")
