@@ -1,9 +1,10 @@
 """Working-time calendar (工作日历): deadlines counted in working or natural time, and due state.
 
 Rules
-- Local time is Asia/Shanghai. Inputs may be aware datetimes in any zone (UTC from the database,
+- Local time is the calendar's zone: the district's (DISTRICT_TIMEZONE), Asia/Shanghai unless a
+  deployment says otherwise. Inputs may be aware datetimes in any zone (UTC from the database,
   the phone's own offset); they are converted. Naive datetimes are refused: a guess about their
-  zone would silently shift deadlines by eight hours. Results are in Asia/Shanghai.
+  zone would silently shift deadlines by eight hours. Results are in the calendar's zone.
 - Working time is the work periods (default 08:30-12:00 and 14:30-18:00, the public-sector day
   with a lunch break) of working days. A working day is Monday to Friday, unless the date is in
   `holidays`; a date in `workdays` (调休: a weekend day worked in exchange) is a working day.
@@ -79,14 +80,11 @@ def _utc(dt, name="datetime"):
     return dt.astimezone(UTC)
 
 
-def _local(instant):
-    return instant.astimezone(TZ)
-
-
 class WorkCalendar:
-    """Working hours, weekends, holidays and 调休 working days, in Asia/Shanghai local time."""
+    """Working hours, weekends, holidays and 调休 working days, in local time of `zone`."""
 
-    def __init__(self, work_periods=DEFAULT_WORK_PERIODS, holidays=(), workdays=()):
+    def __init__(self, work_periods=DEFAULT_WORK_PERIODS, holidays=(), workdays=(), zone=TZ):
+        self.zone = zone
         periods = tuple((start, end) for start, end in work_periods)
         if not periods:
             raise ValueError("a calendar needs at least one work period")
@@ -144,18 +142,21 @@ class WorkCalendar:
 
     def is_working_time(self, dt):
         """Whether the moment `dt` (aware) falls inside a work period of a working day."""
-        local = _local(_utc(dt))
+        local = self._local(_utc(dt))
         if not self.is_working_day(local.date()):
             return False
         moment = local.time()
         return any(start <= moment < end for start, end in self.work_periods)
 
+    def _local(self, instant):
+        return instant.astimezone(self.zone)
+
     def _periods(self, day):
         """The work periods of a working day as UTC instants."""
         return [
             (
-                datetime.combine(day, start, TZ).astimezone(UTC),
-                datetime.combine(day, end, TZ).astimezone(UTC),
+                datetime.combine(day, start, self.zone).astimezone(UTC),
+                datetime.combine(day, end, self.zone).astimezone(UTC),
             )
             for start, end in self.work_periods
         ]
@@ -170,7 +171,7 @@ class WorkCalendar:
             raise ValueError("duration must not be negative")
         cursor = _utc(start, "start")
         remaining = duration
-        day = _local(cursor).date()
+        day = self._local(cursor).date()
         while True:
             if self.is_working_day(day):
                 for period_start, period_end in self._periods(day):
@@ -179,7 +180,7 @@ class WorkCalendar:
                     begin = max(period_start, cursor)
                     available = period_end - begin
                     if remaining <= available:
-                        return _local(begin + remaining)
+                        return self._local(begin + remaining)
                     remaining -= available
             day += timedelta(days=1)
 
@@ -191,7 +192,7 @@ class WorkCalendar:
         """`start` plus `amount` `unit`s (see the module docstring for the rules)."""
         limit = Limit(amount, unit)
         if limit.natural:
-            return _local(_utc(start, "start") + amount * NATURAL_UNITS[unit])
+            return self._local(_utc(start, "start") + amount * NATURAL_UNITS[unit])
         if unit == "working_hours":
             return self.add_working(start, amount * timedelta(hours=1))
         return self.add_working(start, amount * self.day_length)
@@ -206,7 +207,7 @@ class WorkCalendar:
         if b < a:
             return -self.working_time_between(b, a)
         total = timedelta(0)
-        day, last = _local(a).date(), _local(b).date()
+        day, last = self._local(a).date(), self._local(b).date()
         while day <= last:
             if self.is_working_day(day):
                 for period_start, period_end in self._periods(day):

@@ -4,6 +4,7 @@ files on first use) and edited by district admins."""
 import json
 import time
 from threading import Lock
+from zoneinfo import ZoneInfo
 
 from flask import current_app, g
 from sqlalchemy import func, select
@@ -116,7 +117,8 @@ def calendar():
             h, w = holiday_dates(year)
             holidays |= h
             workdays |= w
-        return WorkCalendar(holidays=holidays, workdays=workdays)
+        zone = ZoneInfo(current_app.config["DISTRICT_TIMEZONE"])
+        return WorkCalendar(holidays=holidays, workdays=workdays, zone=zone)
 
     return _built("holidays", build)
 

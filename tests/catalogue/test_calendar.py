@@ -2,6 +2,7 @@
 
 import json
 from datetime import UTC, date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
@@ -111,6 +112,25 @@ def test_start_in_utc_or_another_zone_is_converted():
     assert PLAIN.add(datetime(2026, 1, 11, 20, tzinfo=UTC), 1, "working_hours") == sh(
         2026, 1, 12, 9, 30
     )
+
+
+def test_a_calendar_counts_working_time_on_its_own_zone_s_clock():
+    urumqi = ZoneInfo("Asia/Urumqi")  # UTC+6: its 08:30 is Shanghai's 10:30
+    calendar = WorkCalendar(zone=urumqi)
+    monday_0900_shanghai = sh(2026, 1, 12, 9)
+    assert calendar.add(monday_0900_shanghai, 1, WH) == datetime(2026, 1, 12, 9, 30, tzinfo=urumqi)
+    assert calendar.add(monday_0900_shanghai, 1, WH).tzinfo is urumqi
+    assert not calendar.is_working_time(sh(2026, 1, 12, 10))
+    assert PLAIN.is_working_time(sh(2026, 1, 12, 10))
+
+
+def test_the_district_s_calendar_is_on_its_timezone(app, monkeypatch):
+    from app.catalogue import services
+
+    monkeypatch.setitem(app.config, "DISTRICT_TIMEZONE", "Asia/Urumqi")
+    monkeypatch.setattr(services, "_cache", {})  # built once per database: build it anew
+    with app.test_request_context():
+        assert services.calendar().zone == ZoneInfo("Asia/Urumqi")
 
 
 def test_deadline_uses_the_limit():
