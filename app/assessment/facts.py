@@ -360,6 +360,26 @@ def acknowledgement(record):
 
 
 LOADERS = {"incident": _cases, "whistle": _whistles, "task": _tasks, "ack": _acks}
+# What history entries touch: the entity whose facts they change.
+_TOUCHES = {"incident": "incident", "whistle": "whistle", "task": "task", "rollcall": "ack"}
+# Entities whose ids are "<prefix>:<...>", rebuilt by their prefix (the id the history
+# gives): the prefix of a history id as the facts file it.
+_PREFIXED = {"ack": str}
+
+
+def loader(entity, touched_by, prefix=None):
+    """Register fn(ids, now) -> Records of an entity, rebuilt when the history of
+    `touched_by` grows (its ids are the entity's ids, or with `prefix`, the prefixes of
+    them: `prefix(history id)`, all of one length)."""
+
+    def register(fn):
+        LOADERS[entity] = fn
+        _TOUCHES[touched_by] = entity
+        if prefix:
+            _PREFIXED[entity] = prefix
+        return fn
+
+    return register
 
 
 # -- writing --------------------------------------------------------------------------------------
@@ -391,8 +411,13 @@ def _rows(records):
 
 
 def _entity_filter(entity, ids):
-    if entity == "ack":  # the acknowledgements of these roll-calls
-        return EntityFact.entity == "ack", func.substr(EntityFact.entity_id, 1, 36).in_(ids)
+    if entity in _PREFIXED:  # e.g. the acknowledgements of these roll-calls
+        prefixes = [_PREFIXED[entity](i) for i in ids]
+        length = len(prefixes[0]) if prefixes else 1
+        return (
+            EntityFact.entity == entity,
+            func.substr(EntityFact.entity_id, 1, length).in_(prefixes),
+        )
     return EntityFact.entity == entity, EntityFact.entity_id.in_(ids)
 
 
@@ -535,10 +560,6 @@ def _resum(days):
         )
 
 
-# What history entries touch: the entity whose facts they change.
-_TOUCHES = {"incident": "incident", "whistle": "whistle", "task": "task", "rollcall": "ack"}
-
-
 def refresh(batch=20_000, now=None):
     """Bring the facts up to the history (the worker's job): every entity with new entries
     is rebuilt, and cases still waiting to be handled whose deadline day has come (they turn
@@ -628,3 +649,6 @@ def entities(subject, subject_ids, measure, start, end):
         .order_by(EntityFact.entity_id)
     )
     return [tuple(row) for row in rows if abs(row[2]) > 1e-9]
+
+
+from app.assessment import field  # noqa: E402, F401 (its loaders and measures)

@@ -77,5 +77,15 @@ INDICATORS = {
         Indicator(
             "rollcall_median_minutes", "叫应响应中位时长(分钟)", MEDIAN, "rc_ack_m", None, False
         ),
+        # The field's work (app/assessment/field.py).
+        Indicator("patrol_hours", "巡查时长(小时)", COUNT, "patrol_h"),
+        Indicator("patrol_coverage", "巡查平均覆盖率", MEAN, "coverage_sum", "coverage_n"),
+        Indicator("patrol_plan_met", "计划巡查达标率", RATE, "plan_met", "plan_patrols"),
+        Indicator("patrol_windows_missed", "计划漏巡次数", COUNT, "plan_missed", None, False),
+        Indicator("visit_on_plan", "走访按期率", RATE, "visit_on_plan", "visits"),
+        Indicator("visits", "走访次数", COUNT, "visits"),
+        Indicator("journal_days", "民情日志天数", COUNT, "journal_days"),
+        Indicator("wishes_fulfilled", "微心愿完成数", COUNT, "wishes_fulfilled"),
+        Indicator("volunteer_hours", "志愿服务时长(小时)", COUNT, "volunteer_h"),
     )
 }
