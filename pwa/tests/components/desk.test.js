@@ -6,6 +6,8 @@ import { flushPromises } from '@vue/test-utils'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { landing } from '../../src/lib/landing.js'
 import { incidentDecisions, taskDecisions } from '../../src/views/desk/decisions.js'
+import DecisionDialog from '../../src/views/desk/DecisionDialog.vue'
+import { ApiError } from '../../src/sync/api.js'
 import IncidentPanel from '../../src/views/desk/IncidentPanel.vue'
 import MemberPicker from '../../src/views/desk/MemberPicker.vue'
 import OverviewView from '../../src/views/desk/OverviewView.vue'
@@ -13,11 +15,19 @@ import { mountWith } from './mount.js'
 
 const answers = {}
 const asked = []
+const posted = [] // [path, body] of each POST
+let refuse = () => null // (path) → an error the server answers with, or null
 vi.mock('../../src/services.js', () => ({
   api: {
     get: async (path) => {
       asked.push(path)
       return answers[path]
+    },
+    post: async (path, body) => {
+      posted.push([path, body])
+      const error = refuse(path)
+      if (error) throw error
+      return path === '/api/tasks' ? { id: 'task-1', ...body } : {}
     },
   },
   db: { blobs: { get: async () => null } },
@@ -32,6 +42,8 @@ HTMLDialogElement.prototype.showModal ||= function () {
 
 beforeEach(() => {
   asked.length = 0
+  posted.length = 0
+  refuse = () => null
 })
 
 describe('decisions', () => {
@@ -132,6 +144,61 @@ describe('MemberPicker', () => {
     await wrapper.find('input[type="radio"]').setValue()
     expect(wrapper.emitted('update:modelValue')[0][0]).toMatchObject({ id: 2, name: '李强' })
     vi.useRealTimers()
+  })
+})
+
+describe('DecisionDialog', () => {
+  const GRIDS = [{ code: 'G1', name: '第一网格' }]
+  const open = async (kind, target) => {
+    const wrapper = mountWith(DecisionDialog, { props: { grids: GRIDS } })
+    wrapper.vm.open(kind, target)
+    await flushPromises()
+    return wrapper
+  }
+  const confirm = (wrapper) => wrapper.findAll('button').find((b) => b.text() === '确定')
+
+  it('a refusal stays in the dialog with the reason, in Chinese; a retry that passes closes it', async () => {
+    refuse = () => new ApiError(409, { error: { code: 'invalid_state', message: 'Incident is closed.', fields: {} } })
+    const wrapper = await open('reject', ROW)
+    expect(wrapper.find('h2').text()).toBe('不予立案')
+    expect(wrapper.find('.meta').text()).toBe('路灯不亮')
+    expect(confirm(wrapper).attributes('disabled')).toBeDefined() // a rejection needs its reason
+    await wrapper.find('textarea').setValue('重复上报')
+    await wrapper.find('form').trigger('submit')
+    await flushPromises()
+    expect(posted).toEqual([[`/api/incidents/${ID}/reject`, { reason: '重复上报' }]])
+    expect(wrapper.find('dialog').element.open).toBe(true)
+    const said = wrapper.find('[role="alert"]').text()
+    expect(said).not.toBe('')
+    expect(said).not.toMatch(/Incident is closed/)
+    expect(wrapper.emitted('done')).toBeUndefined()
+
+    refuse = () => null
+    await wrapper.find('form').trigger('submit')
+    await flushPromises()
+    expect(wrapper.find('dialog').element.open).toBe(false)
+    expect(wrapper.emitted('done')).toEqual([['reject']])
+  })
+
+  it('a new task given to a member who cannot take it is made once: the second try only gives it', async () => {
+    answers['/api/dispatch/members'] = [{ id: 5, name: '王芳', phone: '13800000005', role: 'grid_member', grid: GRIDS[0] }]
+    refuse = (path) => (path === '/api/dispatch/assign' ? new ApiError(409, { error: { code: 'full', message: 'full', fields: {} } }) : null)
+    const wrapper = await open('new_task')
+    await wrapper.find('input[aria-label="任务名称"]').setValue('清理楼道')
+    await wrapper.find('textarea[aria-label="目标（定目标）"]').setValue('楼道畅通')
+    await flushPromises()
+    await wrapper.find('input[type="radio"]').setValue()
+    await wrapper.find('form').trigger('submit')
+    await flushPromises()
+    expect(posted.map(([path]) => path)).toEqual(['/api/tasks', '/api/dispatch/assign'])
+    expect(wrapper.find('dialog').element.open).toBe(true)
+
+    refuse = () => null
+    await wrapper.find('form').trigger('submit')
+    await flushPromises()
+    expect(posted.map(([path]) => path)).toEqual(['/api/tasks', '/api/dispatch/assign', '/api/dispatch/assign'])
+    expect(posted.at(-1)[1]).toEqual({ assignments: [{ task_id: 'task-1', user_id: 5 }] })
+    expect(wrapper.emitted('done')).toEqual([['new_task']])
   })
 })
 
