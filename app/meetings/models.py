@@ -83,3 +83,8 @@ class Decision(db.Model):
     problem = relationship("Problem", back_populates="decisions")
     department = relationship("Department")
     task = relationship("Task")
+
+    @property
+    def responsible(self):
+        """Who answers for it (定责任): its task's responsible person."""
+        return self.task.responsible

@@ -66,6 +66,7 @@ class DecisionOut(Out):
     deadline = Time()
     task_id = fields.String()
     task_state = fields.Function(lambda d: d.task.state)
+    responsible = fields.Nested(PersonRef, metadata={"description": "定责任: the task's"})
 
 
 class ProblemOut(Out):

@@ -56,6 +56,8 @@ const routes = [
   { path: '/party', name: 'party', component: () => import('./views/party/PartyDeskView.vue'), meta: { leaders: true } },
   { path: '/party/wishes', name: 'party-wishes', component: () => import('./views/party/WishDeskView.vue'), meta: { leaders: true } },
   { path: '/party/org', name: 'party-org', component: () => import('./views/party/PartyOrgView.vue'), meta: { leaders: true } },
+  { path: '/party/meetings', name: 'party-meetings', component: () => import('./views/party/MeetingsView.vue') },
+  { path: '/party/meetings/:id', name: 'party-meeting', component: () => import('./views/party/MeetingView.vue'), props: true },
   { path: '/:pathMatch(.*)*', redirect: '/' },
 ]
 

@@ -3,12 +3,13 @@ server: a secretary records a wish and verifies it onto the wall, then withdraws
 reason; a leader plans and holds a joint meeting whose decision becomes a task, and the task
 verified closes (销号) the problem on the meeting's page."""
 
-import re
+import hashlib
+from datetime import datetime, timedelta
 
 from playwright.sync_api import expect
 from sqlalchemy import text
 
-from app.people.models import SECRETARY
+from app.people.models import DISTRICT_ADMIN, GRID_MEMBER, SECRETARY
 from tests.e2e import flows
 
 
@@ -38,6 +39,7 @@ def test_a_secretary_records_a_wish_verifies_it_and_withdraws_it_with_the_reason
     wish.get_by_role("button", name="核实通过").click()
     expect(wish).to_have_count(0)
     expect(page.locator("[data-test=wish-tally]")).to_contain_text("待认领 1 件")
+    expect(page.get_by_role("tab", name="待认领 1")).to_be_visible()
     with engine.connect() as db:
         row = db.execute(
             text("SELECT id, state, grid_id FROM wish WHERE need = :n"), {"n": need}
@@ -45,17 +47,100 @@ def test_a_secretary_records_a_wish_verifies_it_and_withdraws_it_with_the_reason
         assert row.state == "published"
 
     # Withdrawn while nobody holds it, and the reason is required and kept.
-    page.get_by_role("tab", name=re.compile("^待认领")).click()
+    page.get_by_role("tab", name="待认领 1").click()
     wish.get_by_role("button", name="撤回").click()
     submit = wish.get_by_role("button", name="撤回")
     expect(submit).to_be_disabled()
     wish.locator("input[name=reason]").fill("家属已自行解决")
     submit.click()
     expect(wish).to_have_count(0)
-    page.get_by_role("tab", name=re.compile("^已撤回")).click()
+    withdrawn = page.get_by_role("tab", name="已撤回 1")
+    withdrawn.click()
+    expect(withdrawn).to_have_attribute("aria-selected", "true")
     expect(wish).to_contain_text("家属已自行解决")
     with engine.connect() as db:
         state, reason = db.execute(
             text("SELECT state, reason FROM wish WHERE id = :w"), {"w": row.id}
         ).one()
     assert (state, reason) == ("withdrawn", "家属已自行解决")
+
+
+def test_a_leaders_meeting_decision_becomes_a_task_whose_verification_closes_the_problem(
+    playwright_instance, server, engine, people, units, phone, shots
+):
+    leader = people.make(DISTRICT_ADMIN, units.code[:6], name="陈区长")
+    secretary = people.make(SECRETARY, units.code, name="郑书记")
+    member = people.make(GRID_MEMBER, units.grids[0].code, name="钱网格")
+    page = phone().new_page()
+    flows.login_admin(page, leader)
+    page.goto("/party/meetings")
+    page.get_by_role("button", name="计划联席会议").click()
+    plan = page.get_by_role("form", name="计划联席会议")
+    plan.locator("select[name=unit]").select_option(units.code)
+    plan.locator("input[name=title]").fill("第四季度联席会议（e2e）")
+    plan.locator("input[name=place]").fill("社区会议室")
+    due = (datetime.now() + timedelta(days=1)).strftime("%Y-%m-%dT09:00")
+    plan.locator("input[name=due_at]").fill(due)
+    plan.get_by_label("应到人员：搜索姓名或手机号尾号").fill("郑书记")
+    plan.get_by_role("checkbox", name="郑书记").check()
+    plan.get_by_role("button", name="计划").click()
+    page.locator("[data-test=meeting]", has_text="第四季度联席会议（e2e）").click()
+    expect(page.locator("[data-test=meeting-state]")).to_contain_text("待召开")
+
+    # Held: the secretary came (those due are ticked to begin with).
+    held = page.get_by_role("form", name="记录召开")
+    expect(held.get_by_role("checkbox", name="郑书记")).to_be_checked()
+    held.get_by_role("button", name="记录召开").click()
+    expect(page.locator("[data-test=meeting-state]")).to_contain_text("已召开")
+    raised = page.get_by_role("form", name="记录问题")
+    problem = "老旧小区路灯损坏，夜间出行不便"
+    raised.locator("textarea[name=description]").fill(problem)
+    raised.get_by_role("radio", name="郑书记").check()
+    raised.get_by_role("button", name="记录问题").click()
+    card = page.get_by_role("article", name=problem)
+    expect(card).to_contain_text("郑书记 提出")
+    expect(card.locator("[data-test=problem-state]")).to_have_text("未销号")
+
+    # The decision becomes a task with the 五定, the meeting its origin.
+    card.get_by_role("button", name="议定事项").click()
+    decide = card.get_by_role("form", name="议定事项")
+    decide.get_by_role("radio", name="郑书记").check()
+    decide.locator("textarea[name=measure]").fill("更换路灯12盏，月底前完成")
+    deadline = (datetime.now() + timedelta(days=14)).strftime("%Y-%m-%dT18:00")
+    decide.locator("input[name=deadline]").fill(deadline)
+    decide.get_by_role("button", name="议定事项").click()
+    decision = card.locator("[data-test=decision]")
+    expect(decision).to_contain_text("更换路灯12盏")
+    expect(decision).to_contain_text("进行中")
+    expect(decision).to_contain_text("郑书记")  # who answers for it
+    shots(page, "party-meeting")
+    with engine.connect() as db:
+        task_id, state, responsible = db.execute(
+            text(
+                "SELECT task.id, task.state, task.responsible_id FROM meeting_decision "
+                "JOIN task ON task.id = meeting_decision.task_id "
+                "JOIN meeting_problem ON meeting_problem.id = meeting_decision.problem_id "
+                "WHERE meeting_problem.description = :p"
+            ),
+            {"p": problem},
+        ).one()
+    assert (state, responsible) == ("open", secretary.id)
+
+    # The grid's member carries it out, the secretary verifies it: the problem is closed.
+    field = flows.Api(playwright_instance, server.base, member)
+    field.post(f"/api/tasks/{task_id}/claim", {})
+    photo = {"sha256": hashlib.sha256(b"lamps").hexdigest(), "kind": "after"}
+    grid = units.grids[0]
+    field.post(
+        f"/api/tasks/{task_id}/complete", {"lat": grid.lat, "lng": grid.lng, "photos": [photo]}
+    )
+    field.close()
+    desk = flows.Api(playwright_instance, server.base, secretary)
+    desk.post(f"/api/tasks/{task_id}/verify", {"passed": True})
+    desk.close()
+    page.reload()
+    expect(card.locator("[data-test=problem-state]")).to_have_text("已销号")
+    expect(decision).to_contain_text("已验收")
+    page.goto("/party/meetings")
+    listed = page.locator("[data-test=meeting]", has_text="第四季度联席会议（e2e）")
+    expect(listed).to_contain_text("销号 1/1")

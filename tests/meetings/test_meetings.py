@@ -69,6 +69,7 @@ def test_a_decision_becomes_a_task_and_its_verification_closes_the_problem(crowd
     shown = ok(chair.post(decisions, json=decision), 201)
     made = shown["problems"][0]["decisions"][0]
     assert made["task_state"] == "open" and made["measure"] == "划定临时摊区，错时经营"
+    assert made["responsible"]["id"] == decision["responsible_id"]
 
     # The task carries the 五定, in the community it concerns, its responsible the department.
     secretary = as_user(crowd.secretary)

@@ -4,6 +4,7 @@
 import { flushPromises } from '@vue/test-utils'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import MemberForm from '../../src/views/party/MemberForm.vue'
+import ProblemCard from '../../src/views/party/ProblemCard.vue'
 import WishQueue from '../../src/views/party/WishQueue.vue'
 import { mountWith } from './mount.js'
 
@@ -88,5 +89,49 @@ describe('MemberForm (党员信息)', () => {
     await flushPromises()
     expect(saved).toEqual([{ name: '李四', type: 'full', mobile: true, origin: '思南县' }])
     expect(wrapper.emitted('done')).toHaveLength(1)
+  })
+})
+
+describe('ProblemCard (议定事项, 销号)', () => {
+  const meeting = { id: 'm1', attendees: [{ user: { id: 5, name: '郑书记' }, attended: true }] }
+  const problem = { id: 3, state: 'open', description: '路灯损坏', raised_by: { id: 5, name: '郑书记' }, decisions: [] }
+
+  beforeEach(() => {
+    calls.length = 0
+    refuse = null
+  })
+
+  it('a street meeting’s decision names its community, and goes with the 五定 it needs', async () => {
+    const communities = [{ code: '520602002001', name: '北门社区' }]
+    const wrapper = mountWith(ProblemCard, { props: { meeting, problem, runs: true, communities } })
+    await flushPromises()
+    await wrapper.findAll('button').find((b) => b.text() === '议定事项').trigger('click')
+    await wrapper.find('input[aria-label="郑书记"]').setValue(true)
+    await wrapper.find('textarea[name=measure]').setValue('更换路灯')
+    await wrapper.find('input[name=deadline]').setValue('2026-12-20T18:00')
+    const submit = wrapper.find('form button[type=submit]')
+    expect(submit.attributes('disabled')).toBeDefined() // no community yet
+    await wrapper.find('select[name=community]').setValue('520602002001')
+    await wrapper.find('form').trigger('submit')
+    await flushPromises()
+    expect(calls).toEqual([
+      [
+        '/api/meetings/m1/problems/3/decisions',
+        { responsible_id: 5, community: '520602002001', measure: '更换路灯', deadline: new Date('2026-12-20T18:00').toISOString() },
+      ],
+    ])
+    expect(wrapper.emitted('changed')).toHaveLength(1)
+  })
+
+  it('a closed problem says so and offers nothing; one who does not convene only reads', async () => {
+    const closed = { ...problem, state: 'closed', closed_at: '2026-12-02T10:00:00+00:00', close_note: null }
+    const wrapper = mountWith(ProblemCard, { props: { meeting, problem: closed, runs: true } })
+    await flushPromises()
+    expect(wrapper.find('[data-test=problem-state]').text()).toBe('已销号')
+    expect(wrapper.findAll('button')).toHaveLength(0)
+    const reader = mountWith(ProblemCard, { props: { meeting, problem } })
+    await flushPromises()
+    expect(reader.find('[data-test=problem-state]').text()).toBe('未销号')
+    expect(reader.findAll('button')).toHaveLength(0)
   })
 })
