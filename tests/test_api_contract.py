@@ -36,6 +36,7 @@ ROUTES = {
     "household": ("/api/households/{id}", None),
     "visit": ("/api/visits/{id}", None),
     "patrol": ("/api/patrols/{id}", None),
+    "patrol_plan": ("/api/patrols/plans/{id}", None),
     "journal": ("/api/journal/{id}", None),
 }
 # What a detail route adds to what the pull carries (the phone asks for it when online).
@@ -69,8 +70,8 @@ def shown_by_route(client, entity, entity_id):
 def everything(cast, as_user):
     """A member's grid with one of each entity a phone holds: the member's report, a task
     they claimed, a mode switch with its roll-call, the inbox message calling them, a wish
-    they recorded, an activity of their community, a household and its visit, their patrol
-    and their 民情日志."""
+    they recorded, an activity of their community, a household and its visit, their grid's
+    patrol plan, their patrol and their 民情日志."""
     member, secretary = as_user(cast.member), as_user(cast.secretary)
     assert member.post("/api/incidents", json=report_body(cast.grid)).status_code == 201
     task = secretary.post("/api/tasks", json=jsonable(task_body(grid=cast.grid, capacity=2)))
@@ -97,6 +98,9 @@ def everything(cast, as_user):
         "note": "入户走访",
     }
     assert member.post("/api/visits", json=visit).status_code == 201
+    checkpoint = {"name": "菜市场", "lat": 27.72, "lng": 109.19}
+    plan = {"grid": cast.grid.code, "checkpoints": [checkpoint]}
+    assert secretary.put("/api/patrols/plans", json=plan).status_code == 200
     patrol = {"id": str(uuid.uuid4()), "grid": cast.grid.code}
     assert member.post("/api/patrols", json=patrol).status_code == 200
     day = {"id": str(uuid.uuid4()), "day": "2026-12-01", "problems": "无", "measures": "巡查"}

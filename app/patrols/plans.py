@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 import shapely
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, true, update
+from sqlalchemy.orm import joinedload
 
 from app import clock, transaction
 from app.catalogue import services as catalogue
@@ -19,7 +20,7 @@ from app.history.services import record, register_scope
 from app.notify import services as inbox
 from app.patrols.models import ENDED, Patrol, PatrolPlan, PlanMiss
 from app.people import services as people
-from app.people.models import GRID_MEMBER, TEAM_MEMBER, User, user_scope
+from app.people.models import DISTRICT_ADMIN, GRID_MEMBER, TEAM_MEMBER, User, user_scope
 from app.rules import require
 from app.units.models import Unit
 
@@ -107,21 +108,59 @@ def _scope(plan):
 
 
 def visible(user, plan):
-    return people.can_view(user, plan.grid)
+    """A phone holds the active plans of the grids its user may see (the sync entity
+    `patrol_plan`): a stopped plan is a tombstone."""
+    return plan.active and people.can_view(user, plan.grid)
 
 
 def get_visible(user, plan_id):
     plan = db.session.get(PatrolPlan, plan_id)
-    if plan is None or not visible(user, plan):
+    if plan is None or not people.can_view(user, plan.grid):
         raise NotFound("No such patrol plan.", fields={"id": [plan_id]})
     return plan
 
 
+SHOWN_WITH = (joinedload(PatrolPlan.grid),)
+
+
+def _in_areas(user):
+    """The plans of the user's areas, as SQL (a snapshot's page is cut in the database)."""
+    if user.role == DISTRICT_ADMIN:
+        return true()
+    within = []
+    for area in people.areas(user):
+        if area.level == "grid":
+            within.append(PatrolPlan.grid_id == area.id)
+        elif area.level == "community":
+            within.append(PatrolPlan.community_id == area.id)
+        elif area.level == "street":
+            within.append(
+                PatrolPlan.community_id.in_(select(Unit.id).where(Unit.parent_id == area.id))
+            )
+        else:
+            return true()
+    return or_(*within) if within else PatrolPlan.id.is_(None)
+
+
 def listing(user, grid_code=None):
-    query = select(PatrolPlan).where(PatrolPlan.active).order_by(PatrolPlan.id)
+    query = select(PatrolPlan).options(*SHOWN_WITH).where(PatrolPlan.active, _in_areas(user))
     if grid_code:
         query = query.join(Unit, Unit.id == PatrolPlan.grid_id).where(Unit.code == grid_code)
-    return [p for p in db.session.execute(query).scalars() if visible(user, p)]
+    found = db.session.execute(query.order_by(PatrolPlan.id)).scalars()
+    return [p for p in found if visible(user, p)]
+
+
+def snapshot(user, after_id, since, limit):
+    """A first sync's plans: the active ones of the user's areas, in id order (`since` does
+    not apply: a plan set a year ago is walked today)."""
+    query = select(PatrolPlan).options(*SHOWN_WITH)
+    query = query.where(PatrolPlan.active, _in_areas(user), PatrolPlan.id > int(after_id or 0))
+    return db.session.execute(query.order_by(PatrolPlan.id).limit(limit)).scalars().all()
+
+
+def present(user, plans):
+    """Plans as PatrolPlanOut dumps them: a plan is shown as it is kept."""
+    return list(plans)
 
 
 # -- windows missed ----------------------------------------------------------------------------

@@ -84,6 +84,12 @@ def plan_listing():
     return plans.listing(current_user)
 
 
+@blp.get("/plans/<int:plan_id>")
+@blp.response(200, PatrolPlanOut)
+def plan_detail(plan_id):
+    return plans.get_visible(current_user, plan_id)
+
+
 @blp.put("/plans")
 @blp.arguments(PatrolPlanIn)
 @blp.response(200, PatrolPlanOut)

@@ -37,9 +37,10 @@ from app.journal.schemas import JournalOut
 from app.notify import services as inbox
 from app.notify.models import Message
 from app.notify.schemas import MessageOut
+from app.patrols import plans as patrol_plans
 from app.patrols import services as patrols
-from app.patrols.models import Patrol
-from app.patrols.schemas import PatrolOut
+from app.patrols.models import Patrol, PatrolPlan
+from app.patrols.schemas import PatrolOut, PatrolPlanOut
 from app.people import services as people
 from app.people.models import DEPARTMENT, DISTRICT_ADMIN
 from app.tasks import services as tasks
@@ -72,6 +73,7 @@ ENTITIES = {
     "household": (households, Household, households.SHOWN_WITH, str, HouseholdOut()),
     "visit": (visits, Visit, (), str, HouseholdVisitOut()),
     "patrol": (patrols, Patrol, patrols.SHOWN_WITH, str, PatrolOut()),
+    "patrol_plan": (patrol_plans, PatrolPlan, patrol_plans.SHOWN_WITH, int, PatrolPlanOut()),
     "journal": (journal, JournalEntry, journal.SHOWN_WITH, str, JournalOut()),
 }
 # A member's own, and their managers': never another member's (their grid's entries of

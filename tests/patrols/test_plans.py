@@ -10,6 +10,7 @@ import pytest
 from app import clock
 from app.patrols import plans
 from tests.patrols.conftest import batch, walk
+from tests.sync.test_pull import pull_all
 
 MORNING = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)  # 10:00 in Bijiang, a Wednesday
 
@@ -95,3 +96,41 @@ def test_an_emergency_switch_adds_patrols_until_it_ends(cast, as_user):
     ]
     admin.post(f"/api/emergency/switches/{switch['id']}/end", json={})
     assert as_user(cast.secretary).get("/api/patrols/plans").get_json() == []
+
+
+def test_a_members_phone_pulls_its_grids_plans_and_drops_a_stopped_one(cast, as_user, district):
+    secretary, member = as_user(cast.secretary), as_user(cast.member)
+    sibling = next(
+        g for g in district["grid"] if g.parent_id == cast.community.id and g.id != cast.grid.id
+    )
+    checkpoints = [
+        {"name": "菜市场", "lat": 27.72, "lng": 109.19, "radius_m": 20},
+        {
+            "name": "河堤",
+            "polygon": [[109.19, 27.72], [109.191, 27.72], [109.19, 27.721], [109.19, 27.72]],
+        },
+    ]
+    body = plan_body(cast.grid, checkpoints=checkpoints, ordered=True)
+    plan = secretary.put("/api/patrols/plans", json=body).get_json()
+    other = secretary.put("/api/patrols/plans", json=plan_body(sibling)).get_json()
+    changes, cursor, _ = pull_all(member)  # the snapshot: my grid's plan, not my sibling's
+    held = [c for c in changes if c["entity"] == "patrol_plan"]
+    assert [(c["id"], c["op"]) for c in held] == [(str(plan["id"]), "put")]
+    assert held[0]["data"]["checkpoints"] == [
+        {**checkpoints[0]},
+        {**checkpoints[1], "radius_m": 30},
+    ]
+    assert held[0]["data"]["ordered"] is True
+    assert str(other["id"]) not in {c["id"] for c in held}
+    desk = {c["id"] for c in pull_all(secretary)[0] if c["entity"] == "patrol_plan"}
+    assert desk == {str(plan["id"]), str(other["id"])}
+    # Changed, then stopped: the next pulls bring the change, then a tombstone.
+    secretary.put("/api/patrols/plans", json={**body, "min_minutes": 45})
+    changed, cursor, _ = pull_all(member, cursor)
+    assert [c["data"]["min_minutes"] for c in changed if c["entity"] == "patrol_plan"] == [45]
+    assert secretary.post(f"/api/patrols/plans/{plan['id']}/stop").status_code == 200
+    stopped, _, _ = pull_all(member, cursor)
+    assert [(c["op"], c["id"]) for c in stopped if c["entity"] == "patrol_plan"] == [
+        ("del", str(plan["id"]))
+    ]
+    assert member.get(f"/api/patrols/plans/{plan['id']}").get_json()["active"] is False

@@ -449,11 +449,23 @@ class PhonesAndServer(RuleBasedStateMachine):
             entity, target = "incident", incidents[pick % len(incidents)]
         phone.act("comment", {"entity": entity, "id": target, "note": phone.mark()})
 
-    @rule(action=st.sampled_from(["accept", "unassign"]), pick=st.integers(0, 20))
+    @rule(
+        action=st.sampled_from(["accept", "unassign", "plan", "stop_plan"]), pick=st.integers(0, 20)
+    )
     def secretary_at_the_desk(self, action, pick):
         """Online, at the office: changes the phones did not make, for them to pull."""
         desk = self.world.desk
-        if action == "accept":
+        if action == "plan":  # the grid's patrol plan set or changed: its phones hold it
+            body = {"grid": self.world.grid.code, "every_hours": 1 + pick, "checkpoints": []}
+            lng, lat = self.world.grid.geom.representative_point().coords[0]
+            for n in range(pick % 3):
+                body["checkpoints"].append({"name": f"点{n}", "lat": lat, "lng": lng})
+            response = desk.put("/api/patrols/plans", json=body)
+            assert response.status_code == 200, response.get_json()
+        elif action == "stop_plan":  # stopped: a tombstone on its phones
+            for plan in desk.get("/api/patrols/plans").get_json():
+                assert desk.post(f"/api/patrols/plans/{plan['id']}/stop").status_code == 200
+        elif action == "accept":
             reported = desk.get("/api/incidents?state=reported").get_json()
             if reported:
                 incident_id = reported[pick % len(reported)]["id"]
