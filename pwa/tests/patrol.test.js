@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { decodePolyline, encodePolyline } from '../src/lib/polyline.js'
-import { BATCH, createPatrols, keeps, lengthM, trackArgs } from '../src/sync/patrol.js'
+import { BATCH, checkpointDistanceM, createPatrols, keeps, lengthM, passes, trackArgs } from '../src/sync/patrol.js'
 import { USERS, makePhone, makeServer } from './helpers.js'
 
 describe('the encoded polyline', () => {
@@ -82,5 +82,39 @@ describe('the 2 s rule', () => {
     // 2.6 s is kept as t = 3; 2.1 s after it (4.7 s) is 1.7 s after "3 s", but 2.1 s after the fix.
     for (const [i, ms] of [[0, 0], [1, 2600], [2, 4700]]) await patrols.addFix(USERS[0].id, { ...north(i), at: start + ms })
     expect((await patrols.current(USERS[0].id)).points.map((p) => p[2])).toEqual([0, 3, 5])
+  })
+})
+
+describe('checkpoints passed, judged on the phone by the server\'s rule', () => {
+  // 0.0001° of latitude is about 11.1 m.
+  const market = { name: '菜市场', lat: 27.7, lng: 109.2, radius_m: 20 }
+  const bank = { name: '河堤', polygon: [[109.201, 27.701], [109.202, 27.701], [109.202, 27.702], [109.201, 27.702], [109.201, 27.701]] }
+
+  it.each([
+    ['at a point', { lat: 27.7, lng: 109.2 }, market, 0],
+    ['100 m north of a point', { lat: 27.7009, lng: 109.2 }, market, 100],
+    ['inside a polygon', { lat: 27.7015, lng: 109.2015 }, bank, 0],
+    ['22 m south of a polygon', { lat: 27.7008, lng: 109.2015 }, bank, 22],
+  ])('the distance %s', (_, point, checkpoint, metres) => {
+    expect(checkpointDistanceM(point, checkpoint)).toBeCloseTo(metres, -0.5)
+  })
+
+  it('passes a checkpoint at the first counted point within its radius, in order or not', () => {
+    const points = [
+      [27.7015, 109.2015, 10, 5], // in the bank first
+      [27.70005, 109.2, 20, 300], // 6 m from the market, but a fix too poor to count
+      [27.70015, 109.2, 30, 8], // 17 m from the market: passed here
+      [27.7, 109.2, 40, 8],
+    ]
+    const judged = passes(points, [market, bank])
+    expect(judged.checkpoints.map((c) => [c.name, c.passed_t])).toEqual([
+      ['菜市场', 30],
+      ['河堤', 10],
+    ])
+    expect(judged.in_order).toBe(false)
+    expect(passes(points, [bank, market]).in_order).toBe(true)
+    expect(passes(points.slice(0, 2), [bank, market]).checkpoints[1].passed_t).toBe(null)
+    expect(passes(points.slice(0, 2), [bank, market]).in_order).toBe(false)
+    expect(passes(points, []).in_order).toBe(null)
   })
 })

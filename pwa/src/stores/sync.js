@@ -58,6 +58,14 @@ export const useSync = defineStore('sync', {
     patrols() {
       return [...this.view.patrols].sort((a, b) => (Date.parse(b.started_at) || 0) - (Date.parse(a.started_at) || 0))
     },
+    /** Patrol plans (巡查计划) of the grids I may see, by grid code: the grid's own first,
+     * an emergency's after it. */
+    plansByGrid() {
+      const found = {}
+      for (const plan of this.view.plans) (found[plan.grid?.code] ||= []).push(plan)
+      for (const list of Object.values(found)) list.sort((a, b) => Number(!!a.emergency_id) - Number(!!b.emergency_id) || a.id - b.id)
+      return found
+    },
     /** 民情日志 entries, newest day first. */
     journal() {
       return [...this.view.journal].sort((a, b) => String(b.day).localeCompare(String(a.day)))

@@ -136,7 +136,7 @@ function key(entity, id) {
 
 /**
  * overlay(entities, commands, user) → {incidents, tasks, emergencies, rollcalls, messages,
- * wishes, activities, patrols, journal}:
+ * wishes, activities, patrols, plans, journal}:
  * arrays of entity data, each with
  * `pending` (the commands still on their way, oldest first: {command_id, type, state}) and
  * `rejected` (refused commands with their error) when there are any.
@@ -179,6 +179,7 @@ export function overlay(entities, commands, user) {
     wishes: [],
     activities: [],
     patrols: [],
+    plans: [],
     journal: [],
   }
   const lists = {
@@ -190,6 +191,7 @@ export function overlay(entities, commands, user) {
     wish: out.wishes,
     activity: out.activities,
     patrol: out.patrols,
+    patrol_plan: out.plans,
     journal: out.journal,
   }
   for (const [k, data] of shown) lists[k.slice(0, k.indexOf(':'))]?.push(data)

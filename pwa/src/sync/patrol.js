@@ -61,6 +61,43 @@ export function lengthM(points, maxAccuracyM = 50) {
   return total
 }
 
+/** Metres from a point to a checkpoint: to its point, or to its polygon ([[lng, lat], …], 0
+ * inside it), on a plane around the point (checkpoints are small; metres matter near them). */
+export function checkpointDistanceM(point, checkpoint) {
+  if (!checkpoint.polygon) return distanceM(point, checkpoint)
+  const rad = Math.PI / 180
+  const kx = EARTH_M * rad * Math.cos(point.lat * rad)
+  const ky = EARTH_M * rad
+  const ring = checkpoint.polygon.map(([lng, lat]) => [(lng - point.lng) * kx, (lat - point.lat) * ky])
+  let inside = false
+  let nearest = Infinity
+  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+    const [xi, yi] = ring[i]
+    const [xj, yj] = ring[j]
+    if (yi > 0 !== yj > 0 && 0 < ((xj - xi) * (0 - yi)) / (yj - yi) + xi) inside = !inside
+    const dx = xj - xi
+    const dy = yj - yi
+    const along = dx || dy ? Math.max(0, Math.min(1, -(xi * dx + yi * dy) / (dx * dx + dy * dy))) : 0
+    nearest = Math.min(nearest, Math.hypot(xi + along * dx, yi + along * dy))
+  }
+  return inside ? 0 : nearest
+}
+
+/** The plan's checkpoints as these points pass them, by the server's rule (docs/sync.md):
+ * [{...checkpoint, passed_t}] with passed_t the first counted point's t within radius_m (or
+ * null), and in_order (null without checkpoints). */
+export function passes(points, checkpoints = [], maxAccuracyM = 50) {
+  const counted = points.filter((p) => p[3] <= maxAccuracyM)
+  const passed = checkpoints.map((checkpoint) => {
+    const radius = checkpoint.radius_m ?? 30
+    const hit = counted.find(([lat, lng]) => checkpointDistanceM({ lat, lng }, checkpoint) <= radius)
+    return { ...checkpoint, passed_t: hit ? hit[2] : null }
+  })
+  const times = passed.map((c) => c.passed_t)
+  const inOrder = times.every((t) => t !== null) && times.every((t, i) => i === 0 || times[i - 1] <= t)
+  return { checkpoints: passed, in_order: checkpoints.length ? inOrder : null }
+}
+
 export function createPatrols({ db, engine, uuid = makeUuid, now = () => new Date() }) {
   const key = (userId) => `patrol:${userId}`
 
