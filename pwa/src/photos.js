@@ -24,7 +24,7 @@ const TUS_PREFIX = 'tus:'
  * or a private window loses): where each unfinished upload stands, to resume it after a
  * reload or a restart.
  */
-export function dexieUrlStorage(db) {
+export function idbUrlStorage(db) {
   const all = async () => (await db.meta.where('key').startsWith(TUS_PREFIX).toArray()).map((row) => row.value)
   return {
     findAllUploads: all,
@@ -68,7 +68,7 @@ export async function uploadPhoto({ api, db, row, onProgress, userId }) {
         uploadDataDuringCreation: true,
         retryDelays: [0, 1000, 3000, 5000, 10000],
         removeFingerprintOnSuccess: true,
-        urlStorage: dexieUrlStorage(db),
+        urlStorage: idbUrlStorage(db),
         // One upload per user and photo, as the server keys them.
         fingerprint: async () => `${userId}:${row.sha256}`,
         onShouldRetry: (error) => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { ApiError, NetworkError } from '../src/sync/api.js'
 import { FLUSH } from '../src/sync/engine.js'
-import { dexieUrlStorage } from '../src/photos.js'
+import { idbUrlStorage } from '../src/photos.js'
 import { USERS, makePhone, makeServer } from './helpers.js'
 
 const [ALICE] = USERS
@@ -65,7 +65,7 @@ describe('photo uploads in the flush', () => {
 describe('tus URL storage on IndexedDB', () => {
   it('keeps, finds by fingerprint and removes unfinished uploads', async () => {
     const phone = makePhone(makeServer())
-    const storage = dexieUrlStorage(phone.db)
+    const storage = idbUrlStorage(phone.db)
     const key = await storage.addUpload('1:abc', { uploadUrl: '/api/uploads/x', size: 10 })
     await storage.addUpload('1:def', { uploadUrl: '/api/uploads/y', size: 20 })
     expect((await storage.findUploadsByFingerprint('1:abc')).map((u) => u.uploadUrl)).toEqual(['/api/uploads/x'])

@@ -1,9 +1,8 @@
 // The sync state and the shown entities (pulled + overlay), live from IndexedDB.
-import { liveQuery } from 'dexie'
 import { defineStore } from 'pinia'
 import { markRaw } from 'vue'
 import { awaitingMe, currentMode } from '../lib/emergency.js'
-import { FLUSH, getMeta, overlay } from '../sync/index.js'
+import { FLUSH, getMeta, liveQuery, overlay } from '../sync/index.js'
 import { db, engine } from '../services.js'
 import { useSession } from './session.js'
 
@@ -112,9 +111,10 @@ export const useSync = defineStore('sync', {
         unread.delete(name)
         if (!unread.size) this.ready = true
       }
-      const sub = (query, apply, name) =>
+      // Each query runs again when one of its tables changes (here or in another tab).
+      const sub = (tables, query, apply, name) =>
         this.subscriptions.push(
-          liveQuery(query).subscribe({
+          liveQuery(db, tables, query).subscribe({
             next: (rows) => {
               apply(rows)
               read(name)
@@ -123,6 +123,7 @@ export const useSync = defineStore('sync', {
           }),
         )
       sub(
+        ['outbox'],
         () => db.outbox.toArray(),
         (rows) => {
           const mine = rows.filter((r) => r.user_id === userId)
@@ -134,6 +135,7 @@ export const useSync = defineStore('sync', {
         'outbox',
       )
       sub(
+        ['blobs'],
         () => db.blobs.where('uploaded').anyOf(0, -1).filter((b) => b.user_id === userId).toArray(),
         (rows) => {
           this.photosWaiting = markRaw(rows.filter((b) => b.uploaded === 0).map((b) => b.sha256))
@@ -151,6 +153,7 @@ export const useSync = defineStore('sync', {
       })
       this.subscriptions.push({ unsubscribe: off })
       sub(
+        ['entities'],
         () => db.entities.toArray(),
         (rows) => {
           this.entities = markRaw(rows)
@@ -158,6 +161,7 @@ export const useSync = defineStore('sync', {
         'entities',
       )
       sub(
+        ['meta'],
         async () => ({
           lastSync: await getMeta(db, 'last_sync'),
           lastError: await getMeta(db, 'last_error'),

@@ -1,5 +1,5 @@
-// The phone's IndexedDB (through Dexie): the outbox of commands, pulled entities, meta, photos.
-import Dexie from 'dexie'
+// The phone's IndexedDB (idb.js): the outbox of commands, pulled entities, meta, photos.
+import { openDatabase } from './idb.js'
 
 /**
  * Outbox states:
@@ -13,19 +13,30 @@ export const PENDING = 'pending'
 export const SENT = 'sent'
 export const REJECTED = 'rejected'
 
+// IndexedDB's version 10 is the schema Dexie made as its version 1 (the index names are
+// Dexie's): the phones that ran it keep their data.
+export const DB_VERSION = 10
+export const STORES = {
+  // command_id is the key; seq is unique per device.
+  outbox: {
+    key: 'command_id',
+    indexes: {
+      '[device_id+seq]': { keyPath: ['device_id', 'seq'], unique: true },
+      '[user_id+state]': { keyPath: ['user_id', 'state'] },
+      state: { keyPath: 'state' },
+    },
+  },
+  // entity is 'incident' or 'task'; data is the server's JSON as pulled.
+  entities: { key: ['entity', 'id'], indexes: { entity: { keyPath: 'entity' } } },
+  // key/value: device:<user id>, seq:<device id>, cursor, session, last_sync, ref:* caches.
+  meta: { key: 'key' },
+  // photos by the sha256 of the compressed file, waiting for upload or kept for display.
+  blobs: { key: 'sha256', indexes: { uploaded: { keyPath: 'uploaded' }, user_id: { keyPath: 'user_id' } } },
+}
+
+/** The database (idb.js): a table or a transaction's tables are what getMeta and the rest take. */
 export function openDb(name = 'gridlink', options = {}) {
-  const db = new Dexie(name, options)
-  db.version(1).stores({
-    // command_id is the key; seq is unique per device.
-    outbox: 'command_id, &[device_id+seq], [user_id+state], state',
-    // entity is 'incident' or 'task'; data is the server's JSON as pulled.
-    entities: '[entity+id], entity',
-    // key/value: device:<user id>, seq:<device id>, cursor, session, last_sync, ref:* caches.
-    meta: 'key',
-    // photos by the sha256 of the compressed file, waiting for upload or kept for display.
-    blobs: 'sha256, uploaded, user_id',
-  })
-  return db
+  return openDatabase(name, DB_VERSION, STORES, options)
 }
 
 export async function getMeta(db, key, fallback = null) {

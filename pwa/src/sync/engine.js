@@ -74,15 +74,15 @@ export function createEngine({ db, api, uuid = makeUuid, now = () => new Date(),
   async function setUser(me) {
     user = me ? { id: me.id, name: me.name } : null
     if (!me) return
-    await db.transaction('rw', db.meta, db.entities, async () => {
-      const owner = await getMeta(db, 'pulled_for')
+    await db.transaction('rw', db.meta, db.entities, async (tx) => {
+      const owner = await getMeta(tx, 'pulled_for')
       if (owner !== me.id) {
-        await db.entities.clear()
-        await deleteMeta(db, 'cursor')
-        await setMeta(db, 'pulled_for', me.id)
+        await tx.entities.clear()
+        await deleteMeta(tx, 'cursor')
+        await setMeta(tx, 'pulled_for', me.id)
       }
-      await setMeta(db, 'session', me)
-      await deleteMeta(db, 'needs_login')
+      await setMeta(tx, 'session', me)
+      await deleteMeta(tx, 'needs_login')
     })
     emit({ type: 'user' })
   }
@@ -97,12 +97,12 @@ export function createEngine({ db, api, uuid = makeUuid, now = () => new Date(),
   /** Logout: pulled data goes (it was this user's view); unsent commands and photos stay. */
   async function forgetUser() {
     user = null
-    await db.transaction('rw', db.meta, db.entities, async () => {
-      await db.entities.clear()
-      await deleteMeta(db, 'cursor')
-      await deleteMeta(db, 'pulled_for')
-      await deleteMeta(db, 'session')
-      await deleteMeta(db, 'needs_login')
+    await db.transaction('rw', db.meta, db.entities, async (tx) => {
+      await tx.entities.clear()
+      await deleteMeta(tx, 'cursor')
+      await deleteMeta(tx, 'pulled_for')
+      await deleteMeta(tx, 'session')
+      await deleteMeta(tx, 'needs_login')
     })
     emit({ type: 'user' })
   }
@@ -112,12 +112,12 @@ export function createEngine({ db, api, uuid = makeUuid, now = () => new Date(),
   }
 
   /** The device id of a user's lane (made on first use): main, or urgent for acknowledgements. */
-  async function deviceId(userId, lane = MAIN_LANE) {
+  async function deviceId(userId, lane = MAIN_LANE, store = db) {
     const key = laneKey(userId, lane)
-    let id = await getMeta(db, key)
+    let id = await getMeta(store, key)
     if (!id) {
       id = uuid()
-      await setMeta(db, key, id)
+      await setMeta(store, key, id)
     }
     return id
   }
@@ -134,10 +134,10 @@ export function createEngine({ db, api, uuid = makeUuid, now = () => new Date(),
     const userId = user.id
     const at = now()
     const lane = URGENT.has(type) ? URGENT_LANE : MAIN_LANE
-    const command = await db.transaction('rw', db.outbox, db.meta, async () => {
-      const device = await deviceId(userId, lane)
-      const seq = (await getMeta(db, `seq:${device}`, 0)) + 1
-      await setMeta(db, `seq:${device}`, seq)
+    const command = await db.transaction('rw', db.outbox, db.meta, async (tx) => {
+      const device = await deviceId(userId, lane, tx)
+      const seq = (await getMeta(tx, `seq:${device}`, 0)) + 1
+      await setMeta(tx, `seq:${device}`, seq)
       const row = {
         command_id: uuid(),
         seq,
@@ -151,7 +151,7 @@ export function createEngine({ db, api, uuid = makeUuid, now = () => new Date(),
         state: PENDING,
         ...(meta === undefined ? {} : { meta }),
       }
-      await db.outbox.add(row)
+      await tx.outbox.add(row)
       return row
     })
     emit({ type: 'outbox' })
@@ -173,34 +173,34 @@ export function createEngine({ db, api, uuid = makeUuid, now = () => new Date(),
    * at a gap before them. Their command ids stay (the server has never seen them).
    */
   async function renumber(userId, oldDevice) {
-    await db.transaction('rw', db.outbox, db.meta, async () => {
+    await db.transaction('rw', db.outbox, db.meta, async (tx) => {
       const fresh = uuid()
-      const rows = (await db.outbox.where('[user_id+state]').equals([userId, PENDING]).toArray())
+      const rows = (await tx.outbox.where('[user_id+state]').equals([userId, PENDING]).toArray())
         .filter((row) => row.device_id === oldDevice)
         .sort((a, b) => a.seq - b.seq)
       // Rows of the old device keep their (device, seq) until deleted; add the new ones after.
-      await db.outbox.bulkDelete(rows.map((row) => row.command_id))
+      await tx.outbox.bulkDelete(rows.map((row) => row.command_id))
       let seq = 0
       for (const row of rows) {
         seq += 1
-        await db.outbox.add({ ...row, device_id: fresh, seq, moved_from: oldDevice })
+        await tx.outbox.add({ ...row, device_id: fresh, seq, moved_from: oldDevice })
       }
-      await setMeta(db, `seq:${fresh}`, seq)
+      await setMeta(tx, `seq:${fresh}`, seq)
       for (const lane of [MAIN_LANE, URGENT_LANE]) {
-        if ((await getMeta(db, laneKey(userId, lane))) === oldDevice) await setMeta(db, laneKey(userId, lane), fresh)
+        if ((await getMeta(tx, laneKey(userId, lane))) === oldDevice) await setMeta(tx, laneKey(userId, lane), fresh)
       }
     })
   }
 
   /** Reopens the commands of a device from expected_seq on, if the phone still has them all. */
   async function reopenFrom(deviceIdValue, expected) {
-    return db.transaction('rw', db.outbox, async () => {
-      const rows = await db.outbox.filter((row) => row.device_id === deviceIdValue && row.seq >= expected).toArray()
+    return db.transaction('rw', db.outbox, async (tx) => {
+      const rows = await tx.outbox.filter((row) => row.device_id === deviceIdValue && row.seq >= expected).toArray()
       rows.sort((a, b) => a.seq - b.seq)
       if (!rows.length || rows[0].seq !== expected) return false
       for (let i = 1; i < rows.length; i += 1) if (rows[i].seq !== rows[i - 1].seq + 1) return false
       for (const row of rows) {
-        if (row.state !== PENDING) await db.outbox.update(row.command_id, { state: PENDING, error: null, result: null })
+        if (row.state !== PENDING) await tx.outbox.update(row.command_id, { state: PENDING, error: null, result: null })
       }
       return true
     })
@@ -208,18 +208,18 @@ export function createEngine({ db, api, uuid = makeUuid, now = () => new Date(),
 
   /** Reading a message writes no history, so no pull brings it back read: the applied
    * command is the server's word, and the phone's copy takes it. */
-  async function settleRead(command) {
+  async function settleRead(command, tx) {
     const key = ['message', command.args.id]
-    const stored = await db.entities.get(key)
+    const stored = await tx.entities.get(key)
     if (!stored) return // not pulled yet: the overlay shows it read until then
-    if (!stored.data.read_at) await db.entities.put({ ...stored, data: { ...stored.data, read_at: command.device_time } })
-    await db.outbox.delete(command.command_id)
+    if (!stored.data.read_at) await tx.entities.put({ ...stored, data: { ...stored.data, read_at: command.device_time } })
+    await tx.outbox.delete(command.command_id)
   }
 
   async function applyReceipts(batch, receipts) {
     const bySeq = new Map(batch.map((row) => [row.seq, row]))
     let gap = null
-    await db.transaction('rw', db.outbox, db.entities, async () => {
+    await db.transaction('rw', db.outbox, db.entities, async (tx) => {
       for (const receipt of receipts) {
         const row = bySeq.get(receipt.seq)
         if (!row || row.command_id !== receipt.command_id) continue
@@ -229,10 +229,10 @@ export function createEngine({ db, api, uuid = makeUuid, now = () => new Date(),
           break
         }
         if (outcome === 'applied') {
-          await db.outbox.update(row.command_id, { state: SENT, result: receipt.result ?? null, acked_at: now().toISOString() })
-          if (row.type === 'message.read') await settleRead(row)
+          await tx.outbox.update(row.command_id, { state: SENT, result: receipt.result ?? null, acked_at: now().toISOString() })
+          if (row.type === 'message.read') await settleRead(row, tx)
         } else if (outcome === 'rejected') {
-          await db.outbox.update(row.command_id, {
+          await tx.outbox.update(row.command_id, {
             state: REJECTED,
             error: receipt.error ?? { code: 'rejected', message: '', fields: {} },
             acked_at: now().toISOString(),
@@ -282,37 +282,37 @@ export function createEngine({ db, api, uuid = makeUuid, now = () => new Date(),
   // --- changes down -----------------------------------------------------------------------
 
   async function applyPage(userId, page) {
-    await db.transaction('rw', db.entities, db.meta, db.outbox, async () => {
-      if (await getMeta(db, 'resync')) {
+    await db.transaction('rw', db.entities, db.meta, db.outbox, async (tx) => {
+      if (await getMeta(tx, 'resync')) {
         // A 410 dropped the cursor: the pulled data goes with the first page of the new
         // snapshot, so the phone shows the old data until new data is there.
         if (page.snapshot) {
-          await db.entities.clear()
-          await deleteMeta(db, 'resync')
+          await tx.entities.clear()
+          await deleteMeta(tx, 'resync')
         }
       }
       if (page.drop_scopes && page.drop_scopes.length) {
         const codes = page.drop_scopes
-        const gone = await db.entities
+        const gone = await tx.entities
           .filter((row) => unitCodes(row.data).some((code) => codes.some((dropped) => code.startsWith(dropped))))
           .primaryKeys()
-        await db.entities.bulkDelete(gone)
+        await tx.entities.bulkDelete(gone)
       }
       const caught = new Set()
       for (const change of page.changes || []) {
-        if (change.op === 'put') await db.entities.put({ entity: change.entity, id: change.id, data: change.data })
-        else if (change.op === 'del') await db.entities.delete([change.entity, change.id])
+        if (change.op === 'put') await tx.entities.put({ entity: change.entity, id: change.id, data: change.data })
+        else if (change.op === 'del') await tx.entities.delete([change.entity, change.id])
         caught.add(`${change.entity}:${change.id}`)
       }
       if (caught.size) {
-        const sent = await db.outbox.where('[user_id+state]').equals([userId, SENT]).toArray()
+        const sent = await tx.outbox.where('[user_id+state]').equals([userId, SENT]).toArray()
         const done = sent.filter((row) => {
           const t = target(row)
           return caught.has(`${t.entity}:${t.id}`)
         })
-        await db.outbox.bulkDelete(done.map((row) => row.command_id))
+        await tx.outbox.bulkDelete(done.map((row) => row.command_id))
       }
-      await setMeta(db, 'cursor', { user_id: userId, cursor: page.cursor })
+      await setMeta(tx, 'cursor', { user_id: userId, cursor: page.cursor })
     })
   }
 
@@ -327,9 +327,9 @@ export function createEngine({ db, api, uuid = makeUuid, now = () => new Date(),
         answer = await api.get(`/api/sync/pull?${query}`)
       } catch (error) {
         if (error instanceof ApiError && (error.status === 410 || error.code === 'bad_cursor')) {
-          await db.transaction('rw', db.meta, async () => {
-            await deleteMeta(db, 'cursor')
-            await setMeta(db, 'resync', true)
+          await db.transaction('rw', db.meta, async (tx) => {
+            await deleteMeta(tx, 'cursor')
+            await setMeta(tx, 'resync', true)
           })
           continue
         }
@@ -393,9 +393,9 @@ export function createEngine({ db, api, uuid = makeUuid, now = () => new Date(),
       await pull(userId)
       await expireSent(userId)
       await uploadPhotos(userId)
-      await db.transaction('rw', db.meta, async () => {
-        await setMeta(db, 'last_sync', now().toISOString())
-        await deleteMeta(db, 'last_error')
+      await db.transaction('rw', db.meta, async (tx) => {
+        await setMeta(tx, 'last_sync', now().toISOString())
+        await deleteMeta(tx, 'last_error')
       })
       result = { status: FLUSH.OK }
     } catch (error) {
