@@ -2,11 +2,14 @@
 import vue from '@vitejs/plugin-vue'
 import { defineConfig } from 'vite'
 import { VitePWA } from 'vite-plugin-pwa'
+import precompileMessages from './scripts/precompile-messages.js'
 import vantIconFont from './scripts/vant-icon-font.js'
 
-export default defineConfig({
+export default defineConfig(({ command }) => ({
   // Code the app never runs stays out of the bundle: the Options API (every component here is
-  // <script setup>, Vant's too), vue-i18n's legacy API and its global components.
+  // <script setup>, Vant's too), vue-i18n's legacy API and its global components, and its
+  // message compiler (the build compiles the translations: scripts/precompile-messages.js;
+  // `vite` in development and vitest keep it, and read the JSON as it is).
   define: {
     __VUE_OPTIONS_API__: 'false',
     __VUE_PROD_DEVTOOLS__: 'false',
@@ -14,9 +17,11 @@ export default defineConfig({
     __VUE_I18N_LEGACY_API__: 'false',
     __VUE_I18N_FULL_INSTALL__: 'false',
     __INTLIFY_PROD_DEVTOOLS__: 'false',
+    __INTLIFY_DROP_MESSAGE_COMPILER__: JSON.stringify(command === 'build'),
   },
   plugins: [
     vue(),
+    precompileMessages(),
     vantIconFont(),
     VitePWA({
       // A new version waits for the user (a form may be half filled); see src/pwa.js.
@@ -87,4 +92,4 @@ export default defineConfig({
   server: {
     proxy: { '/api': 'http://127.0.0.1:5000' },
   },
-})
+}))

@@ -2,7 +2,14 @@
 import { createI18n } from 'vue-i18n'
 import { Locale } from 'vant'
 import vantZh from 'vant/es/locale/lang/zh-CN'
-import zhCN from './locales/zh-CN.json'
+// The words of the first screen (the frame, a member's home and what it shows: banner,
+// roll-call, cards, sync line, errors and outcomes) come with it; the rest of the file comes
+// once the first screen is drawn (loadMessages), before any other screen or a lazy part of
+// this one is shown. tests/messages.test.js checks that every namespace the first screen's
+// code names is here.
+import { app, commands, common, emergency, errors, home, incident_state, incidents, install, journal, outcome, patrols, push, rollcall, sync, tabs, tasks, time, update } from './locales/zh-CN.json'
+
+export const FIRST = { app, commands, common, emergency, errors, home, incident_state, incidents, install, journal, outcome, patrols, push, rollcall, sync, tabs, tasks, time, update }
 
 export const LOCALES = [
   { code: 'zh-CN', name: '简体中文' },
@@ -25,7 +32,7 @@ export const i18n = createI18n({
   locale: initial(),
   fallbackLocale: 'zh-CN',
   // English is loaded when chosen (it is precached like every chunk: works offline too).
-  messages: { 'zh-CN': zhCN },
+  messages: { 'zh-CN': FIRST },
   datetimeFormats: {
     'zh-CN': {
       // 12月2日 05:38 and 2026年12月2日 05:38: the Chinese form, not 12/2.
@@ -38,6 +45,19 @@ export const i18n = createI18n({
     },
   },
 })
+
+let allChinese = null
+/** Every zh-CN message (its own chunk, precached like every chunk: offline too). */
+export function loadMessages() {
+  allChinese ??= import('./locales/zh-CN.json?all').then(
+    (m) => i18n.global.setLocaleMessage('zh-CN', m.default),
+    (error) => {
+      allChinese = null // asked again by the next screen
+      throw error
+    },
+  )
+  return allChinese
+}
 
 export async function setLocale(code) {
   let vant = vantZh

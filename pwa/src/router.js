@@ -1,6 +1,7 @@
 // Screens: login, then four tabs (首页 / 上报 / 任务 / 我的; the first is where the role's work
 // is: lib/landing.js), and the task and incident details.
 import { createRouter, createWebHistory } from 'vue-router'
+import { loadMessages } from './i18n.js'
 import { landing } from './lib/landing.js'
 import { useSession } from './stores/session.js'
 import { prefetchVant } from './vant.js'
@@ -17,6 +18,7 @@ const TasksView = () => import('./views/tasks/TasksView.vue')
 const MeView = () => import('./views/me/MeView.vue')
 
 export function prefetchTabs() {
+  loadMessages()
   ReportView()
   TasksView()
   MeView()
@@ -62,6 +64,12 @@ const routes = [
 ]
 
 export const router = createRouter({ history: createWebHistory(), routes })
+
+// Every screen but home has its words in the rest of the messages (src/i18n.js: FIRST).
+router.beforeResolve(async (to) => {
+  // (Should the chunk not load, the screen still opens: its keys show, not an empty page.)
+  if (to.name !== 'home') await loadMessages().catch(() => {})
+})
 
 router.beforeEach((to) => {
   const session = useSession()

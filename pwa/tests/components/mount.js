@@ -3,9 +3,12 @@
 import { mount } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
 import { createMemoryHistory, createRouter } from 'vue-router'
-import { i18n } from '../../src/i18n.js'
+import { i18n, loadMessages } from '../../src/i18n.js'
 import * as Vant from 'vant'
 import { FIRST, LATER } from '../../src/vant.js'
+
+// Every message, as the app has them once past its first screen (src/i18n.js, FIRST).
+await loadMessages()
 
 const Empty = { render: () => null }
 // The app fetches some components later (src/vant.js); a test has them all at once.
