@@ -19,6 +19,7 @@ from bench import (
     bare,
     emergency,
     grids,
+    households,
     live,
     load,
     members,
@@ -57,6 +58,7 @@ SCENARIOS = (
     "open311",
     "emergency",
     "patrols",
+    "households",
 )
 LOAD_SCENARIOS = ("locate", "reports", "claims")  # each measured against health, in this order
 POOL_SCENARIOS = (*LOAD_SCENARIOS, "logins")  # those that need the load processes
@@ -233,6 +235,10 @@ def run_backend(backend, args, pool):
         if "patrols" in args.scenario:
             _progress(f"{backend}: patrols (a day's track in 10 batches, coverage)")
             result["patrols"] = patrols.measure(env, logins)
+        if "households" in args.scenario:
+            # Last: on PostGIS it empties the database for a community of its own.
+            _progress(f"{backend}: households (a secretary's first sync of 3,000)")
+            result["households"] = households.measure(url)
         return result
 
 

@@ -5,25 +5,20 @@ Imports a community of HOUSEHOLDS households (about 2.5 people each, a third tag
 page to the last, counting the bytes on the wire (gzip, as phones ask) and decompressed.
 Prints the figures as JSON; the target is under 300 kB on the wire. Without a URL it uses a
 temporary SQLite file; a PostgreSQL URL's schema `public` is dropped first: give it a
-database of its own (gridlink_bench_households)."""
+database of its own (gridlink_bench_households). `make bench`'s `households` scenario runs it
+last on each backend (`measure`), when the other scenarios are done with the database."""
 
 import csv
 import gzip
 import json
 import random
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from app.extensions import db
-from app.households.importer import import_households
-from app.households.models import PERSON_TAGS
-from app.people.models import SECRETARY
-from app.units.importer import import_units
-from bench.session_lookup import _app
-from geo import demo as geo_demo
-from tests.conftest import PASSWORD, CsrfClient, make_user
+from bench.common import ROOT, BenchError
 
 HOUSEHOLDS = 3000
 TARGET_WIRE_BYTES = 300_000
@@ -41,13 +36,37 @@ HEADER = [
 ]
 
 
-def _spreadsheet(path, grids, rng):
+def measure(url):
+    """The figures of `python -m bench.households URL`, run in a process of its own (its app
+    is not the served one); a SQLite URL is replaced by a new file beside it."""
+    if url.startswith("sqlite:///"):
+        url = None  # the bench's SQLite file holds the demo district: a temporary one instead
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.households", *([url] if url else [])],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        raise BenchError.of_process("bench.households", done)
+    return json.loads(done.stdout)
+
+
+def lines(f):
+    return [
+        f"\nhouseholds: a secretary's first sync of {f['households']:,} households "
+        f"({f['people']:,} people): {f['wire_bytes'] / 1000:.0f} kB on the wire "
+        f"({f['raw_bytes'] / 1000:.0f} kB unpacked), {f['pages']} pages, {f['first_sync_s']:.2f} s"
+    ]
+
+
+def _spreadsheet(path, grids, rng, tags_to_choose):
     rows = [HEADER]
     for number in range(HOUSEHOLDS):
         grid = grids[number % len(grids)]
         place = ("锦江北路", number // 120 + 1, number // 60 % 2 + 1, number % 60 + 101)
         for position in range(rng.choice((1, 2, 2, 3, 3, 4))):
-            tags = rng.choice(PERSON_TAGS) if rng.random() < 0.12 else ""
+            tags = rng.choice(tags_to_choose) if rng.random() < 0.12 else ""
             rows.append(
                 [
                     grid.code,
@@ -68,6 +87,16 @@ def _spreadsheet(path, grids, rng):
 
 
 def main():
+    # Imported here: `make bench` imports this module for `measure` without an app.
+    from app.extensions import db
+    from app.households.importer import import_households
+    from app.households.models import PERSON_TAGS
+    from app.people.models import SECRETARY
+    from app.units.importer import import_units
+    from bench.session_lookup import _app
+    from geo import demo as geo_demo
+    from tests.conftest import PASSWORD, CsrfClient, make_user
+
     url = sys.argv[1] if len(sys.argv) > 1 else None
     work = Path(tempfile.mkdtemp(prefix="bench-households-"))
     app = _app(url or f"sqlite:///{work / 'gridlink.db'}")
@@ -82,7 +111,7 @@ def main():
         units = db.session.query(Unit).order_by(Unit.code).all()
         community = next(u for u in units if u.level == "community")
         grids = [u for u in units if u.parent_id == community.id]
-        people = _spreadsheet(work / "register.csv", grids, rng)
+        people = _spreadsheet(work / "register.csv", grids, rng, PERSON_TAGS)
         started = time.perf_counter()
         import_households(work / "register.csv")
         imported_s = time.perf_counter() - started

@@ -3,7 +3,7 @@
 import json
 import os
 
-from bench import emergency, live, wishes
+from bench import emergency, households, live, wishes
 from bench.grids import REPEATS
 from bench.sync import SINGLE_REPORTS as SYNC_SINGLE_REPORTS
 
@@ -68,6 +68,8 @@ def backend_text(name, result):
         lines += wishes.lines(result["wishes"])
     if "emergency" in result:
         lines += emergency.lines(result["emergency"])
+    if "households" in result:
+        lines += households.lines(result["households"])
     return "\n".join(lines)
 
 

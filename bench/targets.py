@@ -246,6 +246,17 @@ def _patrol(key, detail):
     return measure
 
 
+def _households(result):
+    f = result.get("households")
+    if f is not None:  # a PASS also needs every household pulled
+        yield (
+            f["wire_bytes"],
+            f["households"] == 3000,
+            f"{f['households']:,} households in {f['pages']} pages, "
+            f"{f['raw_bytes'] / 1000:.0f} kB unpacked, {f['first_sync_s']:.2f} s",
+        )
+
+
 MEASURES = {
     "health_vs_hello": _bare_ratio("health"),
     "locate_vs_bare": _bare_ratio("locate"),
@@ -263,6 +274,7 @@ MEASURES = {
     "ack_p99": _ack_p99,
     "mass_login_others_p99": _mass_login,
     "grids_wire": _grids_wire,
+    "households_first_sync_wire": _households,
     "open311_page": _open311,
     "patrol_batch": _patrol(
         "max_batch_ms",

@@ -35,7 +35,14 @@ from app.history.services import record, register_scope
 from app.notify import services as inbox
 from app.patrols import plans as patrol_plans
 from app.people import services as people
-from app.people.models import DISTRICT_ADMIN, SECRETARY, STREET_ADMIN, User, user_scope
+from app.people.models import (
+    DISTRICT_ADMIN,
+    LIAISON,
+    SECRETARY,
+    STREET_ADMIN,
+    User,
+    user_scope,
+)
 from app.rules import require, require_state
 from app.schemas import Shown
 from app.tasks import services as tasks
@@ -310,11 +317,19 @@ def decide(user, switch_id, approve, note=None, options=None):
 
 
 def _in_scope(item):
-    """Everyone a switch concerns: the people its roll-calls asked, as a query."""
-    return (
+    """Everyone a switch concerns, each once, as a query: the people its roll-calls asked and
+    the 联户长 of its grids now (one appointed since the roll-call hears of a change and the
+    end too)."""
+    asked = (
         select(RollCallPerson.user_id)
         .join(RollCall, RollCall.id == RollCallPerson.roll_call_id)
         .where(RollCall.switch_id == item.id)
+    )
+    grids = select(SwitchGrid.grid_id).where(SwitchGrid.switch_id == item.id)
+    liaisons = select(user_scope.c.user_id).where(user_scope.c.unit_id.in_(grids))
+    return select(User.id).where(
+        User.active,
+        or_(User.id.in_(asked), (User.role == LIAISON) & User.id.in_(liaisons)),
     )
 
 

@@ -1,9 +1,9 @@
 """The household register: households (户), their members, 十联户 groups, and the conflicts
 two phones' offline edits left for the secretary."""
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -48,6 +48,21 @@ def normalize_id(number):
     return number.strip().upper()
 
 
+class MovedOut:
+    """迁出: since when, where to and why; a household or person moved out is off the visit
+    plans and the lists, kept in the register (and its history) until moved back in."""
+
+    moved_out_on: Mapped[date | None] = mapped_column(Date)
+    moved_to: Mapped[str | None] = mapped_column(String(200))
+    moved_reason: Mapped[str | None] = mapped_column(String(200))
+
+    @property
+    def moved_out(self):
+        if self.moved_out_on is None:
+            return None
+        return {"on": self.moved_out_on, "to": self.moved_to, "reason": self.moved_reason}
+
+
 class LiaisonGroup(db.Model):
     """十联户: about ten neighbouring households of one grid under their 联户长."""
 
@@ -63,7 +78,7 @@ class LiaisonGroup(db.Model):
     liaison = relationship("User")
 
 
-class Household(db.Model):
+class Household(MovedOut, db.Model):
     __tablename__ = "household"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -90,7 +105,7 @@ class Household(db.Model):
     __table_args__ = (UniqueConstraint("community_id", "address_key", name="uq_household_address"),)
 
 
-class HouseholdMember(db.Model):
+class HouseholdMember(MovedOut, db.Model):
     """A person of a household. Phone and ID number are encrypted, with a blind index each
     to find a person by them (app/privacy)."""
 

@@ -17,6 +17,8 @@ from app.households.schemas import (
     HouseholdUpdateIn,
     LiaisonGroupIn,
     LiaisonGroupOut,
+    MovedInIn,
+    MovedOutIn,
 )
 from app.incidents import services as incidents
 from app.incidents.schemas import IncidentOut
@@ -116,6 +118,22 @@ def history(household_id):
 @blp.response(200, HouseholdOut)
 def add_member(body, household_id):
     return _one(services.add_member(current_user, household_id, body))
+
+
+@blp.post("/<household_id>/move-out")
+@blp.arguments(MovedOutIn)
+@blp.response(200, HouseholdOut)
+def move_out(body, household_id):
+    """迁出: the household, or one member, moved out (when, where to, why)."""
+    return _one(services.move_out(current_user, household_id, body))
+
+
+@blp.post("/<household_id>/move-in")
+@blp.arguments(MovedInIn)
+@blp.response(200, HouseholdOut)
+def move_in(body, household_id):
+    """Moved back in: on the lists and visit plans again."""
+    return _one(services.move_in(current_user, household_id, body))
 
 
 @blp.post("/<household_id>/alarm")

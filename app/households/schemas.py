@@ -68,7 +68,33 @@ class HouseholdsArgs(Schema):
         metadata={"description": "an address or name's part, a whole phone or ID number"},
     )
     tag = fields.String(validate=validate.OneOf((*HOUSEHOLD_TAGS, *PERSON_TAGS)))
+    moved_out = fields.Boolean(
+        load_default=False, metadata={"description": "those moved out (迁出) instead"}
+    )
     limit = Int(minimum=1, maximum=1000, load_default=200)
+
+
+class MovedOutIn(Schema):
+    member = fields.String(
+        validate=UUID, load_default=None, metadata={"description": "a member's id: that person"}
+    )
+    on = fields.Date(required=True, metadata={"description": "the day of the move"})
+    to = fields.String(
+        validate=validate.Length(max=200), load_default=None, metadata={"description": "where to"}
+    )
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    device_time = fields.AwareDateTime(load_default=None)
+
+
+class MovedInIn(Schema):
+    member = fields.String(validate=UUID, load_default=None)
+    device_time = fields.AwareDateTime(load_default=None)
+
+
+class MovedOutOut(Out):
+    on = fields.Date()
+    to = fields.String(allow_none=True)
+    reason = fields.String()
 
 
 class HouseholdMemberOut(Out):
@@ -81,6 +107,7 @@ class HouseholdMemberOut(Out):
     id_number = fields.String(allow_none=True, metadata={"description": "masked"})
     tags = fields.List(fields.String())
     versions = fields.Dict()
+    moved_out = fields.Nested(MovedOutOut, allow_none=True, metadata={"description": "迁出"})
 
 
 class LiaisonGroupRef(Out):
@@ -98,6 +125,7 @@ class HouseholdOut(Out):
     room = fields.String(allow_none=True)
     tags = fields.List(fields.String())
     versions = fields.Dict()
+    moved_out = fields.Nested(MovedOutOut, allow_none=True, metadata={"description": "迁出"})
     updated_at = Time()
     members = fields.List(fields.Nested(HouseholdMemberOut))
     last_visit_at = Time(allow_none=True)

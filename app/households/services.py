@@ -3,7 +3,9 @@ a phone may change, how two phones' changes merge field by field, and 十联户 
 
 import json
 import uuid
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import false, or_, select, true
 from sqlalchemy.orm import selectinload
 
@@ -113,6 +115,7 @@ def present(user, households):
                 "name": names(member.name),
                 "phone": privacy.mask_phone(member.phone),
                 "id_number": privacy.mask_id(member.id_number),
+                "moved_out": member.moved_out,
             }
             for member in household.members
         ]
@@ -131,7 +134,12 @@ def present(user, households):
 
 
 def listing(user, filters):
-    query = _visible_to(user)
+    """The households the user sees that live here (with `moved_out`, those moved out)."""
+    query = _visible_to(user).where(
+        Household.moved_out_on.is_not(None)
+        if filters.get("moved_out")
+        else Household.moved_out_on.is_(None)
+    )
     if filters.get("grid"):
         query = query.join(Unit, Unit.id == Household.grid_id).where(Unit.code == filters["grid"])
     if filters.get("q"):
@@ -379,6 +387,58 @@ def add_member(user, household_id, body):
     )
     transaction.commit()
     return household
+
+
+# -- moved out (迁出) and back in ---------------------------------------------------------------
+
+
+def _district_today():
+    zone = ZoneInfo(current_app.config["DISTRICT_TIMEZONE"])
+    return clock.now().astimezone(zone).date()
+
+
+def move_out(user, household_id, body):
+    """迁出: the household (or one member) moved out on a day, to somewhere, for a reason; off
+    the visit plans and the lists from then on, kept in the register and its history. Sent
+    again as it stands, it changes nothing."""
+    household = get_visible(user, household_id)
+    require(may_edit(user, household), "Moves are recorded by the grid's members.")
+    row = _member(household, body["member"]) if body.get("member") else household
+    if body["on"] > _district_today():
+        raise Invalid("A move is recorded when it has happened.", fields={"on": ["in the future"]})
+    moved = (body["on"], body.get("to"), body["reason"])
+    if (row.moved_out_on, row.moved_to, row.moved_reason) == moved:
+        return household  # sent again
+    row.moved_out_on, row.moved_to, row.moved_reason = moved
+    _moved(user, household, "move_out", body, {"on": body["on"].isoformat(), "to": moved[1]})
+    return household
+
+
+def move_in(user, household_id, body):
+    """Moved back in: on the lists and visit plans again (its move out stays in the history)."""
+    household = get_visible(user, household_id)
+    require(may_edit(user, household), "Moves are recorded by the grid's members.")
+    row = _member(household, body["member"]) if body.get("member") else household
+    if row.moved_out_on is None:
+        return household  # lives here (sent again)
+    row.moved_out_on = row.moved_to = row.moved_reason = None
+    _moved(user, household, "move_in", body, {})
+    return household
+
+
+def _moved(user, household, action, body, data):
+    household.updated_at = clock.now()
+    record(
+        ENTITY,
+        household.id,
+        action,
+        user,
+        note=body.get("reason"),
+        data={"member": body.get("member"), **data},
+        device_time=body.get("device_time"),
+        scope=_scope_of(household),
+    )
+    transaction.commit()
 
 
 # -- conflicts ---------------------------------------------------------------------------------

@@ -17,6 +17,8 @@ from app.households.schemas import (
     HouseholdIn,
     HouseholdMemberIn,
     HouseholdUpdateIn,
+    MovedInIn,
+    MovedOutIn,
 )
 from app.incidents import services as incidents
 from app.incidents.models import Incident
@@ -170,6 +172,14 @@ _HANDLERS = {
     "household.add_member": (
         _of_household(HouseholdMemberIn),
         lambda u, a: households.add_member(u, a.pop("household"), a),
+    ),
+    "household.move_out": (
+        _with_id(MovedOutIn),
+        lambda u, a: households.move_out(u, a.pop("id"), a),
+    ),
+    "household.move_in": (
+        _with_id(MovedInIn),
+        lambda u, a: households.move_in(u, a.pop("id"), a),
     ),
     "visit.record": (HouseholdVisitIn, visits.record_visit),
     "household.alarm": (

@@ -125,12 +125,14 @@ def record_visit(user, body):
         user.role != LIAISON and households.may_edit(user, household),
         "Visits are made by the grid's members.",
     )
-    members = {m.id: m for m in household.members}
+    if household.moved_out_on is not None:
+        raise Conflict("This household has moved out.", code="moved_out")
+    members = {m.id: m for m in household.members if m.moved_out_on is None}
     current = plans()
     problems = {}
     unknown = [m for m in body["met"] if m not in members]
     if unknown:
-        problems["met"] = [f"not a member of this household: {m}" for m in unknown]
+        problems["met"] = [f"not a member living in this household: {m}" for m in unknown]
     for member_id in body["forms"]:
         if member_id not in body["met"]:
             problems[f"forms.{member_id}"] = ["a form of someone not met"]
@@ -266,7 +268,8 @@ def listing(user, household_id):
 def due_of(found_households):
     """{household id: {"last_visit_at", "next_visit_due", "people": [{member, tag, last, due}]}}:
     each household is due every `household` plan's days, each tagged person every their
-    tags' plans' days (the most frequent counts); never visited is due now."""
+    tags' plans' days (the most frequent counts); never visited is due now. Whoever moved
+    out (迁出) is due never."""
     ids = [h.id for h in found_households]
     visits = {}
     if ids:
@@ -281,11 +284,12 @@ def due_of(found_households):
         seen = visits.get(household.id, [])
         last = max((at for at, _ in seen), default=None)
         dues = []
-        if every:
+        living = household.moved_out_on is None  # 迁出: off the plans
+        if every and living:
             dues.append(last + timedelta(days=every.every_days) if last else None)
         people_due = []
-        for member in household.members:
-            tagged = current.of(member.tags)
+        for member in household.members if living else ():
+            tagged = current.of(member.tags) if member.moved_out_on is None else ()
             if not tagged:
                 continue
             days = min(plan.every_days for plan in tagged)
