@@ -44,6 +44,7 @@ const routes = [
   { path: '/password', name: 'password', component: () => import('./views/me/PasswordView.vue') },
   { path: '/people', name: 'people', component: () => import('./views/me/PeopleView.vue'), meta: { leaders: true } },
   { path: '/households', name: 'households', component: () => import('./views/households/HouseholdsView.vue'), meta: { tab: true } },
+  { path: '/households/:id', name: 'household', component: () => import('./views/households/HouseholdView.vue'), props: true },
   { path: '/devices', name: 'devices', component: () => import('./views/me/DevicesView.vue') },
   { path: '/assessment', name: 'assessment', component: () => import('./views/assessment/AssessmentView.vue') },
   // 巡查 and the 民情日志 (views/patrols, views/journal).

@@ -69,6 +69,14 @@ export const useSync = defineStore('sync', {
     journal() {
       return [...this.view.journal].sort((a, b) => String(b.day).localeCompare(String(a.day)))
     },
+    /** 住户: the households I see (a 联户长: my group's), as pulled, with my changes on top. */
+    households() {
+      return this.view.households
+    },
+    /** 走访 records pulled (the last 30 days') and mine still on the phone, newest first. */
+    visits() {
+      return [...this.view.visits].sort((a, b) => (Date.parse(b.at) || 0) - (Date.parse(a.at) || 0))
+    },
     /** Emergency switches (平急结合) pulled for my area, and each by id. */
     emergencies() {
       return this.view.emergencies

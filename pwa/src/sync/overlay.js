@@ -72,6 +72,68 @@ function withPhotos(current, command) {
   return [...(current.photos || []), ...added]
 }
 
+function localVisit(command, user) {
+  const { args } = command
+  const at = args.device_time || command.device_time || command.created_at
+  return {
+    id: args.id,
+    household_id: args.household,
+    visitor: user ? { id: user.id, name: user.name } : null,
+    at,
+    recorded_at: null,
+    lat: args.lat ?? null,
+    lng: args.lng ?? null,
+    met: args.met || [],
+    note: args.note,
+    forms: args.forms || {},
+    photos: (args.photos || []).map((photo) => ({ ...photo, available: false })),
+    incident_id: null,
+    signoff_due: null,
+    signed_at: null,
+    opinion: null,
+    local: true,
+  }
+}
+
+// A phone keeps phones and ID numbers only masked: a new one is shown as app/privacy masks it.
+const masked = { phone: (v) => v && `${v.slice(0, 3)}****${v.slice(-4)}`, id_number: (v) => v && `${v.slice(0, 3)}${'*'.repeat(v.length - 7)}${v.slice(-4)}` }
+
+/** A household's (or one member's) fields changed on the phone, as household.update sends them. */
+function householdChanged(current, command) {
+  if (!current) return current
+  const { member, changes } = command.args
+  const shown = Object.fromEntries(Object.entries(changes).map(([field, value]) => [field, masked[field] ? masked[field](value) : value]))
+  if (!member) return { ...current, ...shown }
+  return { ...current, members: (current.members || []).map((m) => (m.id === member ? { ...m, ...shown } : m)) }
+}
+
+/** 迁出 and back: the household's own `moved_out`, or one member's. */
+function moved(current, command) {
+  if (!current) return current
+  const { member, on, to, reason } = command.args
+  const value = command.type === 'household.move_out' ? { on, to: to ?? null, reason } : null
+  if (!member) return { ...current, moved_out: value }
+  return { ...current, members: (current.members || []).map((m) => (m.id === member ? { ...m, moved_out: value } : m)) }
+}
+
+/** A visit recorded on the phone, on its household: when last, and whom it met (the screens
+ * work out the next visit due from the plans: views/households/households.js). */
+function visited(current, command) {
+  if (!current) return current
+  const at = command.args.device_time || command.device_time || command.created_at
+  const later = !current.last_visit_at || Date.parse(at) > Date.parse(current.last_visit_at)
+  return {
+    ...current,
+    last_visit_at: later ? at : current.last_visit_at,
+    visits_on_phone: [...(current.visits_on_phone || []), { at, met: command.args.met || [] }],
+  }
+}
+
+// Commands that also change another entity than the one they act on: {type: [entity, id of, effect]}.
+const ALSO = {
+  'visit.record': ['household', (args) => args.household, visited],
+}
+
 function holder(user, command) {
   return { user_id: user?.id, name: user?.name, claimed_at: command.device_time }
 }
@@ -107,6 +169,11 @@ const EFFECTS = {
   'patrol.start': (current, command, user) => current ?? localPatrol(command, user),
   'patrol.end': (current, command) => current && (current.state === 'ended' ? current : { ...current, state: 'ended', ended_at: command.args.device_time }),
   'journal.write': journalEntry,
+  // 住户 and 走访 (app/households, app/visits): shown at once, offline too.
+  'visit.record': (current, command, user) => current ?? localVisit(command, user),
+  'household.update': householdChanged,
+  'household.move_out': moved,
+  'household.move_in': moved,
   'message.read': (current, command) => current && (current.read_at ? current : { ...current, read_at: command.device_time }),
   // 微心愿 and 志愿服务 (app/wishes, app/volunteering): the claimant's own view at once.
   'wish.record': (current, command) => current ?? { ...command.args, state: 'recorded', mine: false, photos: [], local: true },
@@ -136,7 +203,7 @@ function key(entity, id) {
 
 /**
  * overlay(entities, commands, user) → {incidents, tasks, emergencies, rollcalls, messages,
- * wishes, activities, patrols, plans, journal}:
+ * wishes, activities, patrols, plans, journal, households, visits}:
  * arrays of entity data, each with
  * `pending` (the commands still on their way, oldest first: {command_id, type, state}) and
  * `rejected` (refused commands with their error) when there are any.
@@ -165,10 +232,15 @@ export function overlay(entities, commands, user) {
     const effect = EFFECTS[command.type]
     const next = effect ? effect(current, command, user) : current
     if (!next) continue
-    shown.set(k, {
-      ...next,
-      pending: [...(next.pending || []), { command_id: command.command_id, type: command.type, state: command.state }],
-    })
+    const mark = { command_id: command.command_id, type: command.type, state: command.state }
+    shown.set(k, { ...next, pending: [...(next.pending || []), mark] })
+    const also = ALSO[command.type]
+    if (also) {
+      const [otherEntity, idOf, otherEffect] = also
+      const other = key(otherEntity, idOf(command.args))
+      const changed = otherEffect(shown.get(other), command, user)
+      if (changed) shown.set(other, { ...changed, pending: [...(changed.pending || []), mark] })
+    }
   }
   const out = {
     incidents: [],
@@ -181,6 +253,8 @@ export function overlay(entities, commands, user) {
     patrols: [],
     plans: [],
     journal: [],
+    households: [],
+    visits: [],
   }
   const lists = {
     incident: out.incidents,
@@ -193,6 +267,8 @@ export function overlay(entities, commands, user) {
     patrol: out.patrols,
     patrol_plan: out.plans,
     journal: out.journal,
+    household: out.households,
+    visit: out.visits,
   }
   for (const [k, data] of shown) lists[k.slice(0, k.indexOf(':'))]?.push(data)
   return out
