@@ -3,7 +3,7 @@ the 联户长's) and stays in the register with the date, where to and why; move
 returns.
 
 Revision ID: 0025
-Revises: 0026, 0027
+Revises: 0027
 Create Date: 2026-12-02
 """
 
@@ -11,8 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0025"
-# 0026 and 0027 both follow 0024: this one joins them (one head again).
-down_revision = ("0026", "0027")
+down_revision = "0027"
 branch_labels = None
 depends_on = None
 
