@@ -20,7 +20,12 @@ blp = Blueprint("projects", __name__, url_prefix="/api/projects", description="ä
 
 def _shown(project):
     milestones = services.milestones_of([project.id]).get(project.id, [])
-    return Shown(project, milestones=milestones, reviews=services.reviews_of(project.id))
+    return Shown(
+        project,
+        milestones=milestones,
+        reviews=services.reviews_of(project.id),
+        **services.standing(current_user, project),
+    )
 
 
 @blp.post("")

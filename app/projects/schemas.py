@@ -81,6 +81,10 @@ class ProjectOut(ProjectRef):
     milestones = fields.List(fields.Nested(MilestoneOut))
     reviews = fields.List(fields.Nested(ReviewOut))
     updated_at = Time()
+    mean = fields.Float(allow_none=True, metadata={"description": "the judges' mean so far"})
+    judges = fields.Integer()
+    grade = fields.String(allow_none=True)
+    my_score = fields.Float(allow_none=True, metadata={"description": "the caller's, a judge's"})
 
 
 class ComparisonOut(Out):

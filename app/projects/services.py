@@ -209,6 +209,19 @@ def scores_of(project_ids):
     }
 
 
+def _standing(mean, judges):
+    mean = round(float(mean), 1) if mean is not None else None
+    return {"mean": mean, "judges": judges, "grade": grade(mean) if mean is not None else None}
+
+
+def standing(user, project):
+    """The judges' mean so far, how many scored, its grade, and the user's own score."""
+    mine = db.session.execute(
+        select(Score.score).where(Score.project_id == project.id, Score.judge_id == user.id)
+    ).scalar()
+    return {**_standing(*scores_of([project.id]).get(project.id, (None, 0))), "my_score": mine}
+
+
 def comparison(user, year):
     """擂台比武: the year's projects the user may see, by mean score: each with its grade and
     how many of its milestones were verified."""
@@ -217,14 +230,11 @@ def comparison(user, year):
     milestones = milestones_of(p.id for p in projects)
     rows = []
     for project in projects:
-        mean, judges = scores.get(project.id, (None, 0))
         done = [t for t in milestones.get(project.id, []) if t.state == VERIFIED]
         rows.append(
             {
                 "project": project,
-                "mean": round(float(mean), 1) if mean is not None else None,
-                "judges": judges,
-                "grade": grade(float(mean)) if mean is not None else None,
+                **_standing(*scores.get(project.id, (None, 0))),
                 "milestones": len(milestones.get(project.id, [])),
                 "milestones_done": len(done),
             }

@@ -61,6 +61,8 @@ const routes = [
   { path: '/party/org', name: 'party-org', component: () => import('./views/party/PartyOrgView.vue'), meta: { leaders: true } },
   { path: '/party/meetings', name: 'party-meetings', component: () => import('./views/party/MeetingsView.vue') },
   { path: '/party/meetings/:id', name: 'party-meeting', component: () => import('./views/party/MeetingView.vue'), props: true },
+  { path: '/party/projects', name: 'party-projects', component: () => import('./views/party/ProjectsView.vue') },
+  { path: '/party/projects/:id', name: 'party-project', component: () => import('./views/party/ProjectView.vue'), props: true },
   { path: '/:pathMatch(.*)*', redirect: '/' },
 ]
 

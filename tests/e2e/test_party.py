@@ -144,3 +144,54 @@ def test_a_leaders_meeting_decision_becomes_a_task_whose_verification_closes_the
     page.goto("/party/meetings")
     listed = page.locator("[data-test=meeting]", has_text="第四季度联席会议（e2e）")
     expect(listed).to_contain_text("销号 1/1")
+
+
+def test_a_secretarys_project_with_a_milestone_and_a_review_is_scored_and_graded(
+    playwright_instance, server, people, units, phone, shots
+):
+    secretary = people.make(SECRETARY, units.code, name="冯书记")
+    judge = people.make(DISTRICT_ADMIN, units.code[:6], name="评委甲")
+    page = phone().new_page()
+    flows.login_desk(page, secretary)
+    page.goto("/party/projects")
+    create = page.get_by_role("form", name="立项")
+    create.locator("input[name=title]").fill("楼道革命（e2e）")
+    create.locator("textarea[name=problem]").fill("老旧小区楼道堆物多，消防通道不畅")
+    create.locator("textarea[name=measures]").fill("党员包栋，逐楼清理，建立长效机制")
+    create.locator("input[name=team_name_0]").fill("李支书")
+    create.locator("input[name=team_role_0]").fill("统筹")
+    create.get_by_role("button", name="立项").click()
+    expect(page.get_by_role("heading", name="楼道革命（e2e）")).to_be_visible()
+    expect(page.get_by_text("李支书（统筹）")).to_be_visible()
+
+    page.get_by_text("添加节点").click()
+    milestone = page.get_by_role("form", name="添加节点")
+    milestone.locator("input[name=title]").fill("1-4栋楼道清理")
+    milestone.locator("input[name=target]").fill("4栋楼道无堆物")
+    deadline = (datetime.now() + timedelta(days=30)).strftime("%Y-%m-%dT18:00")
+    milestone.locator("input[name=deadline]").fill(deadline)
+    milestone.get_by_role("button", name="添加节点").click()
+    expect(page.locator("[data-test=milestone]", has_text="1-4栋楼道清理")).to_contain_text(
+        "进行中"
+    )
+    page.get_by_text("第 1 季度").click()
+    review = page.get_by_role("form", name="第 1 季度调度")
+    review.locator("textarea[name=progress]").fill("完成摸底，清理两栋")
+    review.get_by_role("button", name="保存").click()
+    expect(page.locator("[data-test=review]")).to_contain_text("完成摸底，清理两栋")
+    expect(page.locator("[data-test=project-grade]")).to_contain_text("未评分")
+    project_url = page.url
+
+    scorer = phone().new_page()
+    flows.login_admin(scorer, judge)
+    scorer.goto(project_url)
+    scored = scorer.get_by_role("form", name="评委打分")
+    scored.locator("input[name=score]").fill("150")
+    scored.get_by_role("button", name="评委打分").click()
+    expect(scored.get_by_text("填写的内容有误")).to_be_visible()  # 0-100, said on the field
+    scored.locator("input[name=score]").fill("86")
+    scored.get_by_role("button", name="评委打分").click()
+    expect(scorer.locator("[data-test=project-grade]")).to_contain_text("B（86 分，1 位评委）")
+    shots(scorer, "party-project")
+    page.reload()
+    expect(page.locator("[data-test=project-grade]")).to_contain_text("B（86 分，1 位评委）")

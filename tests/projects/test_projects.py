@@ -69,7 +69,9 @@ def test_a_project_with_milestones_reviews_and_the_judges_grade(crowd, as_user):
     judges = [person(DISTRICT_ADMIN, [crowd.place.district]) for _ in range(2)]
     ok(as_user(judges[0]).post(f"{url}/score", json={"score": 95}))
     ok(as_user(judges[1]).post(f"{url}/score", json={"score": 70}))
-    ok(as_user(judges[1]).post(f"{url}/score", json={"score": 80}))  # replaces their own
+    scored = ok(as_user(judges[1]).post(f"{url}/score", json={"score": 80}))  # replaces theirs
+    assert (scored["mean"], scored["judges"], scored["grade"]) == (87.5, 2, "B")
+    assert scored["my_score"] == 80 and ok(secretary.get(url))["my_score"] is None
     other = ok(
         as_user(crowd.street_admin).post(
             "/api/projects", json=body(crowd.place.street, title="街道项目")
