@@ -19,6 +19,11 @@ def register_scope(entity, scope_of):
     _scopes[entity] = scope_of
 
 
+def scoped():
+    """The entities whose history has a registered scope."""
+    return _scopes.keys()
+
+
 def _entry(
     entity,
     entity_id,

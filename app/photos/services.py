@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from app import clock, storage, transaction
 from app.errors import ApiError, NotFound
 from app.extensions import db
+from app.history import services as history
 from app.photos.images import PhotoRejected, inspect, sanitize, thumbnail
 from app.photos.models import Attachment, Photo, PhotoUploader
 from app.photos.storage import LocalPhotoStore, S3PhotoStore, check_sha
@@ -93,17 +94,34 @@ def upload(user, data):
         "uploaded_at": now,
     }
     _insert_new(Photo, photo)
-    _insert_new(PhotoUploader, {"sha256": digest, "user_id": user.id, "uploaded_at": now})
+    if _insert_new(PhotoUploader, {"sha256": digest, "user_id": user.id, "uploaded_at": now}):
+        _arrived(user, digest)
     transaction.commit()
     return photo
 
 
 def _insert_new(model, row):
     """INSERT ... ON CONFLICT DO NOTHING: the row a twin request wrote a moment earlier
-    stands, with nothing to roll back."""
+    stands, with nothing to roll back. Whether this one was new."""
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    db.session.execute(insert(model.__table__).values(row).on_conflict_do_nothing())
+    # RETURNING, not rowcount: psycopg reports -1 for this INSERT through the ORM session.
+    statement = insert(model.__table__).values(row).on_conflict_do_nothing()
+    return db.session.execute(statement.returning(literal_column("1"))).first() is not None
+
+
+def _arrived(user, digest):
+    """The photo this person attached earlier (offline: the report first, its photo later)
+    has arrived: a history entry on each thing it is attached to, so that phones pulling it
+    learn that its photo can now be shown (and its timeline says when the evidence came)."""
+    attached = db.session.execute(
+        select(Attachment.entity, Attachment.entity_id)
+        .where(Attachment.sha256 == digest, Attachment.added_by_id == user.id)
+        .distinct()
+    ).all()
+    for entity, entity_id in attached:
+        if entity in history.scoped():
+            history.record(entity, entity_id, "photo", user, data={"sha256": digest})
 
 
 def held(user, sha):

@@ -176,3 +176,30 @@ def test_a_photo_past_the_pixel_cap_is_refused_from_its_header(app, cast, as_use
     assert response.status_code == 422
     assert response.get_json()["error"]["code"] == "too_many_pixels"
     assert db.session.query(Photo).count() == 0
+
+
+def test_a_photo_arriving_after_its_report_reaches_the_phones_pulling_the_case(cast, as_user):
+    """Offline, the report goes first and its photo later: the secretary's phone, which pulled
+    the case without it, is sent the case again once the photo is there; resending the same
+    bytes changes nothing more."""
+    from tests.sync.test_pull import pull_all
+
+    member, secretary = as_user(cast.member), as_user(cast.secretary)
+    data = _jpeg(size=(400, 299))
+    sha = hashlib.sha256(data).hexdigest()
+    incident = member.post(
+        "/api/incidents", json=report_body(cast.grid, photos=[{"sha256": sha, "kind": "wide"}])
+    ).get_json()
+    changes, cursor, _ = pull_all(secretary)
+    pulled = next(c["data"] for c in changes if c["id"] == incident["id"])
+    assert pulled["photos"][0]["available"] is False
+
+    upload(member, data)
+    newer, cursor, _ = pull_all(secretary, cursor)
+    assert [(c["entity"], c["id"]) for c in newer] == [("incident", incident["id"])]
+    assert newer[0]["data"]["photos"][0]["available"] is True
+    shown = secretary.get(f"/api/incidents/{incident['id']}").get_json()
+    assert shown["history"][-1]["action"] == "photo"
+
+    upload(member, data)
+    assert pull_all(secretary, cursor)[0] == []
