@@ -43,3 +43,20 @@ def test_migrations_match_models(db):
     dialect = db.engine.dialect.name
     expected = {k for k in KNOWN if dialect == "sqlite" or k[0] not in SQLITE_ONLY}
     assert found <= expected, sorted(found - expected)
+
+
+def test_the_migrations_are_one_line_with_one_head():
+    """Two engineers' migrations on one parent make two heads, and `flask db upgrade` then
+    refuses to run: every revision has at most one child, and its number follows its file's."""
+    from pathlib import Path
+
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    root = Path(__file__).parent.parent / "migrations"
+    config = Config(str(root / "alembic.ini"))
+    config.set_main_option("script_location", str(root))
+    scripts = ScriptDirectory.from_config(config)
+    assert len(scripts.get_heads()) == 1, scripts.get_heads()
+    for revision in scripts.walk_revisions():
+        assert Path(revision.path).name.startswith(f"{revision.revision}_"), revision.path
