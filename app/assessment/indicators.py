@@ -19,8 +19,8 @@ class Indicator:
 
     def value(self, measures):
         """The indicator from a subject's summed measures; None when nothing counts for it."""
-        if self.kind == COUNT:
-            return measures.get(self.num, 0.0)
+        if self.kind == COUNT:  # none of a subject with no facts at all in the period
+            return measures.get(self.num, 0.0) if measures else None
         if self.kind == MEDIAN:
             return _median(measures, self.num)
         den = measures.get(self.den, 0.0)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { figure, gradeCounts, kindOf, periodOf, previous, recent, withTrend } from '../src/views/assessment/periods.js'
+import { GRADE_COLOURS, UNRANKED_COLOUR, figure, gradeColour, gradeCounts, kindOf, periodOf, previous, recent, withTrend } from '../src/views/assessment/periods.js'
 
 describe('assessment periods', () => {
   it.each([
@@ -50,5 +50,15 @@ describe('assessment periods', () => {
     expect(figure(2, 'count')).toBe('2')
     expect(figure(20.375, 'mean')).toBe('20.4')
     expect(figure(null, 'rate')).toBe('—')
+  })
+})
+
+describe('gradeColour', () => {
+  it('colours grades by their place in the plan, the unknown grey', () => {
+    const grades = ['A', 'B', 'C', 'D', 'E']
+    expect(gradeColour('A', grades)).toBe(GRADE_COLOURS[0])
+    expect(gradeColour('E', grades)).toBe(GRADE_COLOURS[4])
+    expect(gradeColour('F', [...grades, 'F'])).toBe(GRADE_COLOURS[4]) // past the palette: the worst
+    expect(gradeColour(null, grades)).toBe(UNRANKED_COLOUR)
   })
 })

@@ -1,5 +1,6 @@
 """回访 and 考核 on the desk: the secretary records a resident's verdict on a closed case from
-the desk's panel, then opens 考核 and follows the grid's 按期结案率 to the case behind it."""
+the desk's panel, then opens 考核, sees the grids on the map by grade and follows the grid's
+按期结案率 to the case behind it."""
 
 import uuid
 
@@ -57,6 +58,15 @@ def test_a_return_visit_and_the_case_behind_a_figure(
     table = desk.get_by_role("table", name="排名表")
     row = table.locator("tr", has_text=grid.code)
     expect(row).to_contain_text("100.0%")  # 按期结案率: the one case, on time
+    # The grids on the map, coloured by grade (one case: 样本不足, grey), with their legend;
+    # a grid tapped picks its row.
+    legend = desk.get_by_role("list", name="图例")
+    expect(legend).to_contain_text("未排名")
+    shapes = desk.locator(".grade-map path.leaflet-interactive")
+    expect(shapes.first).to_be_visible()
+    assert shapes.first.get_attribute("fill") == "#c8c9cc"
+    shapes.first.click(force=True)
+    expect(table.locator("tr.picked")).to_have_count(1)
     shots(desk, "assessment")
     row.get_by_role("button", name=f"查看 {grid.name} 的按期结案率明细").click()
     behind = desk.get_by_role("region", name=f"{grid.name}：按期结案率")

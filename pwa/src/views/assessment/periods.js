@@ -60,6 +60,16 @@ export function withTrend(rows, before) {
   })
 }
 
+// Each grade's colour in the plan's order, best first (the bars and the map); unranked grey.
+export const GRADE_COLOURS = ['#2e7d32', '#689f38', '#f9a825', '#ef6c00', '#c62828']
+export const UNRANKED_COLOUR = '#c8c9cc'
+
+/** A grade's colour by its place in the plan's grades. */
+export function gradeColour(grade, grades) {
+  const i = grades.indexOf(grade)
+  return i < 0 ? UNRANKED_COLOUR : GRADE_COLOURS[Math.min(i, GRADE_COLOURS.length - 1)]
+}
+
 /** How many ranked rows got each grade, in the plan's order. */
 export function gradeCounts(rows, grades = ['A', 'B', 'C', 'D', 'E']) {
   const counts = Object.fromEntries(grades.map((g) => [g, 0]))
