@@ -12,7 +12,7 @@ The shipped list is data/categories.json. The document shape:
              "limits": {"accept":   {"ordinary": {"amount": 1, "unit": "working_hours"},
                                      "urgent":   {"amount": 30, "unit": "natural_minutes"}},
                         "dispatch": {...}, "handle": {...}, "check": {...}},
-             "resident_open": true, "keywords": ["摆摊", "占道"],
+             "resident_open": true, "public_photos": false, "keywords": ["摆摊", "占道"],
              "fields": [{"code": "stall_count", "name": "摊位数", "datatype": "number",
                          "required": false}]}]}]}
 
@@ -21,8 +21,11 @@ whole catalogue, and differ from every category code, so one code names one thin
 A department of null means the community handles the case itself.
 
 Optional per subcategory: `resident_open` (residents and other systems may report it: the
-随手拍 page and the Open311 gateway offer it), `keywords` (what a resident might call it) and
-`fields` (what a report of it must or may say besides the description; Open311's attributes).
+随手拍 page and the Open311 gateway offer it), `public_photos` (the handling photos of its
+closed cases may be shown publicly: on the resident's tracking page and as Open311's
+`media_url`; a street light's repair may be shown, a property dispute's rooms not),
+`keywords` (what a resident might call it) and `fields` (what a report of it must or may say
+besides the description; Open311's attributes).
 """
 
 import copy
@@ -67,7 +70,7 @@ SUBCATEGORY_KEYS = (
     "department",
     "limits",
 )
-SUBCATEGORY_OPTIONAL = ("resident_open", "keywords", "fields")
+SUBCATEGORY_OPTIONAL = ("resident_open", "public_photos", "keywords", "fields")
 FIELD_KEYS = ("code", "name", "datatype", "required")
 DATATYPES = ("string", "number", "text", "singlevaluelist")
 KEYWORD_MAX = 10
@@ -97,6 +100,7 @@ class Subcategory:
     limits: dict = field(hash=False)  # stage -> StageLimits, in STAGES order
     category_code: str
     resident_open: bool = False
+    public_photos: bool = False
     keywords: tuple = ()
     fields: tuple = field(default=(), hash=False)  # of {code, name, datatype, required, values?}
 
@@ -191,6 +195,7 @@ def _subcategory(data, category_code):
         limits=limits,
         category_code=category_code,
         resident_open=data.get("resident_open", False),
+        public_photos=data.get("public_photos", False),
         keywords=tuple(data.get("keywords", ())),
         fields=tuple(copy.deepcopy(data.get("fields", []))),
     )
@@ -292,8 +297,9 @@ def _check_subcategory(sub, path, seen, departments, problems):
             problems.append(Problem(where, f"unknown department {department!r}"))
     if "limits" in sub:
         _check_limits(sub["limits"], join(path, "limits"), problems)
-    if "resident_open" in sub and not isinstance(sub["resident_open"], bool):
-        problems.append(Problem(join(path, "resident_open"), "must be true or false"))
+    for flag in ("resident_open", "public_photos"):
+        if flag in sub and not isinstance(sub[flag], bool):
+            problems.append(Problem(join(path, flag), "must be true or false"))
     if "keywords" in sub:
         _check_keywords(sub["keywords"], join(path, "keywords"), problems)
     if "fields" in sub:

@@ -17,6 +17,7 @@ ITEM = {
     "attributes": "attribute",
     "values": "value",
     "notes": "note",
+    "media_urls": "media_url",
 }
 
 

@@ -171,10 +171,10 @@ def _request(case, extensions, zone):
         "zipcode": None,
         "lat": case["lat"],
         "long": case["lng"],
-        "media_url": None,
+        "media_url": case["photos"][0] if case["photos"] else None,
     }
     if extensions:
-        out["extended_attributes"] = {"state": case["state"]}
+        out["extended_attributes"] = {"state": case["state"], "media_urls": case["photos"]}
         out["notes"] = [
             {
                 "datetime": public.local_time(step["at"], zone),

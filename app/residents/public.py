@@ -1,11 +1,16 @@
 """The public view of a case: what a resident's tracking page and the Open311 gateway show
 of it to anyone, in plain words. No reporter, no staff, no phone; the point rounded; digit
-runs that could be a phone or an ID number masked in the description."""
+runs that could be a phone or an ID number masked in the description; the handling photos
+of a closed case where its category allows (`public_photos`), by unguessable links to their
+EXIF-free copies."""
 
+import base64
+import hashlib
+import hmac
 import re
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask import current_app, url_for
 from sqlalchemy import select
 
 from app.catalogue import services as catalogue
@@ -21,8 +26,10 @@ from app.incidents.models import (
     MERGED,
     REJECTED,
     REPORTED,
+    Incident,
 )
 from app.people.models import Department
+from app.photos.models import Attachment, PhotoUploader
 from app.units.models import Unit
 
 # A case's state as the public is told it (受理, 处理中, 已办结), by GridLink's state.
@@ -64,6 +71,7 @@ WORDS = {
 }
 # Steps whose note the public reads: a rejection's reason is the answer to the reporter.
 NOTED = ("reject", "resident_comment")
+HANDLING_KIND = "after"  # the photos of the result, added when the case is handled
 _DIGITS = re.compile(r"\d{7,}")
 
 
@@ -88,6 +96,7 @@ def cases(incidents, *, timeline=False):
     """The public view of incidents (ORM rows or rows with their columns), in their order:
     what is shown of them gathered for all at once."""
     cat = catalogue.catalogue()
+    subs = [_subcategory(cat, i.category_code) for i in incidents]
     communities = {i.community_id for i in incidents}
     names = dict(
         db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(communities))).all()
@@ -96,13 +105,12 @@ def cases(incidents, *, timeline=False):
     )
     departments = dict(db.session.execute(select(Department.code, Department.name)).all())
     steps = _timelines([i.id for i in incidents]) if timeline else {}
+    photos = _handling_photos(
+        [i.id for i, sub in zip(incidents, subs, strict=True) if _photos_public(i, sub)]
+    )
     decimals = current_app.config["PUBLIC_POINT_DECIMALS"]
     out = []
-    for incident in incidents:
-        try:
-            sub = cat.subcategory(incident.category_code)
-        except KeyError:  # removed from the catalogue since
-            sub = None
+    for incident, sub in zip(incidents, subs, strict=True):
         phase = PHASE[incident.state]
         department = departments.get(sub.department) if sub and sub.department else None
         out.append(
@@ -122,10 +130,85 @@ def cases(incidents, *, timeline=False):
                 "reported_at": incident.reported_at,
                 "updated_at": incident.updated_at,
                 "expected_at": incident.deadline if incident.state not in FINAL else None,
+                "photos": photos.get(incident.id, []),
                 "timeline": steps.get(incident.id, []),
             }
         )
     return out
+
+
+def _subcategory(cat, code):
+    try:
+        return cat.subcategory(code)
+    except KeyError:  # removed from the catalogue since
+        return None
+
+
+# -- the handling photos -------------------------------------------------------------------------
+
+
+def _photos_public(incident, sub):
+    """Whether a case's handling photos are shown: once it is closed (checked on the spot, so
+    the photos are the result, not a first try sent back), where its category allows."""
+    return incident.state == CLOSED and sub is not None and sub.resident_open and sub.public_photos
+
+
+def _handling_photos(ids):
+    """{incident id: [public photo links]}: the "after" photos of these cases, in the order
+    they were added, each once it has arrived from whoever attached it."""
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Attachment.entity_id, Attachment.id, Attachment.sha256)
+        .join(
+            PhotoUploader,
+            (PhotoUploader.sha256 == Attachment.sha256)
+            & (PhotoUploader.user_id == Attachment.added_by_id),
+        )
+        .where(
+            Attachment.entity == "incident",
+            Attachment.entity_id.in_(ids),
+            Attachment.kind == HANDLING_KIND,
+        )
+        .order_by(Attachment.id)
+    )
+    found = {}
+    for incident_id, attachment_id, sha in rows:
+        link = url_for("residents.photo", token=photo_token(attachment_id, sha), _external=True)
+        found.setdefault(incident_id, []).append(link)
+    return found
+
+
+def photo_token(attachment_id, sha):
+    """The link's name for one attachment: its id and a MAC over it and the photo's hash, so
+    that it cannot be guessed (nor a member's photo reached by its hash)."""
+    return f"{attachment_id}-{_mac(attachment_id, sha)}"
+
+
+def _mac(attachment_id, sha):
+    key = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.digest(key, f"public photo {attachment_id} {sha}".encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(digest[:18]).decode()
+
+
+def shown_photo(token):
+    """The (incident, attachment) a public photo link names, if it is still shown: a link
+    stops working once its case reopens or its category stops allowing it. Else None."""
+    attachment_id, _, mac = (token or "").partition("-")
+    if not attachment_id.isdigit():
+        return None
+    attachment = db.session.get(Attachment, int(attachment_id))
+    if (
+        attachment is None
+        or attachment.entity != "incident"
+        or attachment.kind != HANDLING_KIND
+        or not hmac.compare_digest(mac, _mac(attachment.id, attachment.sha256))
+        or db.session.get(PhotoUploader, (attachment.sha256, attachment.added_by_id)) is None
+    ):
+        return None
+    incident = db.session.get(Incident, attachment.entity_id)
+    sub = _subcategory(catalogue.catalogue(), incident.category_code)
+    return attachment if _photos_public(incident, sub) else None
 
 
 def _timelines(ids):

@@ -5,7 +5,7 @@ keeps it)."""
 
 from datetime import timedelta
 
-from flask import request
+from flask import request, send_file
 from flask_login import current_user
 from flask_smorest import Blueprint
 
@@ -67,6 +67,17 @@ def second(incident_id):
 def upload(form):
     """A photo for a report (multipart `file`): content-checked, served without EXIF."""
     return services.upload(*_device(), form["file"].read())
+
+
+@blp.get("/photos/<token>")
+def photo(token):
+    """A handling photo of a closed case, by the link its public view gives (where the
+    category allows): without EXIF."""
+    stream, mime = services.photo(token)
+    response = send_file(stream, mimetype=mime, etag=token, max_age=3600)
+    # Public, but not for ever: a link stops working when its case reopens.
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
 
 
 @blp.post("/reports")

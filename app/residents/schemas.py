@@ -80,6 +80,13 @@ class PublicCaseOut(Out):
     reported_at = Time()
     updated_at = Time()
     expected_at = Time(allow_none=True, metadata={"description": "the deadline, while open"})
+    photos = fields.List(
+        fields.String(),
+        metadata={
+            "description": "links to the handling photos (without EXIF) of a closed case, "
+            "where its category allows (the catalogue's public_photos)"
+        },
+    )
     timeline = fields.List(fields.Nested(PublicStepOut))
 
 

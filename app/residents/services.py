@@ -18,6 +18,7 @@ from app.incidents import services as incidents
 from app.incidents.models import CLOSED, OPEN, REJECTED, RESIDENT, Incident
 from app.open311 import services as gateway
 from app.photos import services as photos
+from app.photos.models import Photo
 from app.residents import channels, public
 from app.residents.models import ResidentAction, ResidentReport
 from app.return_visits import services as return_visits
@@ -258,6 +259,16 @@ def track(secret):
         "may_comment": incident.state in OPEN,
         "may_give_verdict": incident.state == CLOSED and not given,
     }
+
+
+def photo(token):
+    """A handling photo by its public link: the copy served to all, upright and without EXIF
+    (no place, no camera, no author); 404 for a link that is wrong or no longer shown."""
+    attachment = public.shown_photo(token)
+    if attachment is None:
+        raise NotFound("No such photo.")
+    stored = db.session.get(Photo, attachment.sha256)
+    return photos.store().open_derived(stored.sha256, photos.DISPLAY), stored.mime
 
 
 def comment(device, ip, secret, text):
