@@ -112,7 +112,8 @@ def group(sub):
 
 # -- reading -------------------------------------------------------------------------------------
 
-# The columns the public view reads: a page of a thousand is read as rows, not objects.
+# The columns the public view reads: a page of a thousand is read as rows, not objects, its
+# handling photos with them.
 _COLUMNS = (
     Incident.id,
     Incident.category_code,
@@ -166,7 +167,9 @@ def requests(args):
     # then only those rows: a deep page skips index entries, not whole rows.
     ids = query.order_by(*newest_first).limit(size).offset((page - 1) * size).subquery()
     rows = db.session.execute(
-        select(*_COLUMNS).join(ids, ids.c.id == Incident.id).order_by(*newest_first)
+        select(*_COLUMNS, public.handling_photos_column())
+        .join(ids, ids.c.id == Incident.id)
+        .order_by(*newest_first)
     ).all()
     return public.cases(rows, timeline=args.get("extensions", False))
 
