@@ -32,6 +32,7 @@ const routes = [
   { path: '/desk', name: 'desk', component: () => import('./views/desk/DeskView.vue'), meta: { tab: true, desk: true } },
   { path: '/overview', name: 'overview', component: () => import('./views/desk/OverviewView.vue'), meta: { tab: true, desk: true, admins: true } },
   { path: '/called', name: 'called', component: () => import('./views/desk/CalledView.vue'), meta: { tab: true } },
+  { path: '/hotline', name: 'hotline', component: () => import('./views/hotline/HotlineView.vue'), meta: { tab: true } },
   { path: '/report', name: 'report', component: ReportView, meta: { tab: true } },
   { path: '/tasks', name: 'tasks', component: TasksView, meta: { tab: true } },
   { path: '/tasks/:id', name: 'task', component: () => import('./views/tasks/TaskDetailView.vue'), props: true },

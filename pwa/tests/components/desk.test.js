@@ -212,6 +212,7 @@ describe('landing', () => {
     ['department', '/called'],
     ['party_member', '/wishes'],
     ['liaison', '/households'],
+    ['hotline_operator', '/hotline'],
     ['a_new_role', '/'], // a role with no screen of its own lands at home
   ])('%s lands on %s', (role, path) => {
     expect(landing(role).path).toBe(path)
