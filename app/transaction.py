@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from app.extensions import db
 
 _grouped = contextvars.ContextVar("gridlink_grouped", default=False)
+_savepoints_kept = contextvars.ContextVar("gridlink_savepoints_kept", default=False)
 
 
 @event.listens_for(Session, "before_commit")
@@ -44,6 +45,31 @@ def grouped():
         _grouped.reset(token)
 
 
+@contextmanager
+def savepoints_kept():
+    """Within, on PostgreSQL, a savepoint that ends well is not released: each `RELEASE
+    SAVEPOINT` is a round trip that changes nothing a caller sees. The savepoint stays
+    defined, the next one nests inside it, a rollback to any of them still undoes only what
+    came after it, and the transaction's end (COMMIT or ROLLBACK) ends them all. (Released
+    or not, a savepoint that wrote is a subtransaction until the end: the caller bounds how
+    many there are.) For a push's commands, each in its savepoint."""
+    token = _savepoints_kept.set(True)
+    try:
+        yield
+    finally:
+        _savepoints_kept.reset(token)
+
+
+def _keep_savepoints(dialect):
+    release = dialect.do_release_savepoint
+
+    def do_release_savepoint(connection, name):
+        if not _savepoints_kept.get():
+            release(connection, name)
+
+    dialect.do_release_savepoint = do_release_savepoint
+
+
 def reads_only(view):
     """Mark a view that only reads. On PostgreSQL it runs without a transaction (autocommit):
     no BEGIN before its first query and no ROLLBACK after its last, two of a locate's four
@@ -55,6 +81,10 @@ def reads_only(view):
 
 
 def init_app(app):
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            _keep_savepoints(db.engine.dialect)
+
     @app.before_request
     def _without_a_transaction():
         if not getattr(app.view_functions.get(request.endpoint), "reads_only", False):

@@ -21,6 +21,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 from app import clock, transaction
 from app.errors import ApiError, Conflict
 from app.extensions import db
+from app.history import services as history
 from app.notify import services as inbox
 from app.people import services as people
 from app.people.models import DISTRICT_ADMIN, user_scope
@@ -61,15 +62,16 @@ def _device(user, device_id):
 
 def push(user, device_id, commands):
     """Apply commands in sequence order; stop at a gap. Returns the receipts and last_seq."""
-    _device(user, device_id)
     ordered = sorted(commands, key=lambda c: c["seq"])
     receipts = []
-    for start in range(0, max(len(ordered), 1), BATCH):
-        with transaction.grouped():
-            last_seq, gap = _batch(user, device_id, ordered[start : start + BATCH], receipts)
-        db.session.commit()
-        if gap:
-            break
+    with transaction.savepoints_kept():
+        _device(user, device_id)
+        for start in range(0, max(len(ordered), 1), BATCH):
+            with transaction.grouped(), history.held():
+                last_seq, gap = _batch(user, device_id, ordered[start : start + BATCH], receipts)
+            db.session.commit()
+            if gap:
+                break
     return {"results": receipts, "last_seq": last_seq}
 
 
@@ -94,6 +96,7 @@ def _batch(user, device_id, commands, receipts):
             receipts.append(_answer(row["id"], row["seq"], row["status"], row["result"], row))
             new.append(row)
             last_seq = command["seq"]
+    history.write_held()  # the history of the batch's commands, in one statement
     if new:
         connection = db.session.connection()
         connection.execute(_ADVANCE, {"device": device_id, "last_seq": last_seq})

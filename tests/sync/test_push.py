@@ -8,6 +8,9 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError
 
+from app.errors import Invalid
+from app.extensions import db as _db
+from app.history.services import record, timeline
 from app.incidents import services as incidents
 from app.sync import commands, services
 from app.sync.routes import CommandIn
@@ -335,3 +338,84 @@ def test_a_report_sent_again_as_a_new_command_is_the_same_incident(cast, as_user
     assert count(db, "incident") == 1
     reports = "SELECT count(*) FROM history WHERE action = 'report'"
     assert db.session.execute(text(reports)).scalar() == 1
+
+
+def notes(db):
+    rows = db.session.execute(text("SELECT note FROM history WHERE action = 'comment' ORDER BY id"))
+    return [note for (note,) in rows]
+
+
+def test_a_rejected_commands_history_goes_with_it_and_the_rest_is_kept_in_order(
+    cast, as_user, device, db, monkeypatch
+):
+    """A push's history entries are written together at the end of each batch: those of a
+    command that failed after recording (and of a savepoint a service rolled back inside an
+    applied command) are not among them; every other is, in the order recorded."""
+    schema, handler = commands.HANDLERS["comment"]
+
+    def comment(user, args):
+        if args["note"] == "refused":
+            record("incident", args["id"], "comment", user, note="refused, recorded first")
+            raise Invalid("No.", fields={"note": ["refused"]})
+        if args["note"] == "retried":
+            try:
+                with _db.session.begin_nested():
+                    record("incident", args["id"], "comment", user, note="retried, first try")
+                    raise Invalid("Lost a race.")
+            except Invalid:
+                pass
+        return handler(user, args)
+
+    monkeypatch.setitem(commands.HANDLERS, "comment", (schema, comment))
+    monkeypatch.setattr(services, "BATCH", 4)
+    report = report_body(cast.grid)
+    said = ["one", "refused", "two", "retried", "three", "refused", "four"]
+    batch = [command(1, "incident.report", report)]
+    batch += [comment_on(report["id"], seq, note) for seq, note in enumerate(said, 2)]
+    answer = push(as_user(cast.member), device, batch)
+    statuses = [r["status"] for r in answer["results"]]
+    assert statuses == ["applied"] + ["rejected" if n == "refused" else "applied" for n in said]
+    assert notes(db) == ["one", "two", "retried", "three", "four"]
+
+
+def test_a_timeline_read_in_a_push_sees_the_entries_recorded_before_it(
+    cast, as_user, device, db, monkeypatch
+):
+    schema, handler = commands.HANDLERS["comment"]
+    seen = []
+
+    def comment(user, args):
+        changed = handler(user, args)
+        seen.append([entry.note for entry in timeline("incident", args["id"])][1:])
+        return changed
+
+    monkeypatch.setitem(commands.HANDLERS, "comment", (schema, comment))
+    report = report_body(cast.grid)
+    batch = [command(1, "incident.report", report), comment_on(report["id"], 2, "一")]
+    batch.append(comment_on(report["id"], 3, "二"))
+    push(as_user(cast.member), device, batch)
+    assert seen == [["一"], ["一", "二"]]
+    assert notes(db) == ["一", "二"]
+
+
+def test_a_push_sends_one_history_insert_a_batch_and_releases_no_savepoint(
+    cast, device, db, monkeypatch
+):
+    """Round trips a command saves: its history is written with the batch's, and on
+    PostgreSQL its savepoint, having ended well, is left for the commit to end."""
+    monkeypatch.setattr(services, "BATCH", 10)
+    report = report_body(cast.grid)
+    batch = [command(1, "incident.report", report)]
+    batch += [comment_on(report["id"], seq, f"第{seq}条") for seq in range(2, 16)]
+    sent = []
+    listener = lambda conn, cursor, statement, *rest: sent.append(statement)  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        answer = services.push(cast.member, device, CommandIn(many=True).load(batch))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert [r["status"] for r in answer["results"]] == ["applied"] * 15
+    assert sum(s.startswith("INSERT INTO history") for s in sent) == 2  # commands 1-10, 11-15
+    releases = sum(s.startswith("RELEASE SAVEPOINT") for s in sent)
+    assert releases == (0 if db.engine.dialect.name == "postgresql" else 16)
+    assert len(notes(db)) == 14
