@@ -50,6 +50,7 @@ const routes = [
   { path: '/assessment', name: 'assessment', component: () => import('./views/assessment/AssessmentView.vue') },
   // 巡查 and the 民情日志 (views/patrols, views/journal).
   { path: '/patrols', name: 'patrols', component: () => import('./views/patrols/PatrolsView.vue') },
+  { path: '/patrols/plans', name: 'patrol-plans', component: () => import('./views/patrols/PlansView.vue'), meta: { leaders: true } },
   { path: '/patrols/:id', name: 'patrol', component: () => import('./views/patrols/PatrolView.vue'), props: true },
   { path: '/journal', name: 'journal', component: () => import('./views/journal/JournalView.vue') },
   { path: '/emergency', name: 'console', component: () => import('./views/emergency/ConsoleView.vue'), meta: { leaders: true } },

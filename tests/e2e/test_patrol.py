@@ -1,6 +1,10 @@
 """A member patrols without signal, the phone's GPS moved by the test (Playwright's
 geolocation override), through a reload; back online, the track arrives once, whole, and
-the secretary sees the patrol."""
+the secretary sees the patrol. A secretary sets a grid's plan with two checkpoints drawn on
+the map; the member's phone shows them offline, passed as the phone walks."""
+
+import json
+import re
 
 from playwright.sync_api import expect
 from sqlalchemy import text
@@ -75,3 +79,85 @@ def test_an_offline_patrol_through_a_reload_arrives_once_and_whole(
     desk.close()
     assert shown["track"]["seq"] == [1, 2, 3, 4, 5, 6]
     assert shown["member"]["name"] == "赵巡查" and shown["length_m"] > 100
+
+
+def test_a_secretary_sets_a_plan_with_two_checkpoints_and_a_members_phone_shows_them_offline(
+    server, engine, people, units, phone, shots
+):
+    grid = units.grids[1]
+    secretary = people.make(SECRETARY, units.code, name="孙书记")
+    member = people.make(GRID_MEMBER, grid.code, name="周巡查")
+
+    desk = phone().new_page()
+    flows.login_desk(desk, secretary)
+    desk.goto("/patrols/plans")
+    desk.locator("select[name=grid]").select_option(grid.code)
+    form = desk.locator(".plan-form")
+    form.locator("input[value=hours]").check()
+    form.locator("input[name=every_hours]").fill("12")
+    form.locator("input[name=min_minutes]").fill("20")
+    area = form.locator(".checkpoint-map .map")
+
+    def middle():
+        """The map's middle, once the bar above it (which moves it down) shows."""
+        area.scroll_into_view_if_needed()
+        box = area.bounding_box()
+        return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+    # A point tapped at the middle of the grid, then a small area drawn beside it.
+    form.get_by_role("button", name="添加点位").click()
+    expect(form.get_by_role("status")).to_contain_text("轻点必经点的位置")
+    desk.mouse.click(*middle())
+    form.get_by_role("button", name="画一个区域").click()
+    expect(form.get_by_role("toolbar")).to_be_visible()
+    cx, cy = middle()
+    for dx, dy in ((20, 10), (70, 10), (45, 60)):
+        desk.mouse.click(cx + dx, cy + dy)
+    form.get_by_role("toolbar").get_by_role("button", name="完成").click()
+    names = form.locator(".checkpoint .name")
+    expect(names).to_have_count(2)
+    names.nth(0).fill("菜市场")
+    form.locator("input[name=ordered]").check()
+    # The area left unnamed: the server refuses it, and says so in its row.
+    form.get_by_role("button", name="保存计划").click()
+    expect(form.locator(".checkpoint").nth(1)).to_have_class(re.compile("invalid"))
+    expect(form.locator(".checkpoint").nth(1).get_by_role("alert")).to_be_visible()
+    shots(desk, "patrol-plan-refused-phone")
+    names.nth(1).fill("河堤")
+    form.get_by_role("button", name="保存计划").click()
+    expect(desk.get_by_text("计划已保存")).to_be_visible()
+    shots(desk, "patrol-plan-phone")
+    with engine.connect() as db:
+        plan = db.execute(
+            text("SELECT every_hours, min_minutes, ordered, checkpoints FROM patrol_plan")
+        ).one()
+    checkpoints = (
+        plan.checkpoints if isinstance(plan.checkpoints, list) else json.loads(plan.checkpoints)
+    )
+    assert (plan.every_hours, plan.min_minutes, bool(plan.ordered)) == (12, 20, True)
+    assert [c["name"] for c in checkpoints] == ["菜市场", "河堤"]
+    assert "lat" in checkpoints[0] and len(checkpoints[1]["polygon"]) == 4
+    market = checkpoints[0]
+
+    # The member's phone pulls it, then patrols with no signal: the checkpoints are on the
+    # card, the market passed once the phone stands on it, in the plan's order.
+    context = phone(geolocation={"latitude": grid.lat, "longitude": grid.lng, "accuracy": 8})
+    page = context.new_page()
+    flows.login(page, member)
+    flows.synced(page)
+    flows.service_worker_ready(page)
+    context.set_offline(True)
+    page.get_by_role("button", name="开始巡查").click()
+    card = page.locator(".patrol-card")
+    checkpoints_shown = card.locator(".checkpoints")
+    expect(checkpoints_shown.locator("h3")).to_have_text("必经点 已到 0/2")
+    expect(checkpoints_shown.locator("li")).to_have_text(
+        [re.compile("菜市场.*下一个"), re.compile("河堤.*未到")]
+    )
+    page.wait_for_timeout(SPACING_MS)
+    context.set_geolocation({"latitude": market["lat"], "longitude": market["lng"], "accuracy": 8})
+    expect(checkpoints_shown.locator("h3")).to_have_text("必经点 已到 1/2")
+    expect(checkpoints_shown.locator("li").nth(0)).to_have_class(re.compile("passed"))
+    expect(checkpoints_shown.locator("li").nth(1)).to_contain_text("下一个")
+    expect(card).to_contain_text("离线也在记录")
+    shots(page, "patrol-checkpoints-offline")
