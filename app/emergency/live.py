@@ -1,10 +1,19 @@
 """The leaders' live view at district scale: each roll-call's figures per street, community
 and grid from one grouped query, a tag of the whole answer so an unchanged poll is a 304, and
-the silent named on demand, per unit, paged, grouped by grid with who answers for each."""
+the silent named on demand, per unit, paged, grouped by grid with who answers for each.
+
+Many leaders poll the same view every few seconds: a roll-call's figures for one area are read
+and written as JSON once per SHARED_S and shared by every caller of that area (every thread of
+a worker); the answer says when they were read (`at`) and its tag is the hash of what it says.
+The figures are plain dicts of exactly LiveFigures' fields, written by the app's JSON encoder,
+not dumped node by node through marshmallow; LiveOut stays their one description (the OpenAPI
+document's, which a contract test holds the answer to)."""
 
 import hashlib
-import json
+import threading
+from datetime import UTC, timedelta
 
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
@@ -15,7 +24,7 @@ from app.emergency.schemas import SwitchOut
 from app.errors import Invalid
 from app.extensions import db
 from app.people import services as people
-from app.people.models import SECRETARY, STREET_ADMIN, User
+from app.people.models import DISTRICT_ADMIN, SECRETARY, STREET_ADMIN, User
 from app.privacy import mask_phone
 from app.rules import require
 from app.tasks import services as tasks
@@ -25,6 +34,11 @@ POLL_AFTER_S = 5  # short polling: no worker is held by a waiting client
 # The people of a street or community who answer for no unit below it are counted (and named)
 # under the unit itself, with these labels: the street's admins, a community's secretaries.
 OWN = {"street": "街道本级", "community": "社区本级"}
+SHARED_S = 2  # figures are read at most once per this long per (roll-call, area)
+
+_shared = {}  # (roll-call id, area) → (read at, JSON text)
+_reading = {}  # (roll-call id, area) → the lock of the one thread reading them
+_lock = threading.Lock()
 
 
 def _figures(asked, acked):
@@ -101,25 +115,74 @@ def figures(user, item):
     return total
 
 
+def _json(value):
+    """JSON as the app writes its answers (its encoder: sorted keys), without spaces."""
+    return current_app.json.dumps(value, separators=(",", ":"))
+
+
+def _area(user, item):
+    """What of a roll-call the caller follows (rollcalls._in_area): all of it, or the people of
+    these communities and streets; callers of one area see the same figures."""
+    if user.role == DISTRICT_ADMIN or item.created_by_id == user.id:
+        return ()
+    return tuple(sorted((unit.level, unit.id) for unit in rollcalls._area_filter(user)))
+
+
+def shared_figures(user, item):
+    """(when read, the JSON text of figures(user, item)): read once per SHARED_S for everyone
+    following the same area of the call; a thread that finds them being read waits for them."""
+    key = (item.id, _area(user, item))
+
+    def fresh():
+        found = _shared.get(key)
+        return found if found and clock.now() - found[0] < timedelta(seconds=SHARED_S) else None
+
+    with _lock:
+        found = fresh()
+        reading = found is None and _reading.setdefault(key, threading.Lock())
+    if found:
+        return found
+    with reading:
+        with _lock:
+            found = fresh()
+        if found:
+            return found
+        found = (clock.now(), _json(figures(user, item)))
+        with _lock:
+            old = clock.now() - timedelta(seconds=SHARED_S)
+            for stale in [k for k, (at, _) in _shared.items() if at < old]:
+                _shared.pop(stale)
+                _reading.pop(stale, None)
+            _shared[key] = found
+        return found
+
+
 def view(user):
-    """The live view: each active switch the caller may run, its newest roll-call's figures
-    and how its tasks stand; and its tag (the same answer, the same tag)."""
+    """The live view as JSON text, and its tag (the same answer, the same tag): each active
+    switch the caller may run, its newest roll-call's figures (shared, see above) and how its
+    tasks stand; `at` is when the oldest figures in it were read."""
     switches = [item for item in services.listing(user) if services._answers_for(user, item)]
-    out = []
+    at = clock.now()
+    entries = []
     for item, shown in zip(switches, services.present(user, switches), strict=True):
         call = shown.roll_call
-        out.append(
-            {
-                "switch": shown,
-                "roll_call": figures(user, db.session.get(RollCall, call)) if call else None,
-                "tasks": tasks.emergency_figures(item.id),
-            }
+        figures_json = "null"
+        if call:
+            read_at, figures_json = shared_figures(user, db.session.get(RollCall, call))
+            at = min(at, read_at)
+        switch_json = _json(SwitchOut().dump(shown))
+        tasks_json = _json(tasks.emergency_figures(item.id))
+        # In key order, as the app writes every answer.
+        entries.append(
+            f'{{"roll_call":{figures_json},"switch":{switch_json},"tasks":{tasks_json}}}'
         )
-    body = {"poll_after_s": POLL_AFTER_S, "switches": out}
+    written = ",".join(entries)
     # The caller is in the tag: two leaders' answers differ by their area, never by chance.
-    written = [{**entry, "switch": SwitchOut().dump(entry["switch"])} for entry in out]
-    seen = json.dumps([user.id, POLL_AFTER_S, written], default=str)  # the same order each time
-    return {"at": clock.now(), **body}, hashlib.sha256(seen.encode()).hexdigest()[:32]
+    seen = f"{user.id}|{POLL_AFTER_S}|{written}"
+    tag = hashlib.sha256(seen.encode()).hexdigest()[:32]
+    at_text = _json(at.astimezone(UTC).isoformat())
+    body = f'{{"at":{at_text},"poll_after_s":{POLL_AFTER_S},"switches":[{written}]}}'
+    return body, tag
 
 
 def _unit_condition(code):

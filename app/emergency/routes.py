@@ -124,12 +124,15 @@ def candidates(query, switch_id):
 @blp.alt_response(304, description="nothing changed since the poll that had this ETag")
 def live():
     """The leaders' live view, polled every `poll_after_s` seconds: figures per street,
-    community and grid (names come from /api/rollcalls/<id>/silent)."""
-    body, tag = board.view(current_user)
+    community and grid (names come from /api/rollcalls/<id>/silent). The figures are read at
+    most every few seconds and shared by the leaders of an area; `at` says when."""
+    body, tag = board.view(current_user)  # written as LiveOut describes it (app/emergency/live.py)
     headers = {"ETag": f'"{tag}"', "Cache-Control": "private, no-cache"}
-    if tag in request.if_none_match:
+    # The tag as the client has it: compressed answers carry it with the encoding (":gzip").
+    sent = {value.split(":")[0] for value in request.if_none_match.as_set()}
+    if tag in sent:
         return Response(status=304, headers=headers)
-    return body, 200, headers
+    return Response(body, 200, headers, mimetype="application/json")
 
 
 @blp.get("/templates")

@@ -249,7 +249,12 @@ class LiveSwitch(Schema):
 
 
 class LiveOut(Schema):
-    at = Time()
+    at = Time(
+        metadata={
+            "description": "when its figures were read: they are shared by the leaders of an "
+            "area for a few seconds (SHARED_S in app/emergency/live.py)"
+        }
+    )
     poll_after_s = fields.Integer(metadata={"description": "ask again after this long"})
     switches = fields.List(fields.Nested(LiveSwitch))
 
