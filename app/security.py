@@ -20,6 +20,7 @@ PUBLIC_API = {
     "/api/auth/logout",
     "/api/auth/csrf",
     "/api/openapi.json",
+    "/api/settings",  # the basemap: the residents' page draws it too, with no account
 }
 PUBLIC_PREFIX = "/api/public/"  # the residents' page: no account (app/residents)
 DOCS = "/api/docs"
