@@ -78,6 +78,8 @@ def templates(grid, report_id, task_id):
         "household.update": {"id": report_id, "changes": {"room": "1"}, "base": {"room": 0}},
         "household.add_member": {"household": report_id, "name": "张三", "relationship": "head"},
         "household.alarm": {"household": report_id, "description": "无人应门"},
+        "household.move_out": {"id": report_id, "on": "2026-11-30", "reason": "迁居"},
+        "household.move_in": {"id": report_id},
         "visit.record": {"id": str(uuid.uuid4()), "household": report_id, "note": "走访"},
         "patrol.start": {"id": patrol_id, "grid": grid.code},
         "patrol.track": {"id": patrol_id, **batch([(27.7, 109.2, 0, 5)], 1, clock.now())},
