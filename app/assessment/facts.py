@@ -463,13 +463,15 @@ def _late(rows, kept, spans, arrival):
 
 
 def rebuild(entity, ids, now=None):
-    """Facts of these entities (for "ack": of these roll-calls), anew; the days they count in
-    now and counted in before (an extension moves a case) are summed again. The facts of
-    frozen periods stay; a late change counts on the day it arrives (_late)."""
+    """Facts of these entities (for "ack": of these roll-calls), anew; the daily and monthly
+    sums move by the difference (the facts taken out, returned by the DELETE, and those put
+    in; an extension moves a case from one day to another). The facts of frozen periods
+    stay; a late change counts on the day it arrives (_late)."""
     now = now or clock.now()
     ids = sorted(set(ids))
     spans = frozen_spans()
-    days, kept = set(), {}
+    kept = {}
+    changes = defaultdict(float)  # (day, subject, subject id, measure): the change of its sum
     for chunk in _chunks(ids):
         where = _entity_filter(entity, chunk)
         if spans:
@@ -485,19 +487,25 @@ def rebuild(entity, ids, now=None):
             ):
                 kept[tuple(key)] = (value, counted_for)
             where = (*where, ~frozen)
-        days |= set(db.session.execute(select(EntityFact.day).where(*where).distinct()).scalars())
-        db.session.execute(delete(EntityFact).where(*where))
+        for day, subject, subject_id, measure, value in db.session.execute(
+            delete(EntityFact)
+            .where(*where)
+            .returning(*(getattr(EntityFact, c) for c in _SUM_KEY), EntityFact.value)
+        ):
+            changes[(day, subject, subject_id, measure)] -= value
     rows = _rows(LOADERS[entity](ids, now))
     if spans:
         rows = _late(rows, kept, spans, _open_from(day_of(now), spans))
     _insert(rows)
-    days |= {row["day"] for row in rows}
-    _resum(days)
+    for row in rows:
+        changes[tuple(row[c] for c in _SUM_KEY)] += row["value"]
+    _add_up(changes)
     return len(rows)
 
 
 _KEY = ("entity", "entity_id", "subject", "subject_id", "measure")
 _COLUMNS = (*_KEY, "day", "value", "counted_for")
+_SUM_KEY = ("day", "subject", "subject_id", "measure")  # the daily facts' key
 
 
 def _insert(rows):
@@ -519,9 +527,68 @@ def _next_month(month):
     return (month + timedelta(days=32)).replace(day=1)
 
 
+def _add_up(changes):
+    """The daily and monthly facts moved by these changes ({(day, subject, subject id,
+    measure): change}): one upsert each, then the sums that came to nothing taken out."""
+    daily = {key: change for key, change in changes.items() if abs(change) > 1e-9}
+    monthly = defaultdict(float)
+    for (day, subject, subject_id, measure), change in daily.items():
+        monthly[(day.replace(day=1), subject, subject_id, measure)] += change
+    _upsert(Fact, Fact.day, daily)
+    _upsert(MonthFact, MonthFact.month, monthly)
+
+
+_DELTA = "assessment_delta"
+
+
+def _upsert(table, when, changes):
+    """value += change for each key of the table, a new row where there was none; rows
+    whose value is then nothing are deleted. On PostgreSQL the changes are copied into a
+    temporary table and applied by one INSERT ... SELECT ... ON CONFLICT."""
+    if not changes:
+        return
+    name, key = table.__tablename__, f"{when.key}, subject, subject_id, measure"
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        from sqlalchemy.dialects.sqlite import insert as upsert
+
+        rows = [
+            {when.key: k[0], "subject": k[1], "subject_id": k[2], "measure": k[3], "value": v}
+            for k, v in changes.items()
+        ]
+        statement = upsert(table)
+        statement = statement.on_conflict_do_update(
+            index_elements=[when.key, "subject", "subject_id", "measure"],
+            set_={"value": table.value + statement.excluded.value},
+        )
+        for start in range(0, len(rows), 5000):
+            connection.execute(statement, rows[start : start + 5000])
+        connection.execute(delete(table).where(func.abs(table.value) < 1e-9))
+        return
+    connection.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {_DELTA} (at date, subject varchar(12), "
+        "subject_id integer, measure varchar(40), value double precision) ON COMMIT DROP"
+    )
+    with connection.connection.dbapi_connection.cursor() as cursor:
+        with cursor.copy(f"COPY {_DELTA} FROM STDIN") as copy:
+            for row in changes.items():
+                copy.write_row([*row[0], row[1]])
+    connection.exec_driver_sql(
+        f"INSERT INTO {name} ({key}, value) SELECT at, subject, subject_id, measure, value "
+        f"FROM {_DELTA} ON CONFLICT ({key}) DO UPDATE SET value = {name}.value + EXCLUDED.value"
+    )
+    connection.exec_driver_sql(
+        f"DELETE FROM {name} t USING {_DELTA} d WHERE t.{when.key} = d.at "
+        "AND t.subject = d.subject AND t.subject_id = d.subject_id AND t.measure = d.measure "
+        "AND abs(t.value) < 1e-9"
+    )
+    connection.exec_driver_sql(f"TRUNCATE {_DELTA}")
+
+
 def _resum(days):
-    """The daily facts of these days, summed again from the entities' facts, then the
-    monthly facts of their months from the daily."""
+    """The daily facts of these days summed again whole from the entities' facts, then the
+    monthly facts of their months from the daily (a repair; rebuild moves them by its
+    changes)."""
     days = sorted(days)
     for start in range(0, len(days), 100):
         chunk = days[start : start + 100]

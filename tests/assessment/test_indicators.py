@@ -3,7 +3,7 @@ rule (a case counts in the month its handling deadline falls), extensions, rewor
 working hours, source, supervision and return visits; whistles, tasks and roll-calls, drills
 left out."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -327,3 +327,28 @@ def test_late_history_counts_in_the_period_it_arrives_in(march, cast, month):
     # The whole year sums each case once: B closed, A reopened; C still open.
     year = grid_row("2026", cast)
     assert year["sample"] == 7 and year["indicators"]["close_rate"] == pytest.approx(5 / 7)
+
+
+def test_the_sums_moved_by_each_rebuild_are_the_sums_made_whole(march, cast, month, db):
+    """Each rebuild moves the daily and monthly sums by its changes (an extension moving a
+    case to another day, a case closed, a verdict); they equal the sums made again whole."""
+    from sqlalchemy import select
+
+    from app.assessment.models import Fact, MonthFact
+
+    month.when(at(3, 26, 9))
+    incidents.extend(cast.secretary, march["c"], at(5, 6, 18), "等待材料")
+    month.handle(march["b"], at(3, 27, 10))
+    facts.refresh()
+
+    def kept(table, when):
+        rows = db.session.execute(select(table)).scalars()
+        return sorted(
+            (getattr(r, when), r.subject, r.subject_id, r.measure, round(r.value, 6)) for r in rows
+        )
+
+    moved = kept(Fact, "day"), kept(MonthFact, "month")
+    assert any(r[0].month == 5 for r in moved[1])  # C, now due in May
+    assert not any(r[0].month == 4 for r in moved[1])  # and no longer in April
+    facts._resum({r[0] for r in moved[0]} | {date(2026, 4, 3)})
+    assert (kept(Fact, "day"), kept(MonthFact, "month")) == moved
