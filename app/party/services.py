@@ -266,8 +266,11 @@ def add_joint_unit(user, body):
 
 
 def joint_units(user, street_code):
+    """The street's joint-built units: for those who see the street, and for the people of
+    its communities (a secretary records in-service members reporting from them)."""
     street = _unit(street_code, "street", "street")
-    people.require_view(user, street)
+    if not any(street.contains(area) for area in people.areas(user)):
+        people.require_view(user, street)
     return (
         db.session.execute(
             select(JointUnit).where(JointUnit.street_id == street.id).order_by(JointUnit.name)

@@ -86,8 +86,10 @@ def test_committee_branch_members_secretary_and_report(crowd, as_user):
     assert [r["work_unit"] for r in record["reports"]] == ["碧江供电局"]
     assert record["wishes_claimed"] == 1 and record["wishes_fulfilled"] == 0
     listed = f"/api/party/joint-units?street={place.street.code}"
-    units = ok(as_user(crowd.street_admin).get(listed))
-    assert [u["name"] for u in units] == ["碧江供电局"]
+    # The street, and the secretary of one of its communities (who records reports from them).
+    for keeper in (crowd.street_admin, crowd.secretary):
+        assert [u["name"] for u in ok(as_user(keeper).get(listed))] == ["碧江供电局"]
+    error(as_user(crowd.far_party).get(listed), 403, "out_of_scope")
 
 
 def test_a_joint_unit_claim_needs_a_member_who_reported_from_it(crowd, as_user):

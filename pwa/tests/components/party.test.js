@@ -6,6 +6,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest'
 import MemberForm from '../../src/views/party/MemberForm.vue'
 import ProblemCard from '../../src/views/party/ProblemCard.vue'
 import WishQueue from '../../src/views/party/WishQueue.vue'
+import { useBranches } from '../../src/views/party/branches.js'
 import { mountWith } from './mount.js'
 
 const calls = []
@@ -133,5 +134,33 @@ describe('ProblemCard (议定事项, 销号)', () => {
     await flushPromises()
     expect(reader.find('[data-test=problem-state]').text()).toBe('未销号')
     expect(reader.findAll('button')).toHaveLength(0)
+  })
+})
+
+describe('useBranches (the map names each grid’s branch)', () => {
+  it('names a grid’s branch and its secretary, and a grid without one nothing', async () => {
+    const { ref } = await import('vue')
+    const services = await import('../../src/services.js')
+    services.api.get = async (path) => {
+      calls.push([path])
+      return [
+        { kind: 'committee', name: '北门社区党委', unit: { code: '520602002001' }, secretary: null },
+        { kind: 'branch', name: '一网格党支部', unit: { code: '520602002001001' }, secretary: { name: '李支书' } },
+        { kind: 'group', name: '二网格党小组', unit: { code: '520602002001002' }, secretary: null },
+      ]
+    }
+    calls.length = 0
+    const community = ref(null)
+    const online = ref(false)
+    const { branchText } = useBranches(community, online)
+    community.value = '520602002001'
+    await flushPromises()
+    expect(calls).toEqual([]) // offline: nothing asked
+    online.value = true
+    await flushPromises()
+    expect(calls).toEqual([['/api/party/orgs?community=520602002001']])
+    expect(branchText.value('520602002001001')).toBe('一网格党支部 · 书记 李支书')
+    expect(branchText.value('520602002001002')).toBe('二网格党小组')
+    expect(branchText.value('520602002001003')).toBe('')
   })
 })
