@@ -61,6 +61,13 @@ export default function precompileMessages() {
         if (errors.length) this.error(`${file}: ${errors.join('; ')}`)
       }
       if (query === 'all') return { code: `export default JSON.parse(${JSON.stringify(JSON.stringify(messages))})`, map: null }
+      // `?only=a,b`: those namespaces as named exports, a module apart from the file's own
+      // (the residents' page takes its two without sharing a chunk with the app's words).
+      const only = new URLSearchParams(query || '').get('only')
+      if (only) {
+        const names = only.split(',')
+        return { code: names.map((n) => `export const ${n} = JSON.parse(${JSON.stringify(JSON.stringify(messages[n]))})`).join('\n'), map: null }
+      }
       // Still JSON: Vite's own JSON plugin makes the module of it (named exports too).
       return build ? { code: JSON.stringify(messages), map: null } : null
     },

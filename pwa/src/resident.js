@@ -1,11 +1,7 @@
 // The residents' page (随手拍, resident.html): its own light entry, no login, no sync engine.
 import { createApp } from 'vue'
-import { i18n } from './i18n.js'
-import { residents } from './locales/zh-CN.json'
 import ResidentApp from './views/residents/ResidentApp.vue'
-
-// The page's own words (the members' first screen's are in i18n.js).
-i18n.global.mergeLocaleMessage('zh-CN', { residents })
+import { i18n } from './views/residents/i18n.js'
 
 document.body.style.background = '#f7f8fa'
 createApp(ResidentApp).use(i18n).mount('#app')
