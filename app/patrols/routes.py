@@ -46,6 +46,15 @@ def listing(filters):
     return services.present(current_user, services.listing(current_user, filters))
 
 
+@blp.get("/tracks")
+@blp.arguments(PatrolQuery, location="query")
+@blp.response(200, PatrolDetail(many=True))
+def tracks(filters):
+    """As the listing, each with its track: the desk's map of the day's patrols."""
+    found = services.listing(current_user, filters, tracks=True)
+    return services.present(current_user, found, detail=True)
+
+
 @blp.get("/<patrol_id>")
 @blp.response(200, PatrolDetail)
 def detail(patrol_id):

@@ -408,9 +408,12 @@ def snapshot(user, after_id, since, limit):
     return db.session.execute(query.order_by(Patrol.id).limit(limit)).scalars().all()
 
 
-def listing(user, filters):
-    """Patrols the user may see, newest first: a member's own, a secretary's community's."""
+def listing(user, filters, *, tracks=False):
+    """Patrols the user may see, newest first: a member's own, a secretary's community's
+    (with their tracks loaded at once if `tracks`)."""
     query = _visible_to(user)
+    if tracks:
+        query = query.options(undefer(Patrol.track), undefer(Patrol.samples))
     if filters.get("grid"):
         query = query.join(Unit, Unit.id == Patrol.grid_id).where(Unit.code == filters["grid"])
     if filters.get("member_id"):

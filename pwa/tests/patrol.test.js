@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { decodePolyline, encodePolyline } from '../src/lib/polyline.js'
+import { patrolOverlays } from '../src/views/patrols/deskLayers.js'
 import { BATCH, checkpointDistanceM, createPatrols, keeps, lengthM, passes, trackArgs } from '../src/sync/patrol.js'
 import { USERS, makePhone, makeServer } from './helpers.js'
 
@@ -116,5 +117,31 @@ describe('checkpoints passed, judged on the phone by the server\'s rule', () => 
     expect(passes(points.slice(0, 2), [bank, market]).checkpoints[1].passed_t).toBe(null)
     expect(passes(points.slice(0, 2), [bank, market]).in_order).toBe(false)
     expect(passes(points, []).in_order).toBe(null)
+  })
+})
+
+describe('the day\'s patrols on the desk\'s map', () => {
+  const t = (key, values) => `${key}${values ? JSON.stringify(values) : ''}`
+  const d = () => '09:00'
+  const track = (points, accuracy) => ({ line: encodePolyline(points), accuracy, max_accuracy_m: 50 })
+
+  it('draws each track by its counted points, a tap telling who, when, how far, how much', () => {
+    const patrols = [
+      { id: 'a', member: { name: '王<b>芳</b>' }, grid: { name: '一网格' }, started_at: '2026-12-02T01:00:00+00:00', duration_s: 1800, length_m: 1250, coverage: 0.42, track: track([[27.7, 109.2], [27.7009, 109.2], [27.701, 109.2]], [5, 300, 5]) },
+      { id: 'b', member: { name: '李强' }, grid: { name: '一网格' }, started_at: '2026-12-02T02:00:00+00:00', duration_s: 0, length_m: 0, coverage: null, track: null },
+    ]
+    const plans = [{ title: '日常巡查', ordered: true, grid: { name: '一网格' }, checkpoints: [{ name: '菜市场', lat: 27.7, lng: 109.2 }, { name: '河堤', polygon: [[109.2, 27.7], [109.201, 27.7], [109.2, 27.701], [109.2, 27.7]] }] }]
+    const [tracks, checkpoints] = patrolOverlays(patrols, plans, t, d)
+    expect(tracks.geojson.features.map((f) => f.geometry.coordinates)).toEqual([[[109.2, 27.7], [109.2, 27.701]]])
+    const popup = tracks.popup(tracks.geojson.features[0])
+    expect(popup).toContain('王&#60;b&#62;芳&#60;/b&#62;')
+    expect(popup).not.toContain('<b>')
+    expect(popup).toContain('patrols.km')
+    expect(popup).toContain('42%')
+    expect(checkpoints.geojson.features.map((f) => [f.geometry.type, f.properties.name])).toEqual([
+      ['Point', '1. 菜市场'],
+      ['Polygon', '2. 河堤'],
+    ])
+    expect(patrolOverlays([], [], t, d)).toEqual([])
   })
 })

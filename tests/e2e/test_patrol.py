@@ -5,6 +5,8 @@ the map; the member's phone shows them offline, passed as the phone walks."""
 
 import json
 import re
+import uuid
+from datetime import UTC, datetime, timedelta
 
 from playwright.sync_api import expect
 from sqlalchemy import text
@@ -161,3 +163,50 @@ def test_a_secretary_sets_a_plan_with_two_checkpoints_and_a_members_phone_shows_
     expect(checkpoints_shown.locator("li").nth(1)).to_contain_text("下一个")
     expect(card).to_contain_text("离线也在记录")
     shots(page, "patrol-checkpoints-offline")
+
+
+DESKTOP = {"viewport": {"width": 1280, "height": 800}, "is_mobile": False, "has_touch": False}
+
+
+def test_the_desk_map_draws_todays_patrols_and_a_tap_tells_who_walked_them(
+    playwright_instance, server, people, units, phone, shots
+):
+    from app.extensions import db
+    from app.patrols import demo
+    from app.units.models import Unit
+
+    grid = units.grids[2]
+    secretary = people.make(SECRETARY, units.code, name="吴书记")
+    member = people.make(GRID_MEMBER, grid.code, name="郑巡查")
+    with server.app.app_context():
+        points = demo.walk(db.session.query(Unit).filter_by(code=grid.code).one().geom, 90)
+    started = datetime.now(UTC) - timedelta(minutes=20)
+    walker = flows.Api(playwright_instance, server.base, member)
+    patrol = str(uuid.uuid4())
+    walker.post(
+        "/api/patrols", {"id": patrol, "grid": grid.code, "device_time": started.isoformat()}
+    )
+    walker.post(f"/api/patrols/{patrol}/track", {**demo.batch(points, 1, started.isoformat())})
+    walker.post(f"/api/patrols/{patrol}/end", {})
+    walker.close()
+    desk_api = flows.Api(playwright_instance, server.base, secretary)
+    market = {"name": "菜市场", "lat": points[40][0], "lng": points[40][1]}
+    desk_api.request.put(
+        "/api/patrols/plans",
+        data={"grid": grid.code, "checkpoints": [market]},
+        headers={"X-CSRFToken": desk_api.token},
+    )
+    desk_api.close()
+
+    desk = phone(**DESKTOP).new_page()
+    flows.login_desk(desk, secretary)
+    track = desk.locator(".desk-map path.patrol-track")
+    expect(track).to_have_count(1)
+    expect(desk.locator(".desk-map .patrol-checkpoint")).to_have_count(1)
+    track.dispatch_event("click")  # a zigzag line: the middle of its box may not be on it
+    popup = desk.locator(".leaflet-popup .patrol-popup")
+    expect(popup).to_contain_text("郑巡查")
+    expect(popup).to_contain_text("20 分钟")
+    expect(popup).to_contain_text("网格覆盖")
+    expect(popup).to_contain_text("%")
+    shots(desk, "desk-patrols-map")

@@ -324,3 +324,31 @@ def test_a_patrol_left_running_no_longer_holds_its_grids_window_back(cast, as_us
     assert plans.check_missed() == 0  # a patrol still running may yet meet the window
     assert services.end_left_running() == 1
     assert plans.check_missed() == 1
+
+
+@pytest.mark.parametrize(
+    ("who", "whose"),
+    [
+        ("member", {"member"}),  # their own only
+        ("colleague", {"colleague"}),  # the same grid: still not the member's track
+        ("secretary", {"member", "colleague"}),
+        ("outside_secretary", set()),
+    ],
+)
+def test_the_days_tracks_are_the_desks_and_each_members_own(cast, as_user, who, whose):
+    started = clock.now() - timedelta(minutes=20)
+    for walker in ("member", "colleague"):
+        client = as_user(getattr(cast, walker))
+        patrol = new_patrol(client, cast.grid, started)
+        client.post(
+            f"/api/patrols/{patrol['id']}/track", json=batch(walk(cast.grid, 12), 1, started)
+        )
+    since = (started - timedelta(minutes=1)).isoformat()
+    response = as_user(getattr(cast, who)).get("/api/patrols/tracks", query_string={"since": since})
+    assert response.status_code == 200
+    found = response.get_json()
+    names = {getattr(cast, w).name: w for w in ("member", "colleague")}
+    assert {names[p["member"]["name"]] for p in found} == whose
+    for patrol in found:
+        assert patrol["track"]["seq"] == list(range(1, 13))
+        assert len(decode_polyline(patrol["track"]["line"])) == 12
