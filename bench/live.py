@@ -5,15 +5,20 @@ polls, that a repeat with the ETag answers 304, that a poll after some acknowled
 them under a new tag, and a page of one community's silent names. The switch is ended after.
 """
 
+import json
 import statistics
+import subprocess
+import sys
+import time
 
 from bench import emergency
 from bench.client import Client
-from bench.common import BenchError
+from bench.common import ROOT, BenchError
 from bench.database import demo_login, query
 from bench.load import percentile
 
 POLLS = 50
+READS = 8  # polls each after SHARED_S: each reads the figures anew
 ACK_SHARE = 0.05  # most stay silent: a twentieth answer before the last poll
 GZIP = {"Accept-Encoding": "gzip"}
 
@@ -34,6 +39,14 @@ def measure(server, env, url, logins):
             raise BenchError(f"the switch answered {switched.status}: {switched.body[:300]!r}")
         item = switched.json()
         polls = [_poll(admin) for _ in range(POLLS)]
+        cpu = _cpu(env, demo_login(logins, "district_admin"))
+        # SHARED_S as the server has it (app.config, imported here, would read this process's
+        # environment instead of the server's).
+        shared_s = cpu["shared_s"]
+        reads = []
+        for _ in range(READS):
+            time.sleep(shared_s + 0.1)
+            reads.append(_poll(admin))
         first = polls[-1]
         tag = first.headers.get("ETag")
         repeat = admin.get("/api/emergency/live", {**GZIP, "If-None-Match": tag or ""})
@@ -47,6 +60,7 @@ def measure(server, env, url, logins):
         acks = emergency._acknowledge(
             server.port, item["roll_call"], [(s, False) for s in sessions]
         )
+        time.sleep(shared_s)  # past the reading the polls before the acknowledgements shared
         after = admin.get("/api/emergency/live", {**GZIP, "If-None-Match": tag or ""})
         seen = _figures(after, item["id"])
         community = seen["streets"][0]["communities"][-1]["code"]
@@ -59,6 +73,7 @@ def measure(server, env, url, logins):
     finally:
         admin.close()
     ms = sorted(reply.seconds * 1000 for reply in polls)
+    read_ms = sorted(reply.seconds * 1000 for reply in reads)
     return {
         "asked": len(asked),
         "polls": POLLS,
@@ -67,6 +82,10 @@ def measure(server, env, url, logins):
         "encoding": first.headers.get("Content-Encoding") or "identity",
         "median_ms": statistics.median(ms),
         "p99_ms": percentile(ms, 99),
+        "reads": READS,
+        "read_median_ms": statistics.median(read_ms),
+        "read_max_ms": read_ms[-1],
+        "cpu": cpu,
         "repeat_status": repeat.status,
         "repeat_wire_bytes": len(repeat.wire),
         "acknowledged": len(answering) - acks["errors"],
@@ -76,6 +95,22 @@ def measure(server, env, url, logins):
         "silent_ms": silent.seconds * 1000,
         "silent_people": sum(len(g["people"]) for g in silent.json()["groups"]),
     }
+
+
+def _cpu(env, login):
+    """bench.live_cpu's figures: CPU ms per poll in process, shared and read anew."""
+    phone, password = login
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.live_cpu"],
+        cwd=ROOT,
+        env=env,
+        input=json.dumps({"phone": phone, "password": password}),
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        raise BenchError.of_process("bench.live_cpu", done)
+    return json.loads(done.stdout)
 
 
 def _poll(client):
@@ -95,12 +130,18 @@ def _figures(reply, switch_id):
 
 
 def lines(f):
+    cpu = f["cpu"]
     return [
         "",
         f"live view: the district admin polling a district roll-call of {f['asked']}",
         f"  a poll: {f['wire_bytes'] / 1000:.1f} kB on the wire ({f['encoding']}; "
         f"{f['body_bytes'] / 1000:.1f} kB of JSON), median {f['median_ms']:.1f} ms, "
-        f"p99 {f['p99_ms']:.1f} ms over {f['polls']} polls",
+        f"p99 {f['p99_ms']:.1f} ms over {f['polls']} polls (sharing a reading of the figures); "
+        f"reading them anew: median {f['read_median_ms']:.1f} ms, max {f['read_max_ms']:.1f} ms "
+        f"over {f['reads']} polls",
+        f"  in process, CPU per poll over {cpu['polls']}: shared "
+        f"p50 {cpu['shared']['p50_ms']:.1f} ms, p99 {cpu['shared']['p99_ms']:.1f} ms; "
+        f"read anew p50 {cpu['read']['p50_ms']:.1f} ms, p99 {cpu['read']['p99_ms']:.1f} ms",
         f"  a repeat with its ETag: {f['repeat_status']} ({f['repeat_wire_bytes']} bytes); "
         f"after {f['acknowledged']} acknowledgements: {f['after_status']}, "
         f"{f['after_sees']} seen",

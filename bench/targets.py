@@ -302,7 +302,8 @@ MEASURES = {
         "median_ms",
         lambda f: (
             f"median {_ms(f['median_ms'])} ms, p99 {_ms(f['p99_ms'])} ms "
-            f"over {f['polls']} polls; repeat {f['repeat_status']}"
+            f"over {f['polls']} polls; reading anew median {_ms(f['read_median_ms'])} ms; "
+            f"repeat {f['repeat_status']}"
         ),
     ),
     **wishes.TARGETS,
