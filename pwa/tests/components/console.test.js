@@ -108,6 +108,37 @@ describe('RollCallFigures', () => {
   })
 })
 
+describe('RollCallFigures as the live view moves', () => {
+  it('asks for a unit’s silent again when its count moves, and closes the list when none are left', async () => {
+    let silent = [person(4, '吴网格'), person(5, '郑网格')]
+    const api = {
+      asked: [],
+      get: vi.fn(async (path) => {
+        api.asked.push(path)
+        return { outstanding: silent.length, page: 1, limit: 50, groups: [group({ code: 'S2C1G1', name: '第一网格' }, silent.length, silent)] }
+      }),
+    }
+    const west = (acknowledged) => ({ ...FIGURES, streets: [FIGURES.streets[0], n('S2', '西街道', 3, acknowledged, { communities: [n('S2C1', '山前社区', 3, acknowledged, { grids: [n('S2C1G1', '第一网格', 3, acknowledged)] })] })] })
+    const wrapper = mountWith(RollCallFigures, { props: { api, figures: west(1) } })
+    await wrapper.find('[aria-label="西街道未应答名单"]').trigger('click')
+    await flushPromises()
+    expect(wrapper.find('.silent-list').text()).toContain('郑网格')
+
+    silent = [person(4, '吴网格')] // 郑网格 answered: the next poll counts one fewer
+    await wrapper.setProps({ figures: west(2) })
+    await flushPromises()
+    expect(api.asked).toHaveLength(2)
+    expect(api.asked[1]).toBe('/api/rollcalls/call-1/silent?page=1&limit=50&unit=S2')
+    expect(wrapper.find('.silent-list').text()).not.toContain('郑网格')
+    expect(wrapper.find('.silent-list').text()).toContain('吴网格')
+
+    silent = []
+    await wrapper.setProps({ figures: west(3) })
+    await flushPromises()
+    expect(wrapper.find('.silent-list').exists()).toBe(false) // everyone there answered
+  })
+})
+
 describe('SwitchCard', () => {
   const item = (state, more = {}) => ({ id: 's1', state, title: '防汛Ⅱ级应急响应', colour: 'orange', reason: '锦江水位超警戒', grids: ['G1'], requested_by: { name: '张书记' }, requested_at: '2026-12-02T00:00:00+00:00', started_at: '2026-12-02T00:00:00+00:00', roll_call: 'call-1', may_decide: true, ...more })
 
