@@ -5,6 +5,7 @@ import os
 
 from sqlalchemy import func, select
 
+from app.assessment import demo as assessment_demo
 from app.extensions import db
 from app.households.demo import seed_households
 from app.party.demo import seed_party
@@ -36,6 +37,7 @@ def load(instance_path, *, seed=42, members=13000, streets=7, communities=36, gr
     seed_households(logins)
     db.session.commit()
     patrols_demo.seed()
+    assessment_demo.seed()  # last: its facts are built from everyone's history
     save_logins(instance_path, logins)
     return results, logins
 

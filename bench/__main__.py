@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from sqlalchemy import make_url
 
 from bench import (
+    assessment,
     bare,
     emergency,
     grids,
@@ -59,6 +60,7 @@ SCENARIOS = (
     "emergency",
     "patrols",
     "households",
+    "assessment",
 )
 LOAD_SCENARIOS = ("locate", "reports", "claims")  # each measured against health, in this order
 POOL_SCENARIOS = (*LOAD_SCENARIOS, "logins")  # those that need the load processes
@@ -117,6 +119,12 @@ def parse_args(argv):
     )
     parser.add_argument(
         "--logins", type=int, default=0, help="at most this many logins (default: all that fit)"
+    )
+    parser.add_argument(
+        "--assessment-incidents",
+        type=int,
+        default=25_000,
+        help="cases in the assessment's generated year (PostGIS; the issue's year: 250000)",
     )
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--output", default=str(ROOT / "artifacts" / "bench.json"))
@@ -239,6 +247,11 @@ def run_backend(backend, args, pool):
             # Last: on PostGIS it empties the database for a community of its own.
             _progress(f"{backend}: households (a secretary's first sync of 3,000)")
             result["households"] = households.measure(url)
+        if "assessment" in args.scenario and backend == "postgis":
+            # Last: it wipes the database for a generated year of its own.
+            n = args.assessment_incidents
+            _progress(f"{backend}: assessment (a year of {n:,} cases: a month, the page, Excel)")
+            result["assessment"] = assessment.run(url, n)
         return result
 
 

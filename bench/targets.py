@@ -257,6 +257,15 @@ def _households(result):
         )
 
 
+def _assessment(key, detail):
+    def measure(result):
+        f = result.get("assessment")
+        if f is not None:
+            yield f[key], f["incidents"] > 0, detail(f)
+
+    return measure
+
+
 MEASURES = {
     "health_vs_hello": _bare_ratio("health"),
     "locate_vs_bare": _bare_ratio("locate"),
@@ -275,6 +284,20 @@ MEASURES = {
     "mass_login_others_p99": _mass_login,
     "grids_wire": _grids_wire,
     "households_first_sync_wire": _households,
+    "assessment_month": _assessment(
+        "month_s",
+        lambda f: (
+            f"{f['month_cases']:,.0f} cases due in the month, {f['month_units']} units ranked; "
+            f"a year of {f['incidents']:,} cases"
+        ),
+    ),
+    "assessment_ranking_page": _assessment(
+        "ranking_ms", lambda f: f"median of the page's answers, {f['ranking_kb']} kB"
+    ),
+    "assessment_year_xlsx": _assessment(
+        "year_xlsx_s",
+        lambda f: f"{f['year_xlsx_case_rows']:,} cases on their lines, {f['year_xlsx_mb']} MB",
+    ),
     "open311_page": _open311,
     "patrol_batch": _patrol(
         "max_batch_ms",
