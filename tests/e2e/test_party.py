@@ -4,6 +4,7 @@ reason; a leader plans and holds a joint meeting whose decision becomes a task, 
 verified closes (销号) the problem on the meeting's page."""
 
 import hashlib
+import re
 from datetime import datetime, timedelta
 
 from playwright.sync_api import expect
@@ -13,16 +14,20 @@ from app.people.models import DISTRICT_ADMIN, GRID_MEMBER, SECRETARY
 from tests.e2e import flows
 
 
-def test_a_secretary_records_a_wish_verifies_it_and_withdraws_it_with_the_reason(
+def test_a_secretary_records_a_wish_offline_verifies_it_and_withdraws_it_with_the_reason(
     server, engine, people, units, phone, shots
 ):
     grid = units.grids[1]
     secretary = people.make(SECRETARY, units.code, name="周书记")
     need = "帮独居老人换一个门锁"
-    page = phone().new_page()
+    context = phone()
+    page = context.new_page()
     flows.login_desk(page, secretary)
+    flows.service_worker_ready(page)
     page.goto("/party/wishes")
     page.get_by_role("button", name="登记心愿").click()
+    # Door to door with no signal: the community's grids come from the phone's copy of the map.
+    context.set_offline(True)
     page.locator("select[name=grid]").select_option(grid.code)
     page.locator("select[name=category]").select_option("repair")
     page.locator("input[name=need]").fill(need)
@@ -30,6 +35,15 @@ def test_a_secretary_records_a_wish_verifies_it_and_withdraws_it_with_the_reason
     page.locator("input[name=beneficiary_name]").fill("吴秀兰")
     page.locator("input[name=address]").fill("滨江花园8栋1单元302")
     page.get_by_role("button", name="登记心愿").click()
+    expect(page.get_by_text(re.compile("登记心愿已保存在手机上"))).to_be_visible()
+    with engine.connect() as db:
+        assert (
+            db.execute(text("SELECT count(*) FROM wish WHERE need = :n"), {"n": need}).scalar() == 0
+        )
+    context.set_offline(False)
+    page.goto("/me")
+    flows.synced(page)
+    page.goto("/party/wishes")
 
     # Back on the list: the secretary sees who it is for; 核实 puts it on the wall.
     wish = page.get_by_role("article", name=need)
