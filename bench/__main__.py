@@ -7,7 +7,6 @@ import json
 import os
 import platform
 import random
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,7 +33,7 @@ from bench import (
 )
 from bench import logins as logins_scenario
 from bench.client import Client
-from bench.common import ROOT, BenchError
+from bench.common import ROOT, BenchError, module_figures
 from bench.database import (
     BACKENDS,
     app_env,
@@ -481,17 +480,7 @@ def _cpu_ratio(baseline, other):
 
 
 def measure_inprocess(env, points):
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.inprocess"],
-        cwd=ROOT,
-        env=env,
-        input=json.dumps({"points": points}),
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode != 0:
-        raise BenchError.of_process("bench.inprocess", done)
-    return json.loads(done.stdout)
+    return module_figures("bench.inprocess", env=env, stdin=json.dumps({"points": points}))
 
 
 _STARTED = time.monotonic()

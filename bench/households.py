@@ -12,13 +12,12 @@ import csv
 import gzip
 import json
 import random
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench.common import ROOT, BenchError
+from bench.common import module_figures
 
 HOUSEHOLDS = 3000
 TARGET_WIRE_BYTES = 300_000
@@ -41,15 +40,7 @@ def measure(url):
     is not the served one); a SQLite URL is replaced by a new file beside it."""
     if url.startswith("sqlite:///"):
         url = None  # the bench's SQLite file holds the demo district: a temporary one instead
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.households", *([url] if url else [])],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode != 0:
-        raise BenchError.of_process("bench.households", done)
-    return json.loads(done.stdout)
+    return module_figures("bench.households", *([url] if url else []))
 
 
 def lines(f):

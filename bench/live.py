@@ -7,13 +7,11 @@ them under a new tag, and a page of one community's silent names. The switch is 
 
 import json
 import statistics
-import subprocess
-import sys
 import time
 
 from bench import emergency
 from bench.client import Client
-from bench.common import ROOT, BenchError
+from bench.common import BenchError, module_figures
 from bench.database import demo_login, query
 from bench.load import percentile
 
@@ -100,17 +98,9 @@ def measure(server, env, url, logins):
 def _cpu(env, login):
     """bench.live_cpu's figures: CPU ms per poll in process, shared and read anew."""
     phone, password = login
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.live_cpu"],
-        cwd=ROOT,
-        env=env,
-        input=json.dumps({"phone": phone, "password": password}),
-        capture_output=True,
-        text=True,
+    return module_figures(
+        "bench.live_cpu", env=env, stdin=json.dumps({"phone": phone, "password": password})
     )
-    if done.returncode != 0:
-        raise BenchError.of_process("bench.live_cpu", done)
-    return json.loads(done.stdout)
 
 
 def _poll(client):
