@@ -588,6 +588,28 @@ def drill(user, key, level, subject_id, indicator, side="num"):
     ]
 
 
+def trend(user, key, level, subject_id, indicator, count=6):
+    """An indicator of one unit (or department) over the `count` periods up to `key`, oldest
+    first: [{period, value}]; a frozen period's value is the stored one."""
+    if indicator not in INDICATORS:
+        raise Invalid("No such indicator.", fields={"indicator": [indicator]})
+    if not visible_level(user, level, subject_id):
+        raise NotFound("No such unit.", fields={"id": [subject_id]})
+    period, plan, out = parse(key), plans.plan(), []
+    for _ in range(count):
+        stored = _period(period.key)
+        if stored is not None:
+            rows = stored.result["levels"].get(level, [])
+            row = next((r for r in rows if r["id"] == subject_id), None)
+            value = row["indicators"].get(indicator) if row else None
+        else:
+            measures = figures(period, plan)[0].get(level, {}).get(subject_id, {})
+            value = INDICATORS[indicator].value(measures)
+        out.append({"period": period.key, "value": value})
+        period = period.previous()
+    return out[::-1]
+
+
 # -- who reads what ------------------------------------------------------------------------------
 
 READERS = (*people.MANAGERS, DEPARTMENT)

@@ -24,6 +24,8 @@ from app.assessment.schemas import (
     RankingQuery,
     SheetQuery,
     SheetRow,
+    TrendPoint,
+    TrendQuery,
 )
 from app.catalogue.routes import DocumentIn, Versioned
 from app.errors import Forbidden
@@ -96,6 +98,14 @@ def drill(args, key):
     return ranking.drill(
         current_user, key, args["level"], args["id"], args["indicator"], args["side"]
     )
+
+
+@blp.get("/periods/<key>/trend")
+@blp.arguments(TrendQuery(), location="query")
+@blp.response(200, TrendPoint(many=True))
+def trend(args, key):
+    """An indicator of one unit over the six periods up to this one (its trend line)."""
+    return ranking.trend(current_user, key, args["level"], args["id"], args["indicator"])
 
 
 @blp.get("/periods/<key>/mine")

@@ -96,6 +96,17 @@ class DrillOut(Out):
     )  # fmt: skip
 
 
+class TrendQuery(Schema):
+    level = Level(required=True)
+    id = fields.Integer(required=True)
+    indicator = IndicatorKey(required=True)
+
+
+class TrendPoint(Out):
+    period = fields.String()
+    value = fields.Float(allow_none=True, metadata={"description": "none: nothing counted"})
+
+
 class MineOut(Out):
     indicators = Values()
     grids = fields.List(fields.Nested(RowOut))

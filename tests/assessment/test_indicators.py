@@ -305,6 +305,9 @@ def test_late_history_counts_in_the_period_it_arrives_in(march, cast, month):
         r for r in published["levels"]["grid"] if r["id"] == cast.grid.id
     ], "March's facts stay as they were published"
     assert ranking.ranking("2026-03")["levels"] == published["levels"]
+    line = ranking.trend(cast.secretary, "2026-04", "grid", cast.grid.id, "close_rate")
+    mine = next(r for r in published["levels"]["grid"] if r["id"] == cast.grid.id)
+    assert line[-2] == {"period": "2026-03", "value": mine["indicators"]["close_rate"]}
     row = grid_row("2026-04", cast)
     # April: C is its one case due; B's closing (+1) and A's reopening (-1) arrived.
     assert row["sample"] == 1
@@ -352,3 +355,15 @@ def test_the_sums_moved_by_each_rebuild_are_the_sums_made_whole(march, cast, mon
     assert not any(r[0].month == 4 for r in moved[1])  # and no longer in April
     facts._resum({r[0] for r in moved[0]} | {date(2026, 4, 3)})
     assert (kept(Fact, "day"), kept(MonthFact, "month")) == moved
+
+
+def test_an_indicators_trend_line(march, cast, as_user):
+    """按期结案率 of the grid over the six months to April: nothing before March, 4 of 6 in
+    March, C (due in April, open) in April; a member sees their own grid's line."""
+    url = f"/api/assessment/periods/2026-04/trend?level=grid&id={cast.grid.id}"
+    line = as_user(cast.member).get(f"{url}&indicator=on_time_close_rate").get_json()
+    assert [p["period"] for p in line] == [
+        "2025-11", "2025-12", "2026-01", "2026-02", "2026-03", "2026-04"
+    ]  # fmt: skip
+    assert [p["value"] for p in line] == [None, None, None, None, pytest.approx(4 / 6), 0.0]
+    assert as_user(cast.outside_secretary).get(f"{url}&indicator=close_rate").status_code == 404

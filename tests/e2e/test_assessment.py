@@ -70,5 +70,6 @@ def test_a_return_visit_and_the_case_behind_a_figure(
     shots(desk, "assessment")
     row.get_by_role("button", name=f"查看 {grid.name} 的按期结案率明细").click()
     behind = desk.get_by_role("region", name=f"{grid.name}：按期结案率")
+    expect(behind.get_by_role("figure", name="近六期走势", exact=False)).to_contain_text("100.0%")
     behind.get_by_role("link", name=f"案件 {case[:8]}").click()
     expect(desk.get_by_text(description).first).to_be_visible()
