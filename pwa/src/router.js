@@ -4,7 +4,7 @@ import { createRouter, createWebHistory } from 'vue-router'
 import { loadMessages } from './i18n.js'
 import { landing } from './lib/landing.js'
 import { useSession } from './stores/session.js'
-import { prefetchVant } from './vant.js'
+import { LATER } from './vant.js'
 import HomeView from './views/home/HomeView.vue'
 
 // The first screen (home) is in the first bundle. The other tabs are not on it: their chunks
@@ -17,12 +17,19 @@ const ReportView = () => import('./views/report/ReportView.vue')
 const TasksView = () => import('./views/tasks/TasksView.vue')
 const MeView = () => import('./views/me/MeView.vue')
 
+// One at a time, each in a moment the phone is idle: every chunk is a short task of its own
+// (its parse, its styles' recalculation), never a long one that a tap would wait behind.
+function inTurn(loaders) {
+  const idle = (fn) => (window.requestIdleCallback ? window.requestIdleCallback(fn, { timeout: 5000 }) : setTimeout(fn, 200))
+  const next = () => {
+    const load = loaders.shift()
+    if (load) idle(() => Promise.resolve().then(load).catch(() => {}).finally(next))
+  }
+  next()
+}
+
 export function prefetchTabs() {
-  loadMessages()
-  ReportView()
-  TasksView()
-  MeView()
-  prefetchVant()
+  inTurn([loadMessages, ReportView, TasksView, MeView, ...Object.values(LATER)])
 }
 
 const routes = [

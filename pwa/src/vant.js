@@ -18,7 +18,8 @@ import 'vant/es/toast/style/index.mjs'
 
 export const FIRST = [Button, Icon, NoticeBar, Progress, Tabbar, TabbarItem, Tag]
 
-// name → [the component's module, its styles]; each its own chunk.
+// name → [the component's module, its styles]; each its own chunk (router.js prefetches
+// them one at a time once the first screen is drawn).
 export const LATER = {
   'van-action-sheet': () => Promise.all([import('vant/es/action-sheet/index.mjs'), import('vant/es/action-sheet/style/index.mjs')]),
   'van-cell': () => Promise.all([import('vant/es/cell/index.mjs'), import('vant/es/cell/style/index.mjs')]),
@@ -32,11 +33,6 @@ export const LATER = {
   'van-pull-refresh': () => Promise.all([import('vant/es/pull-refresh/index.mjs'), import('vant/es/pull-refresh/style/index.mjs')]),
   'van-tab': () => Promise.all([import('vant/es/tab/index.mjs'), import('vant/es/tab/style/index.mjs')]),
   'van-tabs': () => Promise.all([import('vant/es/tabs/index.mjs'), import('vant/es/tabs/style/index.mjs')]),
-}
-
-/** Fetches every later component now (the first screen is drawn, the network is idle). */
-export function prefetchVant() {
-  for (const load of Object.values(LATER)) load().catch(() => {})
 }
 
 export default {

@@ -97,6 +97,11 @@ describe('the phone database', () => {
       await tx.meta.put({ key: 'other', value: 2 })
     })
     expect((await enough).map((rows) => rows.map((r) => r.state))).toEqual([[], ['pending'], ['sent']])
+    // A transaction that only reads the table changes nothing.
+    await db.transaction('rw', db.outbox, db.meta, async (tx) => {
+      await tx.outbox.get('a')
+      await tx.meta.put({ key: 'other', value: 3 })
+    })
     await tick()
     expect(values).toHaveLength(3)
     subscription.unsubscribe()

@@ -190,7 +190,14 @@ export function openDatabase(name, version, stores, { indexedDB = globalThis.ind
       const names = args.map((table) => table.name)
       const raw = (await open()).transaction(names, mode === 'rw' ? 'readwrite' : 'readonly')
       const done = ended(raw)
-      const tx = Object.fromEntries(names.map((table) => [table, new Table(table, db[table].keyPath, (_, work) => work(raw.objectStore(table)))]))
+      // Only the tables it wrote to are said to have changed: a live query over a table the
+      // transaction only read does not run again.
+      const written = new Set()
+      const run = (table) => (mode, work) => {
+        if (mode === 'readwrite') written.add(table)
+        return work(raw.objectStore(table))
+      }
+      const tx = Object.fromEntries(names.map((table) => [table, new Table(table, db[table].keyPath, run(table))]))
       let result
       try {
         result = await fn(tx)
@@ -204,7 +211,7 @@ export function openDatabase(name, version, stores, { indexedDB = globalThis.ind
         throw error
       }
       await done
-      if (mode === 'rw') changed(names)
+      if (written.size) changed([...written])
       return result
     },
     /** listener(tableNames) after every committed write, in this tab or another. */
