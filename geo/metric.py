@@ -6,8 +6,8 @@ import numpy as np
 import shapely
 
 # WGS-84 ellipsoid.
-_A = 6378137.0
-_E2 = 6.69437999014e-3
+A = 6378137.0
+E2 = 6.69437999014e-3
 
 
 class LocalFrame:
@@ -23,9 +23,9 @@ class LocalFrame:
     def __init__(self, lon0, lat0):
         self.lon0 = float(lon0)
         self.lat0 = float(lat0)
-        w = 1.0 - _E2 * math.sin(math.radians(self.lat0)) ** 2
-        self.m_per_deg_lat = math.radians(1.0) * _A * (1.0 - _E2) / w**1.5
-        self.n_m_per_deg = math.radians(1.0) * _A / math.sqrt(w)
+        w = 1.0 - E2 * math.sin(math.radians(self.lat0)) ** 2
+        self.m_per_deg_lat = math.radians(1.0) * A * (1.0 - E2) / w**1.5
+        self.n_m_per_deg = math.radians(1.0) * A / math.sqrt(w)
 
     @classmethod
     def around(cls, geoms):

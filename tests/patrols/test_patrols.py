@@ -17,6 +17,7 @@ from app.history.models import HistoryEntry
 from app.patrols import plans, services
 from app.patrols.models import Patrol
 from app.patrols.track import decode_polyline, encode_polyline
+from app.units import spatial
 from geo.metric import LocalFrame
 from tests.builders import report_body
 from tests.patrols.conftest import batch, chunks, new_patrol, walk
@@ -352,3 +353,13 @@ def test_the_days_tracks_are_the_desks_and_each_members_own(cast, as_user, who, 
     for patrol in found:
         assert patrol["track"]["seq"] == list(range(1, 13))
         assert len(decode_polyline(patrol["track"]["line"])) == 12
+
+
+@pytest.mark.parametrize("n", [2, 60, 600])
+def test_coverage_is_the_same_share_on_both_backends(cast, db, n):
+    """PostGIS buffers in the grid's frame taken as affine, shapely in the sinusoidal frame
+    itself: the same share to well under a tenth of a percent (on SQLite both are shapely)."""
+    line = shapely.LineString([(lng, lat) for lat, lng, _, _ in walk(cast.grid, n)])
+    found = spatial.coverage(cast.grid.id, line, 30)
+    assert found == pytest.approx(spatial.shapely_coverage(cast.grid.geom, line, 30), abs=5e-4)
+    assert 0 < found <= 1
