@@ -80,6 +80,17 @@ def reads_only(view):
     return view
 
 
+def answer_reads_only():
+    """Call after the request's write has committed, when all that is left is reading its
+    answer: as in a `reads_only` view, on PostgreSQL those reads run without a transaction
+    (no BEGIN before them and no ROLLBACK after: two of a claim's round trips), and a flush
+    from here on is refused. If the write had nothing to commit (a claim sent again), its
+    transaction, holding nothing, reads the answer."""
+    g.reads_only = True
+    if db.engine.dialect.name == "postgresql" and not db.session().in_transaction():
+        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 def init_app(app):
     with app.app_context():
         if db.engine.dialect.name == "postgresql":

@@ -114,3 +114,32 @@ def test_last_seen_is_written_once_when_a_session_is_touched(
     assert client.get("/api/me").status_code == 200
     updates = [text for text in statements.texts if text.startswith("UPDATE user_session")]
     assert len(updates) == 1
+
+
+def test_a_claim_writes_in_one_transaction_and_reads_its_answer_without_one(
+    app, client, auth, cast, statements
+):
+    """No look first for a place the member holds (the unique index says it), no RELEASE
+    of the claim's savepoint before its commit, and on PostgreSQL the answer's reads after
+    the commit without a transaction of their own; claiming again is still harmless."""
+    from tests.tasks.conftest import jsonable, task_body
+
+    auth.login(cast.secretary)
+    task = client.post("/api/tasks", json=jsonable(task_body(cast.grid, capacity=2))).get_json()
+    auth.login(cast.member)
+    statements.kinds.clear()
+    statements.texts.clear()
+    answer = client.post(f"/api/tasks/{task['id']}/claim", json={})
+    assert answer.status_code == 200 and answer.get_json()["claimed"] == 1
+    postgresql = app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
+    texts = statements.texts[:]
+    commit_at = next(
+        (i for i, t in enumerate(texts) if t.startswith("SELECT attachment")), len(texts)
+    )
+    before, after = statements.kinds[:commit_at], statements.kinds[commit_at:]
+    assert not any(t.startswith("SELECT task_claim") for t in texts[:commit_at])
+    assert sum(t.startswith("RELEASE") for t in texts) == (0 if postgresql else 1)
+    assert all(in_transaction for _, in_transaction in before)
+    assert after and all(in_transaction != postgresql for _, in_transaction in after)
+    again = client.post(f"/api/tasks/{task['id']}/claim", json={})
+    assert again.status_code == 200 and again.get_json()["claimed"] == 1

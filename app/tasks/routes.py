@@ -3,6 +3,7 @@
 from flask_login import current_user
 from flask_smorest import Blueprint
 
+from app import transaction
 from app.tasks import services
 from app.tasks.schemas import (
     CancelIn,
@@ -58,7 +59,9 @@ def detail(task_id):
 @blp.alt_response(409, description="full: the error names who holds it")
 def claim(body, task_id):
     """Claim a place; claiming again is harmless."""
-    task = services.claim(current_user, task_id, body["device_time"])
+    with transaction.savepoints_kept():  # the claim's savepoint ends with its commit
+        task = services.claim(current_user, task_id, body["device_time"])
+    transaction.answer_reads_only()
     return services.present(current_user, [task], detail=True)[0]
 
 
@@ -68,6 +71,7 @@ def release(task_id):
     # The task as released, without asking again who may see it: a member who no longer
     # serves its grid saw it only through the place just given back.
     task = services.release(current_user, task_id)
+    transaction.answer_reads_only()
     return services.present(current_user, [task], detail=True)[0]
 
 

@@ -267,12 +267,12 @@ def _take_place(task, member, assigned_by=None):
     Capacity rests on the database: one conditional UPDATE raises `claimed` only while it is
     below `capacity` (PostgreSQL re-checks the condition on the locked row, SQLite runs one
     writer at a time), a CHECK refuses anything above, and a partial unique index allows one
-    live claim per member, so a double claim from two requests at once rolls back to its
-    savepoint (the caller's work stays).
+    live claim per member, so a second claim (sent again, or two requests at once) rolls
+    back to its savepoint (the caller's work stays).
     """
-    existing = _live_claim(task.id, member.id)
-    if existing is not None:
-        return existing, False
+    # Not asked first whether the member already holds a place (a query for the rare case):
+    # the partial unique index refuses the second live claim, and the savepoint gives the
+    # place back.
     try:
         with db.session.begin_nested():  # the place and the claim, or neither
             taken = db.session.execute(
@@ -342,9 +342,11 @@ def _free_place(task, member, actor, action, note=None, data=None):
         .values(claimed=Task.claimed - 1, updated_at=clock.now())
         .execution_options(synchronize_session=False)
     )
+    scope = (task.grid_id, task.community_id)  # not read again once expired
     db.session.expire(task)  # its count changed in the database, not in the object
     if action is not None:
-        record("task", task.id, action, actor, note=note, data=data or {"member": member.id})
+        data = data or {"member": member.id}
+        record("task", task.id, action, actor, note=note, data=data, scope=scope)
     return True
 
 
