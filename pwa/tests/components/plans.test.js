@@ -100,10 +100,10 @@ describe('PlanForm: a grid\'s patrol plan', () => {
     await flushPromises()
     const minutes = wrapper.find('input[name="min_minutes"]')
     expect(minutes.attributes('aria-invalid')).toBe('true')
-    expect(minutes.element.parentElement.querySelector('.error').textContent).toContain('greater than or equal to 0')
+    expect(minutes.element.parentElement.querySelector('.error').textContent).toBe('每次时长须为 0 到 1440 分钟')
     const rows = wrapper.findAll('.checkpoint')
     expect(rows.map((r) => r.classes('invalid'))).toEqual([false, true])
-    expect(rows[1].find('.error[role="alert"]:not([style*="display: none"])').text()).toContain('Length must be between 1 and 100')
+    expect(rows[1].find('.error[role="alert"]:not([style*="display: none"])').text()).toBe('请填写必经点名称（1 到 100 字）')
     expect(wrapper.emitted('saved')).toBeUndefined()
   })
 
