@@ -77,6 +77,7 @@ _ARRIVED = (PhotoUploader.sha256 == Attachment.sha256) & (
     PhotoUploader.user_id == Attachment.added_by_id
 )
 _DIGITS = re.compile(r"\d{7,}")
+_ID = re.compile(r"^[0-9]{1,9}$")
 
 
 def masked(text):
@@ -228,7 +229,7 @@ def shown_photo(token):
     """The (incident, attachment) a public photo link names, if it is still shown: a link
     stops working once its case reopens or its category stops allowing it. Else None."""
     attachment_id, _, mac = (token or "").partition("-")
-    if not attachment_id.isdigit():
+    if not _ID.match(attachment_id):  # digits an id can be ("²".isdigit() too)
         return None
     attachment = db.session.get(Attachment, int(attachment_id))
     if (
