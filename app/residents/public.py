@@ -226,7 +226,7 @@ def _mac(attachment_id, sha):
 
 
 def shown_photo(token):
-    """The (incident, attachment) a public photo link names, if it is still shown: a link
+    """The attachment a public photo link names, if it is still shown: a link
     stops working once its case reopens or its category stops allowing it. Else None."""
     attachment_id, _, mac = (token or "").partition("-")
     if not _ID.match(attachment_id):  # digits an id can be ("²".isdigit() too)
@@ -236,7 +236,7 @@ def shown_photo(token):
         attachment is None
         or attachment.entity != "incident"
         or attachment.kind != HANDLING_KIND
-        or not hmac.compare_digest(mac, _mac(attachment.id, attachment.sha256))
+        or not hmac.compare_digest(mac.encode(), _mac(attachment.id, attachment.sha256).encode())
         or db.session.get(PhotoUploader, (attachment.sha256, attachment.added_by_id)) is None
     ):
         return None

@@ -111,6 +111,7 @@ def test_where_the_category_does_not_allow_it_no_photo_is_shown_or_served(client
         lambda a: f"x-{photo_token(a.id, a.sha256)}",
         lambda a: f"{10**20}-{photo_token(a.id, a.sha256).split('-', 1)[1]}",  # past any id
         lambda a: "²-" + "A" * 24,  # a digit to str.isdigit, not to int()
+        lambda a: f"{a.id}-签名",  # not ASCII (hmac.compare_digest refuses such str)
     ],
 )
 def test_a_link_not_given_out_shows_nothing(client, cast, as_user, wrong):
