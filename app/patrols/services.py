@@ -210,10 +210,16 @@ ENDED_BECAUSE = {
 _TOLD = {SILENCE: "已 {hours} 小时没有收到位置", TOO_LONG: "已超过 {hours} 小时"}
 
 
+_HOURS = {SILENCE: "PATROL_SILENCE_H", TOO_LONG: "PATROL_MAX_H"}  # the setting each names
+
+
+def _hours(reason):
+    return f"{current_app.config[_HOURS[reason]]:g}" if reason in _HOURS else ""
+
+
 def _because(reason):
-    hours = {SILENCE: "PATROL_SILENCE_H", TOO_LONG: "PATROL_MAX_H"}.get(reason)
     note = ENDED_BECAUSE.get(reason)
-    return note and note.format(hours=f"{current_app.config[hours]:g}" if hours else "")
+    return note and note.format(hours=_hours(reason))
 
 
 def _last_point(patrol, points):
@@ -227,8 +233,7 @@ def end_left_running(now=None):
     their last point; past PATROL_MAX_H, at that length. Recorded as ended by the system
     (no user), the member told. The number ended. The worker's job, before the plans'."""
     now = now or clock.now()
-    config = current_app.config
-    silence, longest = (timedelta(hours=config[k]) for k in ("PATROL_SILENCE_H", "PATROL_MAX_H"))
+    silence, longest = (timedelta(hours=current_app.config[_HOURS[r]]) for r in (SILENCE, TOO_LONG))
     # An active patrol's duration_s runs to its last point: the silence is read from the row.
     candidates = db.session.execute(
         select(Patrol.id).where(Patrol.state == ACTIVE, Patrol.started_at <= now - silence)
@@ -246,13 +251,12 @@ def end_left_running(now=None):
         else:
             continue
         _end(None, patrol, at, reason)
-        hours = config["PATROL_MAX_H" if reason == TOO_LONG else "PATROL_SILENCE_H"]
         inbox.deliver(
             [patrol.member_id],
             "patrol",
             "巡查已由系统结束",
             f"{patrol.grid.name}的巡查（{clock.told(patrol.started_at)} 开始）"
-            f"{_TOLD[reason].format(hours=f'{hours:g}')}，已于 {clock.told(at)} 结束。",
+            f"{_TOLD[reason].format(hours=_hours(reason))}，已于 {clock.told(at)} 结束。",
             "patrol",
             patrol.id,
         )
