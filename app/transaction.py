@@ -52,7 +52,7 @@ def savepoints_kept():
     defined, the next one nests inside it, a rollback to any of them still undoes only what
     came after it, and the transaction's end (COMMIT or ROLLBACK) ends them all. (Released
     or not, a savepoint that wrote is a subtransaction until the end: the caller bounds how
-    many there are.) For a push's commands, each in its savepoint."""
+    many there are.) For a push's commands, each in its savepoint, and a claim."""
     token = _savepoints_kept.set(True)
     try:
         yield

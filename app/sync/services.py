@@ -15,7 +15,7 @@ import json
 from datetime import datetime
 
 from marshmallow import ValidationError
-from sqlalchemy import and_, bindparam, insert, or_, select, update
+from sqlalchemy import and_, bindparam, insert, inspect, or_, select, update
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 
 from app import clock, transaction
@@ -267,7 +267,14 @@ def _run(user, command):
         cause = getattr(failed, "orig", None) or failed
         reason = str(cause).partition("\n")[0] or type(cause).__name__
         return REJECTED, None, _error("validation_error", f"A value was refused: {reason}", {})
-    return APPLIED, {"entity": ENTITY_OF[type(changed)], "id": changed.id}, None
+    return APPLIED, {"entity": ENTITY_OF[type(changed)], "id": _id(changed)}, None
+
+
+def _id(changed):
+    """The id of what a command changed, without loading it again if its service expired it
+    (a released task, whose count changed in the database)."""
+    identity = inspect(changed).identity
+    return identity[0] if identity else changed.id
 
 
 def _refused_value(error):

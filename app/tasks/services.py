@@ -342,11 +342,11 @@ def _free_place(task, member, actor, action, note=None, data=None):
         .values(claimed=Task.claimed - 1, updated_at=clock.now())
         .execution_options(synchronize_session=False)
     )
-    scope = (task.grid_id, task.community_id)  # not read again once expired
+    task_id, scope = task.id, (task.grid_id, task.community_id)  # not loaded again once expired
     db.session.expire(task)  # its count changed in the database, not in the object
     if action is not None:
         data = data or {"member": member.id}
-        record("task", task.id, action, actor, note=note, data=data, scope=scope)
+        record("task", task_id, action, actor, note=note, data=data, scope=scope)
     return True
 
 
