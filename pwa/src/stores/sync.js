@@ -114,7 +114,7 @@ export const useSync = defineStore('sync', {
     /** Starts watching the database; call once after the user is known. */
     watch(userId) {
       this.unwatch()
-      const unread = new Set(['outbox', 'entities'])
+      const unread = new Set(['data'])
       const read = (name) => {
         unread.delete(name)
         if (!unread.size) this.ready = true
@@ -130,17 +130,26 @@ export const useSync = defineStore('sync', {
             error: () => read(name),
           }),
         )
+      // The outbox and the pulled entities are read together, in one transaction: a pull
+      // writes the server's new state and drops the commands it includes at once, and two
+      // reads could see one without the other (a started case shown as not started for a
+      // moment, which unmounted the handling form and lost the photo being chosen).
       sub(
-        ['outbox'],
-        () => db.outbox.toArray(),
-        (rows) => {
-          const mine = rows.filter((r) => r.user_id === userId)
+        ['outbox', 'entities'],
+        () =>
+          db.transaction('r', db.outbox, db.entities, async (tx) => ({
+            outbox: await tx.outbox.toArray(),
+            entities: await tx.entities.toArray(),
+          })),
+        ({ outbox, entities }) => {
+          const mine = outbox.filter((r) => r.user_id === userId)
           mine.sort((a, b) => String(a.created_at).localeCompare(String(b.created_at)) || a.seq - b.seq)
           // Rows from IndexedDB are replaced whole on every change: no deep proxies.
           this.commands = markRaw(mine)
-          this.othersPending = rows.filter((r) => r.user_id !== userId && r.state === 'pending').length
+          this.othersPending = outbox.filter((r) => r.user_id !== userId && r.state === 'pending').length
+          this.entities = markRaw(entities)
         },
-        'outbox',
+        'data',
       )
       sub(
         ['blobs'],
@@ -160,14 +169,6 @@ export const useSync = defineStore('sync', {
         }
       })
       this.subscriptions.push({ unsubscribe: off })
-      sub(
-        ['entities'],
-        () => db.entities.toArray(),
-        (rows) => {
-          this.entities = markRaw(rows)
-        },
-        'entities',
-      )
       sub(
         ['meta'],
         async () => ({
