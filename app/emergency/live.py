@@ -24,7 +24,7 @@ from app.emergency.schemas import SwitchOut
 from app.errors import Invalid
 from app.extensions import db
 from app.people import services as people
-from app.people.models import DISTRICT_ADMIN, SECRETARY, STREET_ADMIN, User
+from app.people.models import SECRETARY, STREET_ADMIN, User
 from app.privacy import mask_phone
 from app.rules import require
 from app.tasks import services as tasks
@@ -123,7 +123,7 @@ def _json(value):
 def _area(user, item):
     """What of a roll-call the caller follows (rollcalls._in_area): all of it, or the people of
     these communities and streets; callers of one area see the same figures."""
-    if user.role == DISTRICT_ADMIN or item.created_by_id == user.id:
+    if rollcalls.follows_all(user, item):
         return ()
     return tuple(sorted((unit.level, unit.id) for unit in rollcalls._area_filter(user)))
 

@@ -130,7 +130,7 @@ def _mine(user, call_id):
 def _runs(user, item):
     """Who sees the figures and re-issues: its caller, the district, and the secretaries and
     street admins over the people it asked."""
-    if user.role == DISTRICT_ADMIN or item.created_by_id == user.id:
+    if follows_all(user, item):
         return True
     return user.role in (SECRETARY, STREET_ADMIN) and bool(_area_filter(user))
 
@@ -148,9 +148,15 @@ def _over(units):
     )
 
 
+def follows_all(user, item):
+    """Whether the caller follows everyone the call asked: the district, and who called it
+    (the others follow the people of their communities and streets, _area_filter)."""
+    return user.role == DISTRICT_ADMIN or item.created_by_id == user.id
+
+
 def _in_area(user, item):
     """A condition on RollCallPerson: the people the caller follows in this call."""
-    if user.role == DISTRICT_ADMIN or item.created_by_id == user.id:
+    if follows_all(user, item):
         return RollCallPerson.roll_call_id == item.id
     return _over(_area_filter(user))
 
