@@ -6,8 +6,9 @@
   simulated slow 4G and a 4x CPU slowdown) in Debian's Chromium on the member's home and report
   screens, with the demo district and some open work in the member's grid; then home again
   under a level II (orange) emergency over that grid, its banner showing; then home and report
-  in 大字模式 (large text), the banner still showing. Budgets performance >= 90,
-  accessibility >= 95, on every screen. The member is logged in first, as in the field: the app
+  in 大字模式 (large text), the banner still showing. Budgets performance >= 95 on home and
+  report, >= 90 on the others, accessibility >= 95 on every screen (a loaded machine misses
+  performance: measure on a quiet one). The member is logged in first, as in the field: the app
   installed (service worker) and the data synced to the phone; Lighthouse keeps that storage
   (--disable-storage-reset).
 
@@ -39,6 +40,9 @@ LIGHTHOUSE = ROOT / "pwa" / "node_modules" / "lighthouse" / "cli" / "index.js"
 BUDGET_JS_KB = 120
 BUDGET_RESIDENT_JS_KB = 120
 BUDGET_PERFORMANCE = 90
+# The member's two screens of every day are held to more (issue 17): on a quiet machine
+# (2 Dec 2026, load 1-2) home scored 98 and report 100.
+BUDGET_PERFORMANCE_OF = {"home": 95, "report": 95}
 BUDGET_ACCESSIBILITY = 95
 SCREENS = {"home": "/", "report": "/report", "resident": "/resident.html"}
 # Audited again once a level II emergency covers the member's grid (its banner on every screen),
@@ -341,8 +345,9 @@ def main(argv=None):
         )
         if r["failed_a11y"]:
             print(f"    accessibility audits not passed: {', '.join(r['failed_a11y'])}")
-        if r["performance"] < BUDGET_PERFORMANCE:
-            misses.append(f"{name}: performance {r['performance']} < {BUDGET_PERFORMANCE}")
+        budget = BUDGET_PERFORMANCE_OF.get(name, BUDGET_PERFORMANCE)
+        if r["performance"] < budget:
+            misses.append(f"{name}: performance {r['performance']} < {budget}")
         if r["accessibility"] < BUDGET_ACCESSIBILITY:
             misses.append(f"{name}: accessibility {r['accessibility']} < {BUDGET_ACCESSIBILITY}")
     print(f"\nreports: {ARTIFACTS}/lighthouse-*.report.html, {ARTIFACTS}/audit.json")
