@@ -78,7 +78,7 @@ def _fix(page, grid, i):
     page.evaluate("(c) => window.__gps(c)", point)
 
 
-def _visit(page, address, note, form=None):
+def _visit(page, address, note, form=None, photo=False):
     page.locator(".overdue-visits").get_by_text(address).click()
     household = page.locator(".household-page")
     household.get_by_role("button", name=f"走访 {address}").click()
@@ -87,6 +87,12 @@ def _visit(page, address, note, form=None):
         for name, value in form.items():
             sheet.locator(f"select[name={name}]").select_option(value)
     sheet.locator("textarea[name=note]").fill(note)
+    if photo:
+        sheet.locator("input[name=album]").set_input_files(
+            {"name": "visit.jpg", "mimeType": "image/jpeg", "buffer": flows.jpeg((200, 120, 60))}
+        )
+        expect(sheet.get_by_role("img", name="现场照片 1")).to_be_visible()
+    expect(sheet.locator(".point-field")).to_contain_text("精度")  # the fix taken on opening
     sheet.get_by_role("button", name="保存走访记录").click()
     expect(page.get_by_text("没有网络：走访记录已保存在手机上，联网后自动发送")).to_be_visible()
     expect(household.locator(".visit", has_text=note).get_by_text("待发送")).to_be_visible()
@@ -129,7 +135,7 @@ def test_a_members_day_offline_arrives_once_and_the_secretary_sees_it(
     page.get_by_role("button", name="确认").click()
     expect(page.get_by_role("button", name="开始巡查")).to_be_visible()
 
-    _visit(page, "松桃路1号", "吴婆婆精神好，药按时吃", form={"health": "good"})
+    _visit(page, "松桃路1号", "吴婆婆精神好，药按时吃", form={"health": "good"}, photo=True)
     _visit(page, "松桃路3号", "罗师傅反映楼道灯坏了")
     expect(overdue.get_by_text("松桃路1号")).to_have_count(0)  # visited: not overdue now
 
@@ -160,10 +166,18 @@ def test_a_members_day_offline_arrives_once_and_the_secretary_sees_it(
         assert [(p.state, p.points, p.counted) for p in patrols] == [("ended", FIXES, FIXES)]
         assert patrols[0].ended_at - patrols[0].started_at >= timedelta(minutes=59)
         visits = db.execute(
-            text("SELECT household_id, note FROM visit WHERE visitor_id = :m ORDER BY at"),
+            text("SELECT id, household_id, lat, lng FROM visit WHERE visitor_id = :m ORDER BY at"),
             {"m": member.id},
         ).all()
         assert [v.household_id for v in visits] == [elder, neighbour]
+        assert all(v.lat is not None and v.lng is not None for v in visits)  # where it was
+        photos = db.execute(
+            text(
+                "SELECT a.entity_id, u.user_id FROM attachment a LEFT JOIN photo_uploader u "
+                "ON u.sha256 = a.sha256 AND u.user_id = a.added_by_id WHERE a.entity = 'visit'"
+            )
+        ).all()
+        assert [(str(p.entity_id), p.user_id) for p in photos] == [(str(visits[0].id), member.id)]
         entries = db.execute(
             text("SELECT problems FROM journal_entry WHERE member_id = :m"), {"m": member.id}
         ).scalars()
