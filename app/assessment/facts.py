@@ -17,9 +17,22 @@ A new measure is a function registered with `@measures(entity)`; no column chang
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import Date, and_, delete, func, insert, literal, or_, select
+from sqlalchemy import (
+    Date,
+    String,
+    and_,
+    any_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from app import clock
 from app.assessment.models import DEPARTMENT as DEPARTMENT_SUBJECT
@@ -66,10 +79,25 @@ class Record:
     facts: dict = field(default_factory=dict)
 
 
+def _postgresql():
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
 def _chunks(ids):
+    """The ids in chunks for `among`: on PostgreSQL all at once (one array parameter)."""
     ids = list(ids)
-    for start in range(0, len(ids), CHUNK):
-        yield ids[start : start + CHUNK]
+    size = len(ids) or 1 if _postgresql() else CHUNK
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def among(column, ids):
+    """column IN ids: on PostgreSQL `= ANY(:array)`, one parameter however many ids (a list
+    of thousands of literals is converted anew by the driver each time), else IN (...)."""
+    ids = list(ids)
+    if _postgresql():
+        return column == any_(bindparam(None, ids, type_=ARRAY(column.type)))
+    return column.in_(ids)
 
 
 def _history(entity, ids):
@@ -85,15 +113,81 @@ def _history(entity, ids):
                 HistoryEntry.actor_id,
                 HistoryEntry.data,
             )
-            .where(HistoryEntry.entity == entity, HistoryEntry.entity_id.in_(chunk))
+            .where(HistoryEntry.entity == entity, among(HistoryEntry.entity_id, chunk))
             .order_by(HistoryEntry.id)
         ):
             found[row.entity_id].append(row)
     return found
 
 
-def _hours(calendar, a, b):
-    return calendar.working_time_between(a, b) / timedelta(hours=1)
+_HOUR = timedelta(hours=1)
+
+
+def _length(periods):
+    return sum((end - start for start, end in periods), timedelta(0))
+
+
+class WorkingClock:
+    """The calendar's working time between two moments, as a difference of working time
+    worked since a day (kept per day: its work periods as UTC instants and the working time
+    of the days before it), so a month's 100,000 spans are not each a walk over their days
+    (WorkCalendar.working_time_between, which it equals)."""
+
+    def __init__(self, calendar):
+        self.calendar = calendar
+        self.first = None  # the first day kept
+        # day: (its work periods, working time from the first day asked to it, below zero
+        # for the days before that one)
+        self.days = {}
+        self.last = None
+
+    def _day(self, day):
+        kept = self.days.get(day)
+        if kept is not None:
+            return kept
+        if self.first is None:
+            self.first = self.last = day
+            self.days[day] = (self._periods(day), timedelta(0))
+            return self.days[day]
+        if max(self.first - day, day - self.last).days > 3660:  # years away: the calendar's
+            return None
+        while day < self.first:  # working time before the first day kept counts below zero
+            periods = self._periods(self.first - timedelta(days=1))
+            before = self.days[self.first][1] - _length(periods)
+            self.first -= timedelta(days=1)
+            self.days[self.first] = (periods, before)
+        while self.last < day:
+            periods, before = self.days[self.last]
+            self.last += timedelta(days=1)
+            self.days[self.last] = (self._periods(self.last), before + _length(periods))
+        return self.days[day]
+
+    def _periods(self, day):
+        calendar = self.calendar
+        return calendar._periods(day) if calendar.is_working_day(day) else ()
+
+    def _worked(self, instant):
+        """Working time from the first day asked to `instant` (UTC); None years away."""
+        kept = self._day(instant.astimezone(self.calendar.zone).date())
+        if kept is None:
+            return None
+        periods, worked = kept
+        for start, end in periods:
+            if instant >= end:
+                worked += end - start
+            elif instant > start:
+                worked += instant - start
+        return worked
+
+    def between(self, a, b):
+        a, b = a.astimezone(UTC), b.astimezone(UTC)
+        low, high = self._worked(a), self._worked(b)
+        if low is None or high is None:
+            return self.calendar.working_time_between(a, b)
+        return high - low
+
+    def hours(self, a, b):
+        return self.between(a, b) / _HOUR
 
 
 # -- cases -----------------------------------------------------------------------------------
@@ -101,6 +195,7 @@ def _hours(calendar, a, b):
 
 def _cases(ids, now):
     calendar, cat, tz = catalogue.calendar(), catalogue.catalogue(), zone()
+    working = WorkingClock(calendar)
     history = _history("incident", ids)
     for chunk in _chunks(ids):
         for row in db.session.execute(
@@ -112,9 +207,9 @@ def _cases(ids, now):
                 Incident.urgent,
                 Incident.source,
                 Incident.state,
-            ).where(Incident.id.in_(chunk))
+            ).where(among(Incident.id, chunk))
         ):
-            case = _case(row, history.get(row.id, ()), calendar, cat, now)
+            case = _case(row, history.get(row.id, ()), working, cat, now)
             if case is not None:
                 day = day_of(case["deadline"], tz)
                 subjects = [(UNIT, row.grid_id)]
@@ -123,7 +218,7 @@ def _cases(ids, now):
                 yield Record("incident", row.id, day, subjects, case)
 
 
-def _case(row, entries, calendar, cat, now):
+def _case(row, entries, working, cat, now):
     """What happened to one case, from its history; None while it has no handling deadline
     (not yet dispatched, or rejected or merged)."""
     c = {
@@ -158,7 +253,7 @@ def _case(row, entries, calendar, cat, now):
                     limit = cat.limit(row.category_code, "handle", row.urgent)
                 except KeyError:  # a category since removed: its limits are unknown
                     return None
-                c["deadline"] = calendar.deadline(e.at, limit)
+                c["deadline"] = working.calendar.deadline(e.at, limit)
         elif action == "extend" and c["dispatched"] and c["first_handled"] is None:
             c["deadline"] = datetime.fromisoformat(data["to"])
             c["extended"] = True
@@ -176,7 +271,7 @@ def _case(row, entries, calendar, cat, now):
     if c["deadline"] is None:
         return None
     c["now"] = now
-    c["calendar"] = calendar
+    c["working"] = working
     return c
 
 
@@ -210,7 +305,7 @@ def case_times(record):
         ("handle", c["dispatched"], c["first_handled"]),
     ):
         if start and end:
-            out[f"{name}_h"] = _hours(c["calendar"], start, end)
+            out[f"{name}_h"] = c["working"].hours(start, end)
             out[f"{name}_n"] = 1
     return out
 
@@ -236,7 +331,7 @@ def _whistles(ids, now):
         for row in db.session.execute(
             select(
                 Whistle.id, Whistle.department_id, Whistle.called_at, Whistle.report_deadline
-            ).where(Whistle.id.in_([int(i) for i in chunk]))
+            ).where(among(Whistle.id, [int(i) for i in chunk]))
         ):
             steps = {"rating": None}
             for e in history.get(str(row.id), ()):
@@ -288,7 +383,7 @@ def _tasks(ids, now):
                 Task.state,
                 Task.emergency_id,
             ).where(
-                Task.id.in_(chunk),
+                among(Task.id, chunk),
                 Task.state != CANCELLED,
                 Task.emergency_id.is_(None) | Task.emergency_id.not_in(drills),
             )
@@ -334,7 +429,7 @@ def _acks(call_ids, now):
                 RollCall.last_issued_at,
             )
             .join(RollCall, RollCall.id == RollCallPerson.roll_call_id)
-            .where(RollCall.id.in_(chunk), RollCall.drill.is_(False))
+            .where(among(RollCall.id, chunk), RollCall.drill.is_(False))
         ):
             unit = row.grid_id or row.community_id or row.street_id
             subjects = [(PERSON, row.user_id)] + ([(UNIT, unit)] if unit else [])
@@ -386,28 +481,30 @@ def loader(entity, touched_by, prefix=None):
 
 
 def _rows(records):
-    rows = {}
+    """The records' facts, [(entity, entity id, subject, subject id, measure, day, value,
+    counted for)]: each record's measures (summed over its functions, zeros left out) for
+    each of its subjects."""
+    rows, seen, again = [], set(), False
+    append = rows.append
     for record in records:
-        for fn in _MEASURES[record.entity]:
+        entity, entity_id, day = record.entity, record.id, record.day
+        values = {}
+        for fn in _MEASURES[entity]:
             for measure, value in fn(record).items():
-                if not value:
-                    continue  # a missing measure sums as zero
-                for subject, subject_id in record.subjects:
-                    key = (record.entity, record.id, subject, subject_id, measure)
-                    if key in rows:
-                        rows[key]["value"] += float(value)
-                    else:
-                        rows[key] = {
-                            "entity": record.entity,
-                            "entity_id": record.id,
-                            "subject": subject,
-                            "subject_id": subject_id,
-                            "measure": measure,
-                            "day": record.day,
-                            "value": float(value),
-                            "counted_for": None,
-                        }
-    return list(rows.values())
+                if value:  # a missing measure sums as zero
+                    values[measure] = values.get(measure, 0.0) + float(value)
+        again = again or (entity, entity_id) in seen
+        seen.add((entity, entity_id))
+        for subject, subject_id in dict.fromkeys(record.subjects):
+            for measure, value in values.items():
+                append((entity, entity_id, subject, subject_id, measure, day, value, None))
+    if not again:
+        return rows
+    summed = {}  # an entity read twice (no loader here does): its facts summed, on its first day
+    for row in rows:
+        was = summed.get(row[:5])
+        summed[row[:5]] = row if was is None else (*was[:6], was[6] + row[6], None)
+    return list(summed.values())
 
 
 def _entity_filter(entity, ids):
@@ -416,9 +513,9 @@ def _entity_filter(entity, ids):
         length = len(prefixes[0]) if prefixes else 1
         return (
             EntityFact.entity == entity,
-            func.substr(EntityFact.entity_id, 1, length).in_(prefixes),
+            among(func.substr(EntityFact.entity_id, 1, length, type_=String), prefixes),
         )
-    return EntityFact.entity == entity, EntityFact.entity_id.in_(ids)
+    return EntityFact.entity == entity, among(EntityFact.entity_id, ids)
 
 
 def frozen_spans():
@@ -446,19 +543,17 @@ def _late(rows, kept, spans, arrival):
     a new entity whose day a frozen period holds (a report synced a month late). Every
     late row keeps the day the counting rule gives it (counted_for)."""
     touched = {key[:2] for key in kept}
+    frozen = {start + timedelta(n) for start, end in spans for n in range((end - start).days)}
     out = []
     for row in rows:
-        key = tuple(row[c] for c in _KEY)
-        if key[:2] not in touched and _open_from(row["day"], spans) == row["day"]:
+        if row[5] not in frozen and row[:2] not in touched:
             out.append(row)
             continue
-        was, counted_for = kept.pop(key, (0.0, row["day"]))
-        if abs(row["value"] - was) > 1e-9:
-            late = {"value": row["value"] - was, "day": arrival, "counted_for": counted_for}
-            out.append({**row, **late})
+        was, counted_for = kept.pop(row[:5], (0.0, row[5]))
+        if abs(row[6] - was) > 1e-9:
+            out.append((*row[:5], arrival, row[6] - was, counted_for))
     for key, (was, counted_for) in kept.items():  # a measure no longer true: taken back
-        late = {"value": -was, "day": arrival, "counted_for": counted_for}
-        out.append({**dict(zip(_KEY, key, strict=True)), **late})
+        out.append((*key, arrival, -was, counted_for))
     return out
 
 
@@ -497,8 +592,8 @@ def rebuild(entity, ids, now=None):
     if spans:
         rows = _late(rows, kept, spans, _open_from(day_of(now), spans))
     _insert(rows)
-    for row in rows:
-        changes[tuple(row[c] for c in _SUM_KEY)] += row["value"]
+    for _, _, subject, subject_id, measure, day, value, _ in rows:
+        changes[(day, subject, subject_id, measure)] += value
     _add_up(changes)
     return len(rows)
 
@@ -514,13 +609,14 @@ def _insert(rows):
     connection = db.session.connection()
     if connection.dialect.name != "postgresql":
         for start in range(0, len(rows), 5000):
-            connection.execute(insert(EntityFact), rows[start : start + 5000])
+            batch = [dict(zip(_COLUMNS, row, strict=True)) for row in rows[start : start + 5000]]
+            connection.execute(insert(EntityFact), batch)
         return
     columns = ", ".join(_COLUMNS)
     with connection.connection.dbapi_connection.cursor() as cursor:
         with cursor.copy(f"COPY assessment_entity_fact ({columns}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row([row[c] for c in _COLUMNS])
+                copy.write_row(row)
 
 
 def _next_month(month):
