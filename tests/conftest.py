@@ -69,7 +69,6 @@ TABLES = (
     "assessment_period",
     "assessment_cursor",
     "assessment_month_fact",
-    "assessment_fact",
     "assessment_entity_fact",
     "journal_entry",
     "patrol_incident",

@@ -36,7 +36,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from app import clock
 from app.assessment.models import DEPARTMENT as DEPARTMENT_SUBJECT
-from app.assessment.models import PERSON, UNIT, Cursor, EntityFact, Fact, MonthFact
+from app.assessment.models import PERSON, UNIT, Cursor, EntityFact, MonthFact
 from app.assessment.models import Period as PeriodRow
 from app.assessment.periods import day_of, parse, zone
 from app.catalogue import services as catalogue
@@ -558,15 +558,15 @@ def _late(rows, kept, spans, arrival):
 
 
 def rebuild(entity, ids, now=None):
-    """Facts of these entities (for "ack": of these roll-calls), anew; the daily and monthly
-    sums move by the difference (the facts taken out, returned by the DELETE, and those put
+    """Facts of these entities (for "ack": of these roll-calls), anew; the monthly sums move
+    by the difference (the facts taken out, returned by the DELETE, and those put
     in; an extension moves a case from one day to another). The facts of frozen periods
     stay; a late change counts on the day it arrives (_late)."""
     now = now or clock.now()
     ids = sorted(set(ids))
     spans = frozen_spans()
     kept = {}
-    changes = defaultdict(float)  # (day, subject, subject id, measure): the change of its sum
+    changes = defaultdict(float)  # (month, subject, subject id, measure): the change of its sum
     for chunk in _chunks(ids):
         where = _entity_filter(entity, chunk)
         if spans:
@@ -587,20 +587,26 @@ def rebuild(entity, ids, now=None):
             .where(*where)
             .returning(*(getattr(EntityFact, c) for c in _SUM_KEY), EntityFact.value)
         ):
-            changes[(day, subject, subject_id, measure)] -= value
+            changes[(_month(day), subject, subject_id, measure)] -= value
     rows = _rows(LOADERS[entity](ids, now))
     if spans:
         rows = _late(rows, kept, spans, _open_from(day_of(now), spans))
     _insert(rows)
+    months = {}
     for _, _, subject, subject_id, measure, day, value, _ in rows:
-        changes[(day, subject, subject_id, measure)] += value
-    _add_up(changes)
+        month = months.get(day) or months.setdefault(day, _month(day))
+        changes[(month, subject, subject_id, measure)] += value
+    _upsert(MonthFact, MonthFact.month, {k: v for k, v in changes.items() if abs(v) > 1e-9})
     return len(rows)
+
+
+def _month(day):
+    return day.replace(day=1)
 
 
 _KEY = ("entity", "entity_id", "subject", "subject_id", "measure")
 _COLUMNS = (*_KEY, "day", "value", "counted_for")
-_SUM_KEY = ("day", "subject", "subject_id", "measure")  # the daily facts' key
+_SUM_KEY = ("day", "subject", "subject_id", "measure")  # what a sum is of, by the day
 
 
 def _insert(rows):
@@ -621,17 +627,6 @@ def _insert(rows):
 
 def _next_month(month):
     return (month + timedelta(days=32)).replace(day=1)
-
-
-def _add_up(changes):
-    """The daily and monthly facts moved by these changes ({(day, subject, subject id,
-    measure): change}): one upsert each, then the sums that came to nothing taken out."""
-    daily = {key: change for key, change in changes.items() if abs(change) > 1e-9}
-    monthly = defaultdict(float)
-    for (day, subject, subject_id, measure), change in daily.items():
-        monthly[(day.replace(day=1), subject, subject_id, measure)] += change
-    _upsert(Fact, Fact.day, daily)
-    _upsert(MonthFact, MonthFact.month, monthly)
 
 
 _DELTA = "assessment_delta"
@@ -682,43 +677,23 @@ def _upsert(table, when, changes):
 
 
 def _resum(days):
-    """The daily facts of these days summed again whole from the entities' facts, then the
-    monthly facts of their months from the daily (a repair; rebuild moves them by its
-    changes)."""
-    days = sorted(days)
-    for start in range(0, len(days), 100):
-        chunk = days[start : start + 100]
-        db.session.execute(delete(Fact).where(Fact.day.in_(chunk)))
-        db.session.execute(
-            insert(Fact).from_select(
-                ["day", "subject", "subject_id", "measure", "value"],
-                select(
-                    EntityFact.day,
-                    EntityFact.subject,
-                    EntityFact.subject_id,
-                    EntityFact.measure,
-                    func.sum(EntityFact.value),
-                )
-                .where(EntityFact.day.in_(chunk))
-                .group_by(
-                    EntityFact.day, EntityFact.subject, EntityFact.subject_id, EntityFact.measure
-                ),
-            )
-        )
-    for month in sorted({day.replace(day=1) for day in days}):
+    """The monthly facts of these days' months summed again whole from the entities' facts
+    (a repair; rebuild moves them by its changes)."""
+    for month in sorted({_month(day) for day in days}):
         db.session.execute(delete(MonthFact).where(MonthFact.month == month))
         db.session.execute(
             insert(MonthFact).from_select(
                 ["month", "subject", "subject_id", "measure", "value"],
                 select(
                     literal(month, Date),
-                    Fact.subject,
-                    Fact.subject_id,
-                    Fact.measure,
-                    func.sum(Fact.value),
+                    EntityFact.subject,
+                    EntityFact.subject_id,
+                    EntityFact.measure,
+                    func.sum(EntityFact.value),
                 )
-                .where(Fact.day >= month, Fact.day < _next_month(month))
-                .group_by(Fact.subject, Fact.subject_id, Fact.measure),
+                .where(EntityFact.day >= month, EntityFact.day < _next_month(month))
+                .group_by(EntityFact.subject, EntityFact.subject_id, EntityFact.measure)
+                .having(func.abs(func.sum(EntityFact.value)) >= 1e-9),
             )
         )
 
@@ -773,22 +748,51 @@ def _waiting(now):
 
 
 def sums(start, end, subjects=(UNIT, PERSON, DEPARTMENT_SUBJECT), skip_days=()):
-    """{(subject, subject id): {measure: sum}} over the days start <= day < end: from the
-    monthly facts for whole months with no day skipped, else from the daily."""
-    found = defaultdict(dict)
-    table, when = (Fact, Fact.day)
-    if start.day == 1 and end.day == 1 and not skip_days:
-        table, when = (MonthFact, MonthFact.month)
-    query = (
-        select(table.subject, table.subject_id, table.measure, func.sum(table.value))
-        .where(when >= start, when < end, table.subject.in_(list(subjects)))
-        .group_by(table.subject, table.subject_id, table.measure)
-    )
-    if skip_days:
-        query = query.where(Fact.day.not_in(sorted(skip_days)))
-    for subject, subject_id, measure, value in db.session.execute(query):
-        found[(subject, subject_id)][measure] = value
-    return found
+    """{(subject, subject id): {measure: sum}} over the days start <= day < end, less the
+    days skipped: whole months from the monthly facts, less the entities' facts of the days
+    skipped; other spans from the entities' facts."""
+    found = defaultdict(lambda: defaultdict(float))
+    subjects = list(subjects)
+    skip = sorted(day for day in skip_days if start <= day < end)
+
+    def add(query, sign=1.0):
+        for subject, subject_id, measure, value in db.session.execute(query):
+            found[(subject, subject_id)][measure] += sign * value
+
+    def by_entities(*where):
+        return (
+            select(
+                EntityFact.subject,
+                EntityFact.subject_id,
+                EntityFact.measure,
+                func.sum(EntityFact.value),
+            )
+            .where(EntityFact.subject.in_(subjects), *where)
+            .group_by(EntityFact.subject, EntityFact.subject_id, EntityFact.measure)
+        )
+
+    if start.day == 1 and end.day == 1:
+        add(
+            select(
+                MonthFact.subject,
+                MonthFact.subject_id,
+                MonthFact.measure,
+                func.sum(MonthFact.value),
+            )
+            .where(MonthFact.month >= start, MonthFact.month < end, MonthFact.subject.in_(subjects))
+            .group_by(MonthFact.subject, MonthFact.subject_id, MonthFact.measure)
+        )
+        if skip:
+            add(by_entities(EntityFact.day.in_(skip)), -1.0)
+            return {  # a sum the days skipped took to nothing, as if never made
+                key: {m: v for m, v in measures.items() if abs(v) > 1e-9}
+                for key, measures in found.items()
+                if any(abs(v) > 1e-9 for v in measures.values())
+            }
+    else:
+        where = [EntityFact.day >= start, EntityFact.day < end]
+        add(by_entities(*where, EntityFact.day.not_in(skip)) if skip else by_entities(*where))
+    return {key: dict(measures) for key, measures in found.items()}
 
 
 def entities(subject, subject_ids, measure, start, end):

@@ -41,21 +41,9 @@ class EntityFact(db.Model):
     )
 
 
-class Fact(db.Model):
-    """The daily facts: a measure summed per day and subject. A period's ranking sums these."""
-
-    __tablename__ = "assessment_fact"
-
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    subject: Mapped[str] = mapped_column(String(12), primary_key=True)
-    subject_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    measure: Mapped[str] = mapped_column(String(40), primary_key=True)
-    value: Mapped[float] = mapped_column(Float)
-
-
 class MonthFact(db.Model):
-    """The daily facts summed per month: every period is whole months, so a ranking reads
-    a month's few thousand sums, not its hundreds of thousands of days."""
+    """The entities' facts summed per month and subject: every period is whole months, so a
+    ranking reads a month's few thousand sums, not its hundreds of thousands of facts."""
 
     __tablename__ = "assessment_month_fact"
 

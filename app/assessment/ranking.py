@@ -1,5 +1,5 @@
 """Rankings (月排名、季通报、半年排位、全面考核) by one engine over any period: figures from the
-daily facts, scores by the plan, ranks among peers; appeals, publishing and freezing; the
+facts (monthly sums), scores by the plan, ranks among peers; appeals, publishing and freezing; the
 bulletin's red and black lists; leaders' sheets; the cases behind every figure (穿透).
 
 Ranks compare peers: grids within their community, communities within their street, the
@@ -50,7 +50,7 @@ UNIT_LEVELS = ("grid", "community", "street")
 TIE_INDICATOR = "on_time_close_rate"
 
 
-# -- figures: the daily facts summed, exclusions applied, rolled up the map ----------------------
+# -- figures: the monthly facts summed, exclusions applied, rolled up the map --------------------
 
 
 def _units():

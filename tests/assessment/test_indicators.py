@@ -333,11 +333,11 @@ def test_late_history_counts_in_the_period_it_arrives_in(march, cast, month):
 
 
 def test_the_sums_moved_by_each_rebuild_are_the_sums_made_whole(march, cast, month, db):
-    """Each rebuild moves the daily and monthly sums by its changes (an extension moving a
-    case to another day, a case closed, a verdict); they equal the sums made again whole."""
+    """Each rebuild moves the monthly sums by its changes (an extension moving a case to
+    another month, a case closed, a verdict); they equal the sums made again whole."""
     from sqlalchemy import select
 
-    from app.assessment.models import Fact, MonthFact
+    from app.assessment.models import MonthFact
 
     month.when(at(3, 26, 9))
     incidents.extend(cast.secretary, march["c"], at(5, 6, 18), "等待材料")
@@ -350,11 +350,11 @@ def test_the_sums_moved_by_each_rebuild_are_the_sums_made_whole(march, cast, mon
             (getattr(r, when), r.subject, r.subject_id, r.measure, round(r.value, 6)) for r in rows
         )
 
-    moved = kept(Fact, "day"), kept(MonthFact, "month")
-    assert any(r[0].month == 5 for r in moved[1])  # C, now due in May
-    assert not any(r[0].month == 4 for r in moved[1])  # and no longer in April
-    facts._resum({r[0] for r in moved[0]} | {date(2026, 4, 3)})
-    assert (kept(Fact, "day"), kept(MonthFact, "month")) == moved
+    moved = kept(MonthFact, "month")
+    assert any(r[0].month == 5 for r in moved)  # C, now due in May
+    assert not any(r[0].month == 4 for r in moved)  # and no longer in April
+    facts._resum({r[0] for r in moved} | {date(2026, 4, 3)})
+    assert kept(MonthFact, "month") == moved
 
 
 def test_an_indicators_trend_line(march, cast, as_user):
