@@ -231,7 +231,10 @@ def run_backend(backend, args, pool):
                 if "emergency" in args.scenario:
                     # Last: it switches the whole district to emergency mode.
                     _progress(f"{backend}: emergency (district switch, roll-call of everyone)")
-                    result["emergency"] = emergency.measure(server, env, url, logins, args.seed)
+                    meters = server_meters(backend, server, url)
+                    result["emergency"] = emergency.measure(
+                        server, env, url, logins, args.seed, meters
+                    )
                     _acks_to_bare(result)
             finally:
                 client.close()

@@ -23,7 +23,9 @@ CLIENTS = 16
 RESEND_SHARE = 0.1
 
 
-def measure(server, env, url, logins, seed):
+def measure(server, env, url, logins, seed, meters=None):
+    """`meters`: name -> function giving CPU seconds used so far (the workers', PostgreSQL's),
+    read around the acknowledgements for their CPU per request."""
     admin, member = Client(server.port), Client(server.port)
     try:
         admin.login(*demo_login(logins, "district_admin"))
@@ -66,7 +68,7 @@ def measure(server, env, url, logins, seed):
         "pull_sees_switch": seen,
         "asked": len(asked),
     }
-    figures.update(_roll_call(server.port, item["roll_call"], sessions, seed))
+    figures.update(_roll_call(server.port, item["roll_call"], sessions, seed, meters or {}))
     counted = query(
         url,
         "SELECT count(acknowledged_at) AS acked, "
@@ -119,17 +121,26 @@ def _sessions(env, people):
     return made
 
 
-def _roll_call(port, call_id, sessions, seed):
+def _ready():
+    return True
+
+
+def _roll_call(port, call_id, sessions, seed, meters):
     order = list(range(len(sessions)))
     rng = random.Random(seed)
     rng.shuffle(order)
     resends = rng.sample(order, int(len(order) * RESEND_SHARE))
     work = [(sessions[i], False) for i in order] + [(sessions[i], True) for i in resends]
     slices = [work[n::CLIENTS] for n in range(CLIENTS)]
-    started = time.perf_counter()
     with multiprocessing.get_context("spawn").Pool(CLIENTS) as pool:
-        parts = pool.starmap(_acknowledge, [(port, call_id, part) for part in slices])
-    wall = time.perf_counter() - started
+        # The clients started (a spawned process imports the bench: seconds on two busy
+        # cores) before the clock starts, as the HTTP load's are: the server is measured.
+        pool.starmap(_ready, [()] * CLIENTS, chunksize=1)
+        cpu = {name: meter() for name, meter in meters.items()}
+        started = time.perf_counter()
+        parts = pool.starmap(_acknowledge, [(port, call_id, part) for part in slices], chunksize=1)
+        wall = time.perf_counter() - started
+        cpu = {name: meter() - cpu[name] for name, meter in meters.items()}
     latencies = sorted(ms for part in parts for ms in part["ms"])
     errors = sum(part["errors"] for part in parts)
     return {
@@ -141,6 +152,7 @@ def _roll_call(port, call_id, sessions, seed):
         "req_per_s": len(work) / wall,
         "p50_ms": percentile(latencies, 50),
         "p99_ms": percentile(latencies, 99),
+        **{f"{name}_cpu_ms_per_req": seconds * 1000 / len(work) for name, seconds in cpu.items()},
     }
 
 
@@ -181,6 +193,18 @@ def lines(f):
         f"clients in {f['wall_s']:.1f} s, {f['req_per_s']:.0f} req/s"
         + (f" = {bare:.2f} x bare /insert" if bare is not None else "")
         + f", p50 {f['p50_ms']:.0f} ms, p99 {f['p99_ms']:.0f} ms, errors {f['errors']}",
+        *(
+            [
+                "  CPU per acknowledgement: "
+                + ", ".join(
+                    f"{label} {f[f'{name}_cpu_ms_per_req']:.2f} ms"
+                    for name, label in (("server", "workers"), ("database", "PostgreSQL"))
+                    if f"{name}_cpu_ms_per_req" in f
+                )
+            ]
+            if "server_cpu_ms_per_req" in f
+            else []
+        ),
         f"  counted: {f['acknowledged']} acknowledged of {f['asked']} asked, "
         f"{f['history_rows']} history rows (each exactly once)",
         *(f"  error: {sample}" for sample in f["error_samples"]),

@@ -124,7 +124,7 @@ def _app(url):
         db.session.add_all([member, secretary])
         db.session.commit()
         centre = grid.geom.representative_point()
-        return app, grid.code, (centre.x, centre.y)
+        return app, grid.code, grid.parent.code, (centre.x, centre.y)
 
 
 def _client(app, phone):
@@ -182,7 +182,7 @@ def _json(client, method, path, body):
 def run(url):
     if url.startswith("postgresql"):
         _count_postgresql()
-    app, grid, (lng, lat) = _app(url)
+    app, grid, community, (lng, lat) = _app(url)
     member, secretary = _client(app, "13800000001"), _client(app, "13800000002")
     anonymous = app.test_client()
     deadline = (datetime.now(UTC) + timedelta(days=7)).isoformat(timespec="seconds")
@@ -204,6 +204,11 @@ def run(url):
                 for k in range(count)
             ]
 
+    def new_call():  # a roll-call over the member's community, for them to acknowledge
+        body = {"scope": {"level": "community", "codes": [community]}, "message": "叫应"}
+        with app.app_context():
+            return _json(secretary, "POST", "/api/rollcalls", body).get_json()["id"]
+
     def report(n):  # the bench's report body: a fresh id and photo reference each
         return json.loads(writes.Reports([(lng, lat)])(n)[2])
 
@@ -221,6 +226,10 @@ def run(url):
         "claim": (
             lambda task: _json(member, "POST", f"/api/tasks/{task}/claim", {}),
             lambda n: new_tasks(1)[0],
+        ),
+        "acknowledgement": (
+            lambda call: _json(member, "POST", f"/api/rollcalls/{call}/ack", {}),
+            lambda n: new_call(),
         ),
         f"push of {PUSH}": (lambda body: _json(member, "POST", "/api/sync/push", body), push),
         "pull (first sync)": (lambda _: member.get("/api/sync/pull"), None),
