@@ -15,6 +15,7 @@ each late change was counted for. Summed over every period, each entity counts o
 
 A new measure is a function registered with `@measures(entity)`; no column changes."""
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -621,8 +622,38 @@ def _insert(rows):
     columns = ", ".join(_COLUMNS)
     with connection.connection.dbapi_connection.cursor() as cursor:
         with cursor.copy(f"COPY assessment_entity_fact ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+            for start in range(0, len(rows), 20_000):
+                copy.write(_copy_text(rows[start : start + 20_000]))
+
+
+_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+_ESCAPED = re.compile("[\\\\\t\n\r]")
+
+
+def _text(value):
+    """A string as COPY's text format has it."""
+    return _ESCAPED.sub(lambda m: _ESCAPES[m.group()], value)
+
+
+def _copy_text(rows):
+    """Rows in COPY's text format, formatted here at once: psycopg's write_row, a call per
+    row, was a fifth of a month's rebuild."""
+    names = {}  # each name and id escaped once (the rows of an entity come together)
+
+    def name(value):
+        return names.get(value) or names.setdefault(value, _text(value))
+
+    lines = []
+    for entity, entity_id, subject, subject_id, measure, day, value, counted_for in rows:
+        lines.append(
+            f"{name(entity)}\t{name(entity_id)}\t{name(subject)}\t{int(subject_id)}\t"
+            f"{name(measure)}\t{day.isoformat()}\t{float(value)!r}\t"
+            f"{counted_for.isoformat() if counted_for else _NULL}\n"
+        )
+    return "".join(lines).encode()
+
+
+_NULL = "\\N"
 
 
 def _next_month(month):
