@@ -545,6 +545,8 @@ def _late(rows, kept, spans, arrival):
     late row keeps the day the counting rule gives it (counted_for)."""
     touched = {key[:2] for key in kept}
     frozen = {start + timedelta(n) for start, end in spans for n in range((end - start).days)}
+    if not touched and frozen.isdisjoint({row[5] for row in rows}):
+        return rows  # nothing frozen here (the usual rebuild): every row as it is
     out = []
     for row in rows:
         if row[5] not in frozen and row[:2] not in touched:
