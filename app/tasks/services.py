@@ -4,9 +4,10 @@ progress, completion with evidence, verification. Every change is one history en
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import case, func, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, bindparam, case, exists, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload, undefer
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app import clock, transaction
 from app.errors import Conflict, Invalid, NotFound
@@ -261,62 +262,121 @@ def _holders_of(task_ids):
     return found
 
 
+# A claim's statements, built once (Core, on the session's connection: a rush of claims on a
+# task is the hottest write there is, and the ORM's paths cost more than the statements).
+_TASKS, _CLAIMS = Task.__table__, Claim.__table__
+# One place more while one is free and the member holds none; the answer is the new count.
+_TAKE = (
+    update(_TASKS)
+    .where(
+        _TASKS.c.id == bindparam("b_task"),
+        _TASKS.c.state == OPEN,
+        _TASKS.c.claimed < _TASKS.c.capacity,
+        ~exists().where(
+            _CLAIMS.c.task_id == bindparam("b_task"),
+            _CLAIMS.c.user_id == bindparam("b_user"),
+            _CLAIMS.c.live,
+        ),
+    )
+    .values(
+        claimed=_TASKS.c.claimed + 1, updated_at=bindparam("b_at", type_=_TASKS.c.updated_at.type)
+    )
+    .returning(_TASKS.c.claimed, _TASKS.c.updated_at)
+)
+_GIVE_BACK = (
+    update(_TASKS)
+    .where(_TASKS.c.id == bindparam("b_task"))
+    .values(claimed=_TASKS.c.claimed - 1)
+    .returning(_TASKS.c.claimed)
+)
+# Why no place was taken: the task's state and capacity, and who holds its places.
+_WHY_NOT = (
+    select(_TASKS.c.state, _TASKS.c.capacity, _CLAIMS.c.user_id, User.name, _CLAIMS.c.claimed_at)
+    .select_from(_TASKS)
+    .outerjoin(_CLAIMS, and_(_CLAIMS.c.task_id == _TASKS.c.id, _CLAIMS.c.live))
+    .outerjoin(User, User.id == _CLAIMS.c.user_id)
+    .where(_TASKS.c.id == bindparam("b_task"))
+    .order_by(_CLAIMS.c.claimed_at)
+)
+_claim_inserts = {}
+
+
+def _claim_insert(dialect):
+    """INSERT of a live claim that does nothing if the member already holds one (the partial
+    unique index), returning the new claim's id: one statement per dialect, built once."""
+    if dialect not in _claim_inserts:
+        make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        _claim_inserts[dialect] = (
+            make(_CLAIMS)
+            .on_conflict_do_nothing(
+                index_elements=[_CLAIMS.c.task_id, _CLAIMS.c.user_id], index_where=_CLAIMS.c.live
+            )
+            .returning(_CLAIMS.c.id)
+        )
+    return _claim_inserts[dialect]
+
+
 def _take_place(task, member, assigned_by=None):
-    """Take one place on the task for `member`: (claim, created).
+    """Take one place on the task for `member`: True, or False if they already held one.
 
     Capacity rests on the database: one conditional UPDATE raises `claimed` only while it is
-    below `capacity` (PostgreSQL re-checks the condition on the locked row, SQLite runs one
-    writer at a time), a CHECK refuses anything above, and a partial unique index allows one
-    live claim per member, so a second claim (sent again, or two requests at once) rolls
-    back to its savepoint (the caller's work stays).
+    below `capacity` and the member holds no live claim (PostgreSQL re-checks the count on
+    the locked row, SQLite runs one writer at a time), a CHECK refuses anything above, and a
+    partial unique index allows one live claim per member. Two requests of the same member
+    at once both pass the UPDATE (the second after the first commits): the second's INSERT
+    meets the first's claim and does nothing, and it gives its place back. No savepoint: a
+    claim that takes no place has written nothing.
     """
-    # Not asked first whether the member already holds a place (a query for the rare case):
-    # the partial unique index refuses the second live claim, and the savepoint gives the
-    # place back.
-    try:
-        with db.session.begin_nested():  # the place and the claim, or neither
-            taken = db.session.execute(
-                update(Task)
-                .where(Task.id == task.id, Task.state == OPEN, Task.claimed < Task.capacity)
-                .values(claimed=Task.claimed + 1, updated_at=clock.now())
-                .returning(Task.claimed)
-            ).scalar()
-            if taken is not None:
-                claim = Claim(
-                    task_id=task.id,
-                    user_id=member.id,
-                    claimed_at=clock.now(),
-                    live=True,
-                    assigned_by_id=assigned_by.id if assigned_by else None,
-                )
-                db.session.add(claim)
-    except IntegrityError:  # the same member's other request got there first
-        return _live_claim(task.id, member.id), False
-    if taken is None:
-        # The member's own request a moment earlier may have taken the last place: then
-        # this one is the harmless second claim, not a refusal naming the member to itself.
-        mine = _live_claim(task.id, member.id)
-        if mine is not None:
-            return mine, False
-        fresh = db.session.get(Task, task.id, populate_existing=True)
-        if fresh.state != OPEN:
-            require_state(fresh, (OPEN,), "claim")
-        holders = _holders(task.id)
-        names = ", ".join(f"{h['name']} at {clock.told(h['claimed_at'])}" for h in holders)
-        raise Conflict(
-            f"Task full: claimed by {names}.",
-            code="task_full",
-            extra={"holders": Holder(many=True).dump(holders), "capacity": fresh.capacity},
-        )
-    return claim, True
+    connection = db.session.connection()
+    now = clock.now()
+    taken = connection.execute(_TAKE, {"b_task": task.id, "b_user": member.id, "b_at": now}).first()
+    if taken is not None:
+        claim_id = connection.execute(
+            _claim_insert(connection.dialect.name),
+            {
+                "task_id": task.id,
+                "user_id": member.id,
+                "claimed_at": now,
+                "live": True,
+                "assigned_by_id": assigned_by.id if assigned_by else None,
+            },
+        ).scalar()
+        if claim_id is not None:
+            set_committed_value(task, "claimed", taken.claimed)
+            set_committed_value(task, "updated_at", taken.updated_at)
+            return True
+        # The member's other request, a moment earlier, took a place: give this one back.
+        left = connection.execute(_GIVE_BACK, {"b_task": task.id}).scalar()
+        set_committed_value(task, "claimed", left)
+        return False
+    rows = connection.execute(_WHY_NOT, {"b_task": task.id}).all()
+    if not rows:
+        raise NotFound("No such task.", fields={"id": [task.id]})
+    holders = [
+        {"user_id": row.user_id, "name": row.name, "claimed_at": row.claimed_at}
+        for row in rows
+        if row.user_id is not None
+    ]
+    # A place the member holds already (sent again): harmless, not a refusal naming the
+    # member to itself.
+    if any(holder["user_id"] == member.id for holder in holders):
+        return False
+    set_committed_value(task, "state", rows[0].state)
+    set_committed_value(task, "capacity", rows[0].capacity)
+    require_state(task, (OPEN,), "claim")
+    names = ", ".join(f"{h['name']} at {clock.told(h['claimed_at'])}" for h in holders)
+    raise Conflict(
+        f"Task full: claimed by {names}.",
+        code="task_full",
+        extra={"holders": Holder(many=True).dump(holders), "capacity": rows[0].capacity},
+    )
 
 
 def claim(user, task_id, device_time=None):
     task = get_visible(user, task_id)
     unit = task.grid or task.community
     require(people.serves(user, unit), "Only members serving the task's grid may claim it.")
-    _, created = _take_place(task, user)
-    if created:
+    if _take_place(task, user):
         record("task", task.id, "claim", user, device_time=device_time)
         transaction.commit()
     return task
@@ -407,8 +467,7 @@ def assign(user, task_id, member_id, replace_id=None):
     require_state(task, (OPEN,), "assign")
     member = _member(member_id, task)
     if replace_id is None:
-        _, created = _take_place(task, member, assigned_by=user)
-        if created:
+        if _take_place(task, member, assigned_by=user):
             record("task", task.id, "assign", user, data={"member": member.id})
             _tell_assigned(member, task)
         transaction.commit()
