@@ -2,6 +2,7 @@
 ping before a query, the session cookie sent only when it changes, and a connection the
 database dropped answered with a 503 to retry (and the next request served)."""
 
+import time
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -103,6 +104,48 @@ def test_a_connection_the_database_dropped_is_a_503_to_retry_and_the_next_reques
     assert lost.get_json()["error"]["code"] == "unavailable"
     assert int(lost.headers["Retry-After"]) > 0
     assert client.get("/api/me").status_code == 200
+
+
+def test_health_after_the_database_dropped_its_connections_is_a_503_then_ok(app, client, db):
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not url.startswith("postgresql"):
+        pytest.skip("SQLite has no connection to drop")
+    assert client.get("/api/health").status_code == 200  # the pool holds a connection now
+    killer = create_engine(url)
+    with killer.begin() as connection:
+        connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    killer.dispose()
+    down = client.get("/api/health")
+    assert down.status_code == 503 and down.get_json()["status"] == "down"
+    assert client.get("/api/health").get_json()["status"] == "ok"  # the dead one was dropped
+
+
+def test_a_session_cookie_checked_once_is_still_refused_tampered_expired_or_rekeyed(
+    app, client, auth, cast, monkeypatch
+):
+    """The cookie's signature is remembered per worker once it checked out; its age and the
+    keys are checked on every request, and a cookie that fails is never remembered."""
+    from app.people import sessions
+
+    auth.login(cast.member)
+    assert client.get("/api/me").status_code == 200
+    cookie = client.get_cookie("session").value
+    client.set_cookie("session", cookie[:-2] + ("BB" if cookie.endswith("AA") else "AA"))
+    assert client.get("/api/me").status_code == 401
+    client.set_cookie("session", cookie)
+    assert client.get("/api/me").status_code == 200
+    lifetime = app.permanent_session_lifetime.total_seconds()
+    monkeypatch.setattr(sessions, "_now", lambda: time.time() + lifetime + 1)
+    assert client.get("/api/me").status_code == 401
+    monkeypatch.setattr(sessions, "_now", time.time)
+    assert client.get("/api/me").status_code == 200
+    monkeypatch.setitem(app.config, "SECRET_KEY", "a-new-key-without-the-old-as-fallback")
+    assert client.get("/api/me").status_code == 401
 
 
 def test_last_seen_is_written_once_when_a_session_is_touched(
