@@ -1,5 +1,6 @@
 """Flask extensions, created once here and bound to the app in create_app."""
 
+from flask import current_app
 from flask_compress import Compress
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -26,6 +27,24 @@ db = SQLAlchemy(
 )
 migrate = Migrate()
 login_manager = LoginManager()
-compress = Compress()
+
+
+class SmallFirstCompress(Compress):
+    """Flask-Compress, passing a body under COMPRESS_MIN_SIZE (most API answers) before its
+    dozen other checks; the answer still varies by Accept-Encoding, as Flask-Compress says."""
+
+    def after_request(self, response):
+        length = response.content_length if response else None
+        if length is not None and length < current_app.config["COMPRESS_MIN_SIZE"]:
+            vary = response.headers.get("Vary")
+            if not vary:
+                response.headers["Vary"] = "Accept-Encoding"
+            elif "accept-encoding" not in vary.lower():
+                response.headers["Vary"] = f"{vary}, Accept-Encoding"
+            return response
+        return super().after_request(response)
+
+
+compress = SmallFirstCompress()
 csrf = CSRFProtect()
 api = JsonApi()

@@ -145,7 +145,18 @@ class CookieSessions(SecureCookieSessionInterface):
         age = int(_now()) - signed_at
         if not 0 <= age <= app.permanent_session_lifetime.total_seconds():
             return self.session_class()  # expired, or signed in the future: as itsdangerous
-        return self.session_class(copy.deepcopy(data))
+        # A copy: the request may change its session; what was checked must stay as signed.
+        return self.session_class(
+            {k: copy.deepcopy(v) if isinstance(v, (dict, list)) else v for k, v in data.items()}
+        )
+
+    def save_session(self, app, session, response):
+        # Most requests leave the session as it came: nothing to sign, no cookie to send.
+        if not session.modified and not self.should_set_cookie(app, session):
+            if session.accessed:
+                response.vary.add("Cookie")
+            return
+        super().save_session(app, session, response)
 
 
 def init_app(app):
