@@ -169,10 +169,12 @@ def init_app(app):
         a key in SECRET_KEY_FALLBACKS logs its phone in too, and is signed again with the
         current key, as the session cookie is."""
         config = app.config
+        if not config["SECRET_KEY_FALLBACKS"]:  # no rotation under way: nothing to do
+            return
         cookie = request.cookies.get(config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME))
         if not cookie or "_user_id" in session or "_remember" in session:
             return
-        if not config["SECRET_KEY_FALLBACKS"] or decode_cookie(cookie) is not None:
+        if decode_cookie(cookie) is not None:
             return
         for key in config["SECRET_KEY_FALLBACKS"]:
             token = decode_cookie(cookie, key=key)

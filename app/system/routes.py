@@ -32,8 +32,8 @@ def _revision(engine):
     """The schema's revision, asked of the database on every call, on a connection of the
     pool but outside the ORM: no session to make and close for one tiny read. On PostgreSQL
     a prepared statement (parsed and planned once per connection) in autocommit: one round
-    trip, no BEGIN before it and no ROLLBACK after. A connection the database dropped is
-    dropped from the pool too; the exception is raised."""
+    trip, no BEGIN before it and no ROLLBACK after. When the database dropped the connection,
+    the pool's connections are replaced; the exception is raised."""
     connection = engine.raw_connection()
     try:
         dbapi = connection.dbapi_connection
@@ -51,7 +51,9 @@ def _revision(engine):
                 cursor.close()
     except Exception as error:
         if engine.dialect.is_disconnect(error, dbapi, None):
-            connection.invalidate(error)
+            # As SQLAlchemy does on a disconnect in a query of its own: this connection and
+            # every pooled one older than it are replaced (a restart dropped them all).
+            engine.pool._invalidate(connection, error)
         raise
     finally:
         connection.close()
