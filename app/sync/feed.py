@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import String, and_, cast, or_, select, text
+from sqlalchemy import String, and_, cast, inspect, or_, select, text
 
 from app import clock, security
 from app.emergency import rollcalls
@@ -352,15 +352,19 @@ def _feed_page(user, area, cursor, limit):
     }
 
 
-def _changes(user, touched):
-    """put for what the user sees now; del (a tombstone) for what they no longer see."""
+def _changes(user, touched, loaded=None):
+    """put for what the user sees now; del (a tombstone) for what they no longer see.
+    `loaded` ({entity: rows}) are rows a snapshot read already, with what they show."""
     changes = []
     for entity, (module, model, shown_with, key, schema) in ENTITIES.items():
-        ids = [key(i) for i in touched.get(entity, ())]
+        rows = (loaded or {}).get(entity)
+        ids = [row.id for row in rows] if rows else [key(i) for i in touched.get(entity, ())]
         if not ids:
             continue
-        query = select(model).options(*shown_with).where(model.id.in_(ids))
-        found = {row.id: row for row in db.session.execute(query).unique().scalars()}
+        if not rows or _unloaded(rows, shown_with):
+            query = select(model).options(*shown_with).where(model.id.in_(ids))
+            rows = db.session.execute(query).unique().scalars().all()
+        found = {row.id: row for row in rows}
         shown = [found[i] for i in ids if i in found and module.visible(user, found[i])]
         for data in schema.dump(module.present(user, shown), many=True):
             changes.append({"entity": entity, "id": data["id"], "op": "put", "data": data})
@@ -370,19 +374,30 @@ def _changes(user, touched):
     return changes
 
 
+def _unloaded(rows, shown_with):
+    """Whether the rows lack a relationship they are shown with (a domain's snapshot that
+    read them without it): read again with it, rather than once per row when presented."""
+    keys = {element.path[1].key for option in shown_with for element in option.context}
+    return bool(keys & inspect(rows[0]).unloaded)
+
+
 def _snapshot_page(user, area, cursor, limit):
     """The open work, modes, roll-calls and messages and the last 30 days in the user's
-    area, one kind after the other (ENTITIES)."""
-    entity, after = cursor["s"]
-    module = ENTITIES[entity][0]
-    ids = [row.id for row in module.snapshot(user, after, clock.now() - RECENT, limit)]
-    if len(ids) == limit:
-        following = [entity, ids[-1]]
-    else:
-        following = [NEXT[entity], ""] if entity in NEXT else None
-    touched = {entity: ids}
+    area, one kind after the other (ENTITIES), a page filled across kinds: a member's whole
+    first sync is most often one page, not one per kind."""
+    following, loaded, room = cursor["s"], {}, limit
+    since = clock.now() - RECENT
+    while following is not None and room:
+        entity, after = following
+        rows = ENTITIES[entity][0].snapshot(user, after, since, room)
+        loaded[entity] = rows
+        if len(rows) == room:
+            following = [entity, rows[-1].id]
+        else:
+            following = [NEXT[entity], ""] if entity in NEXT else None
+        room -= len(rows)
     return {
-        "changes": _changes(user, touched),
+        "changes": _changes(user, {}, loaded),
         "cursor": _encode(user, area, cursor["p"], following),
         "has_more": following is not None or _has_more_after(user, area, cursor["p"]),
         "snapshot": True,
