@@ -139,7 +139,8 @@ def main():
             if n:
                 cpu.append((time.process_time() - started) * 1000)
         print(
-            f"{who:10} {statistics.median(cpu):7.1f} ms CPU (median of {args.rounds}), "
+            f"{who:10} {statistics.median(cpu):7.1f} ms CPU (median of {args.rounds}; "
+            f"least {min(cpu):.1f}), "
             f"{pages} pages, {changes} changes, {wire / 1000:.0f} kB sent, "
             f"{raw / 1000:.0f} kB raw" + (f", {trips} round trips" if args.trips else "")
         )

@@ -113,6 +113,7 @@ class WorkCalendar:
             ),
             timedelta(0),
         )
+        self._day_periods = {}  # day -> its periods in UTC (_periods): the days are few
 
     def __repr__(self):
         return (
@@ -152,14 +153,20 @@ class WorkCalendar:
         return instant.astimezone(self.zone)
 
     def _periods(self, day):
-        """The work periods of a working day as UTC instants."""
-        return [
-            (
-                datetime.combine(day, start, self.zone).astimezone(UTC),
-                datetime.combine(day, end, self.zone).astimezone(UTC),
+        """The work periods of a working day as UTC instants, worked out once per day: a
+        first sync asks how long thousands of open cases have left, over the same days."""
+        periods = self._day_periods.get(day)
+        if periods is None:
+            if len(self._day_periods) > 4096:  # a worker running for years
+                self._day_periods.clear()
+            periods = self._day_periods[day] = tuple(
+                (
+                    datetime.combine(day, start, self.zone).astimezone(UTC),
+                    datetime.combine(day, end, self.zone).astimezone(UTC),
+                )
+                for start, end in self.work_periods
             )
-            for start, end in self.work_periods
-        ]
+        return periods
 
     # -- arithmetic ----------------------------------------------------------------------
 

@@ -181,21 +181,30 @@ def attachments(entity, entity_ids):
     person who attached it)."""
     if not entity_ids:
         return {}
+    # Columns, not Attachment objects: a first sync shows thousands of photos.
     rows = db.session.execute(
-        select(Attachment, PhotoUploader.sha256.is_not(None).label("available"))
+        select(
+            Attachment.entity_id,
+            Attachment.sha256,
+            Attachment.kind,
+            Attachment.taken_at,
+            Attachment.lat,
+            Attachment.lng,
+            PhotoUploader.sha256.is_not(None).label("available"),
+        )
         .outerjoin(PhotoUploader, _SHOWN)
         .where(Attachment.entity == entity, Attachment.entity_id.in_(list(entity_ids)))
         .order_by(Attachment.id)
     ).all()
     found = {}
-    for attachment, available in rows:
-        found.setdefault(attachment.entity_id, []).append(
+    for entity_id, sha256, kind, taken_at, lat, lng, available in rows:
+        found.setdefault(entity_id, []).append(
             {
-                "sha256": attachment.sha256,
-                "kind": attachment.kind,
-                "taken_at": attachment.taken_at,
-                "lat": attachment.lat,
-                "lng": attachment.lng,
+                "sha256": sha256,
+                "kind": kind,
+                "taken_at": taken_at,
+                "lat": lat,
+                "lng": lng,
                 "available": bool(available),
             }
         )

@@ -102,6 +102,15 @@ class Area:
         self.units = sorted(people.areas(user), key=lambda unit: unit.code)
         self.key = [unit.id for unit in self.units]
         self.codes = {unit.id: unit.code for unit in self.units}
+        self.held = []
+
+    def hold_units(self):
+        """The units inside the area, read in one query and held while a page is presented:
+        whether an entity may be seen asks for its grid or community, which the session then
+        has, where it would read each of them alone (a secretary's page asked eleven times)."""
+        if not self.everything and self.units and not self.held:
+            inside = or_(*(Unit.code.startswith(unit.code, autoescape=True) for unit in self.units))
+            self.held = db.session.execute(select(Unit).where(inside)).scalars().all()
 
     def _unit_ids(self, level):
         ids = [u.id for u in self.units if u.level == level]
@@ -344,6 +353,8 @@ def _feed_page(user, area, cursor, limit):
             touched[entity][entity_id] = None
     if batches:
         touched["message"] = dict.fromkeys(sorted(inbox.in_batches(user, batches)))
+    if rows:
+        area.hold_units()
     return {
         "changes": _changes(user, {entity: list(ids) for entity, ids in touched.items()}),
         "cursor": _encode(user, area, position),
@@ -396,6 +407,8 @@ def _snapshot_page(user, area, cursor, limit):
         else:
             following = [NEXT[entity], ""] if entity in NEXT else None
         room -= len(rows)
+    if room < limit:
+        area.hold_units()
     return {
         "changes": _changes(user, {}, loaded),
         "cursor": _encode(user, area, cursor["p"], following),
