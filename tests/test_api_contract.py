@@ -11,7 +11,7 @@ from marshmallow import Schema, ValidationError
 
 from app.extensions import db as _db
 from app.people.models import User
-from app.schemas import Shown, Time
+from app.schemas import Out, Shown, Time
 from app.sync import feed
 from tests.builders import report_body
 from tests.households.conftest import household_body
@@ -183,3 +183,16 @@ def test_a_time_that_skipped_its_schema_fails_in_tests_and_is_iso_otherwise(app,
             "at": "2026-12-01T21:26:07+00:00",
             "on": "2026-12-02",
         }
+
+
+def test_a_pull_writes_every_entity_type_exactly_as_marshmallow_would(
+    cast, as_user, everything, monkeypatch
+):
+    """Out (app/schemas.py) writes an entity walking less than marshmallow: for every kind a
+    phone pulls, its answer is what marshmallow's own writing of the same schemas gives."""
+    secretary = as_user(cast.secretary)
+    fast = {who: pull_all(client)[0] for who, client in (("m", everything), ("s", secretary))}
+    monkeypatch.setattr(Out, "_serialize", Schema._serialize)
+    slow = {who: pull_all(client)[0] for who, client in (("m", everything), ("s", secretary))}
+    assert {c["entity"] for c in fast["m"]} == set(feed.ENTITIES)
+    assert fast == slow
