@@ -3,6 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from app.photos.images import PHOTO_KINDS
+from app.schemas import Out
 
 SHA256 = validate.Regexp(r"^[0-9a-f]{64}$", error="Not a sha256 (64 lowercase hex digits).")
 
@@ -17,7 +18,9 @@ class PhotoRef(Schema):
     lng = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
 
 
-class AttachedPhoto(PhotoRef):
+class AttachedPhoto(Out, PhotoRef):
+    """A photo as an entity shows it (written by Out: a first sync writes thousands)."""
+
     available = fields.Boolean(metadata={"description": "whether the photo has arrived"})
 
 
