@@ -111,16 +111,18 @@ def _start_stage(incident, now):
     incident.escalation = 0
 
 
-def due(incident, now=None):
-    """on_time, due_soon or overdue; None for a closed case."""
+def due(incident, now=None, *, cat=None, calendar=None):
+    """on_time, due_soon or overdue; None for a closed case. `cat` and `calendar` are the
+    catalogue's and the calendar in force, when the caller has them (for many cases)."""
     if incident.deadline is None or incident.state in FINAL:
         return None
-    limit = _limit(incident, STAGE[incident.state])
+    cat = catalogue.catalogue() if cat is None else cat
+    limit = cat.limit(incident.category_code, STAGE[incident.state], incident.urgent)
     return due_state(
         now or clock.now(),
         incident.deadline,
         incident.stage_started_at,
-        catalogue.calendar(),
+        catalogue.calendar() if calendar is None else calendar,
         natural=limit.natural,
     )
 
@@ -824,7 +826,7 @@ def present(user, incidents, *, detail=False, units=None, photo_map=None):
 
     now = clock.now()
     full = user.role in people.MANAGERS
-    cat = catalogue.catalogue()
+    cat, calendar = catalogue.catalogue(), catalogue.calendar()
     # The units the incidents are shown with, in one query.
     units = dict(units or {})
     needed = {i.grid_id for i in incidents} | {i.community_id for i in incidents}
@@ -847,7 +849,7 @@ def present(user, incidents, *, detail=False, units=None, photo_map=None):
             street=units[incident.street_id],
             resident_name=incident.resident_name if full else mask_name(incident.resident_name),
             resident_phone=incident.resident_phone if full else mask_phone(incident.resident_phone),
-            due=due(incident, now),
+            due=due(incident, now, cat=cat, calendar=calendar),
             photos=photo_map.get(incident.id, []),
         )
         if detail:
