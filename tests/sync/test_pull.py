@@ -75,6 +75,40 @@ def test_pages_are_small_when_asked_and_lose_nothing(cast, as_user):
     assert all(data["state"] == "accepted" for data in state(changes).values())
 
 
+def test_a_snapshot_page_runs_across_kinds_and_a_change_during_it_follows(cast, as_user):
+    """A first sync's page is filled from one kind after the other: a member's is one page.
+    Cut into small pages it holds the same, and what changes while it is taken arrives
+    after it, from the cursor it began with."""
+    member, secretary = as_user(cast.member), as_user(cast.secretary)
+    reports = [
+        member.post("/api/incidents", json=report_body(cast.grid)).get_json()["id"]
+        for _ in range(3)
+    ]
+    for _ in range(2):
+        created = secretary.post("/api/tasks", json=jsonable(task_body(grid=cast.grid)))
+        assert created.status_code == 201, created.get_json()
+    whole, _, pages = pull_all(member)
+    assert len(pages) == 1 and pages[0]["snapshot"] is True
+    assert [c["entity"] for c in whole][:5] == ["incident"] * 3 + ["task"] * 2
+    for limit in (1, 2, 4):
+        changes, _, pages = pull_all(member, limit=limit)
+        assert state(changes) == state(whole)
+        assert len(pages) >= len(whole) // limit
+
+    # Half-way through a snapshot taken two at a time, a report it brought is accepted.
+    first = member.get("/api/sync/pull?limit=2").get_json()
+    assert first["snapshot"] is True and first["has_more"] is True
+    brought = first["changes"][0]["id"]
+    assert brought in reports
+    accepted = secretary.post(f"/api/incidents/{brought}/accept", json={})
+    assert accepted.status_code == 200
+    rest, _, pages = pull_all(member, first["cursor"], limit=2)
+    assert pages[-1]["snapshot"] is False
+    held = state(first["changes"] + rest)
+    assert held.keys() == state(whole).keys()
+    assert held[("incident", brought)]["state"] == "accepted"
+
+
 def test_the_secretary_pulls_the_community_and_the_member_only_the_grid(cast, as_user, district):
     member, secretary = as_user(cast.member), as_user(cast.secretary)
     sibling = next(
