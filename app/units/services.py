@@ -125,11 +125,26 @@ def placement(lng, lat):
     """The grid, community and street holding a WGS-84 point."""
     row = spatial.locate(lng, lat, _PLACEMENT)
     if row is None:
-        raise NotFound(
-            "The point is outside the district's grids: pick the location on the map.",
-            code="outside_district",
-            fields={"lat": [lat], "lng": [lng]},
-        )
+        raise outside_district(lng, lat)
+    return _place(row)
+
+
+def outside_district(lng, lat):
+    """The error of a point outside every grid."""
+    return NotFound(
+        "The point is outside the district's grids: pick the location on the map.",
+        code="outside_district",
+        fields={"lat": [lat], "lng": [lng]},
+    )
+
+
+def placements(points):
+    """For each WGS-84 point (lng, lat), `placement`'s answer, or None outside every grid:
+    all in one query."""
+    return [None if row is None else _place(row) for row in spatial.locate_many(points, _PLACEMENT)]
+
+
+def _place(row):
     return {
         level: {"id": row[i], "code": row[i + 1], "name": row[i + 2]}
         for level, i in (("grid", 0), ("community", 3), ("street", 6))

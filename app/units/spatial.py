@@ -16,7 +16,8 @@ import threading
 import shapely
 import shapely.ops
 from geoalchemy2 import Geometry
-from sqlalchemy import LargeBinary, bindparam, func, literal, select, text
+from sqlalchemy import Float, LargeBinary, bindparam, func, literal, select, text, true
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.types import TypeDecorator
 
 from app.extensions import db
@@ -143,6 +144,64 @@ def locate(lng, lat, query=None):
     if not ids:
         return None
     return db.session.execute(_narrowed(query, False), {"grid_id": ids[0]}).first()
+
+
+def locate_many(points, query):
+    """For each WGS-84 point (lng, lat), the first row of `query` (as `locate`'s, with the
+    grid's id first) for the grid holding it, or None: a list in the order of `points`. On
+    PostGIS that is one round trip however many points (a sync push places its reports
+    together)."""
+    if not points:
+        return []
+    distinct = list(dict.fromkeys(points))
+    if len(distinct) == 1:  # the plainer query
+        return [locate(*distinct[0], query)] * len(points)
+    if _is_postgis():
+        rows = db.session.execute(
+            _narrowed_many(query),
+            {"lngs": [p[0] for p in distinct], "lats": [p[1] for p in distinct]},
+        ).all()
+        found = {distinct[row[0] - 1]: tuple(row[1:]) for row in rows}
+    else:
+        tree = _tree()
+        holders = {}
+        for point in distinct:
+            ids = tree.query(shapely.Point(*point), "covered_by")
+            if ids:
+                holders[point] = ids[0]
+        by_id = {}
+        if holders:
+            statement = _narrowed_many(query)
+            for row in db.session.execute(statement, {"grid_ids": list(set(holders.values()))}):
+                by_id[row[0]] = row
+        found = {point: by_id[grid_id] for point, grid_id in holders.items()}
+    return [found.get(point) for point in points]
+
+
+def _narrowed_many(query):
+    postgis = _is_postgis()
+    key = ("many", postgis, query)
+    if key not in _statements:
+        unit = _grid_table()
+        if postgis:
+            given = (
+                func.unnest(
+                    bindparam("lngs", type_=ARRAY(Float)), bindparam("lats", type_=ARRAY(Float))
+                )
+                .table_valued("lng", "lat", with_ordinality="i")
+                .render_derived()
+            )
+            point = func.ST_SetSRID(func.ST_MakePoint(given.c.lng, given.c.lat), SRID)
+            holder = (
+                query.where(unit.c.level == "grid", func.ST_Covers(unit.c.geom, point))
+                .order_by(unit.c.code)
+                .limit(1)
+                .lateral()
+            )
+            _statements[key] = select(given.c.i, holder).select_from(given.join(holder, true()))
+        else:
+            _statements[key] = query.where(unit.c.id.in_(bindparam("grid_ids", expanding=True)))
+    return _statements[key]
 
 
 def grids_touching(geom):
