@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload, make_transient_to_detached
 from app import clock, privacy, transaction
 from app.catalogue import services as catalogue
 from app.catalogue.calendar import due_state
-from app.errors import Conflict, Invalid, NotFound
+from app.errors import ApiError, Conflict, Invalid, NotFound
 from app.extensions import db
 from app.history.services import record, register_scope
 from app.incidents.models import (
@@ -85,10 +85,11 @@ def _whistled(user, incident_id):
 
 
 def get_visible(user, incident_id, *, lock=False):
-    query = select(Incident).where(Incident.id == incident_id)
     if lock:
-        query = query.with_for_update()
-    incident = db.session.execute(query).scalar()
+        query = select(Incident).where(Incident.id == incident_id).with_for_update()
+        incident = db.session.execute(query).scalar()
+    else:  # from the session's identity map if it holds it (a push's report, then its comment)
+        incident = db.session.get(Incident, incident_id)
     if incident is None or not visible(user, incident):
         raise NotFound("No such incident.", fields={"id": [incident_id]})
     return incident
@@ -103,12 +104,19 @@ def _limit(incident, stage):
 
 def _start_stage(incident, now):
     """Set the deadline of the stage the incident's state is in, from the catalogue."""
-    stage = STAGE.get(incident.state)
-    incident.stage_started_at = now if stage else None
-    incident.deadline = (
-        catalogue.calendar().deadline(now, _limit(incident, stage)) if stage else None
+    for name, value in _stage(incident.category_code, incident.urgent, incident.state, now):
+        setattr(incident, name, value)
+
+
+def _stage(category_code, urgent, state, now):
+    """(column, value) of the stage that `state` starts at `now`: its start and deadline."""
+    stage = STAGE.get(state)
+    limit = catalogue.catalogue().limit(category_code, stage, urgent) if stage else None
+    return (
+        ("stage_started_at", now if stage else None),
+        ("deadline", catalogue.calendar().deadline(now, limit) if stage else None),
+        ("escalation", 0),
     )
-    incident.escalation = 0
 
 
 def due(incident, now=None, *, cat=None, calendar=None):
@@ -128,14 +136,6 @@ def due(incident, now=None, *, cat=None, calendar=None):
 
 
 # -- reporting -----------------------------------------------------------------------------------
-
-
-def _placement(lat, lng):
-    """The server places the report; the phone's opinion of its grid is not asked."""
-    try:
-        return units.placement(lng, lat)
-    except NotFound as outside:  # for a report it is bad input, not a missing resource
-        raise Invalid(outside.message, code=outside.code, fields=outside.fields) from None
 
 
 class Reported(NamedTuple):
@@ -167,26 +167,142 @@ def report(user, body, *, shown=False, source=None):
 
     A resent id is the rare case: the insert is tried first and the primary key says whether
     the id was taken (rather than a look before every insert), then the original is found."""
-    require(user.role != DEPARTMENT, "Departments do not report incidents here.")
-    try:
-        catalogue.catalogue().subcategory(body["category"])
-    except KeyError:
-        raise Invalid("Unknown category.", fields={"category": [body["category"]]}) from None
-    kinds = {p["kind"] for p in body["photos"]}
-    if body["handled_on_spot"] and not {"before", "after"} <= kinds:
-        raise Invalid(
-            "Handling on the spot needs a before and an after photo.",
-            code="evidence_required",
-            fields={"photos": ["needs kinds before and after"]},
+    (reported,) = report_many(user, [body], shown=shown, source=source)
+    if isinstance(reported, ApiError):
+        raise reported
+    return reported
+
+
+def placements(points):
+    """For reports at these (lng, lat) points, where each is placed (None: outside every
+    grid), for `report_many` to be given."""
+    return units.placements(points)
+
+
+def report_many(user, bodies, *, shown=False, source=None, places=None):
+    """`report` for many bodies of one reporter at once (a sync push's run of reports): for
+    each body, in order, its `Reported`, or the ApiError that refused it (its own checks,
+    done first: a refused body changes nothing). The accepted are placed in one query and
+    inserted in one statement, their photos in another, and committed together (in a
+    group: flushed). A value the database refuses fails them all: the caller, who holds a
+    savepoint round them, replays them one by one. The bodies' ids are distinct."""
+    outcomes = [_checked(user, body) for body in bodies]
+    accepted = [i for i, outcome in enumerate(outcomes) if outcome is None]
+    # Placed already (`places`, by `placements`), or placed now, all in one query.
+    places = dict(places or {})
+    points = [(bodies[i]["lng"], bodies[i]["lat"]) for i in accepted]
+    unplaced = [point for point in points if point not in places]
+    places.update(zip(unplaced, units.placements(unplaced), strict=True))
+    rows, now = {}, clock.now()
+    for i, point in zip(accepted, points, strict=True):
+        try:
+            rows[i] = _row(user, bodies[i], _placed(bodies[i], places[point]), source, now)
+        except ApiError as refused:
+            outcomes[i] = refused
+    if not rows:
+        return outcomes
+    # A Core insert, then the objects taken as loaded: the ORM's unit of work would only
+    # repeat what is known here. The session's connection: no autoflush.
+    connection = db.session.connection()
+    inserted = set(
+        connection.execute(
+            _INSERT[connection.dialect.name], [row for row, _ in rows.values()]
+        ).scalars()
+    )
+    taken = [row["id"] for row, _ in rows.values() if row["id"] not in inserted]
+    originals = {}
+    if taken:  # sent before, or twice at once (PostgreSQL waits for the other)
+        originals = {
+            incident.id: incident
+            for incident in db.session.execute(
+                select(Incident).where(Incident.id.in_(taken))
+            ).scalars()
+        }
+    new = []
+    for i, (row, place) in rows.items():
+        if row["id"] not in inserted:
+            original = originals[row["id"]]
+            if original.reporter_id != user.id:
+                outcomes[i] = Conflict(
+                    "That id is taken.", code="id_taken", fields={"id": [row["id"]]}
+                )
+            else:
+                outcomes[i] = Reported(original, False)
+            continue
+        new.append((i, Incident(**row), place))
+    if shown:
+        attached = {
+            i: photos.attach("incident", incident.id, bodies[i]["photos"], user, shown=True)
+            for i, incident, _ in new
+        }
+    else:
+        photos.attach_many(
+            "incident", [(incident.id, bodies[i]["photos"]) for i, incident, _ in new], user
         )
-    place = _placement(body["lat"], body["lng"])
+        attached = {}
+    for _, incident, _ in new:  # after the statements: a failed one leaves none in the session
+        make_transient_to_detached(incident)
+        db.session.add(incident)
+    for i, incident, place in new:
+        body = bodies[i]
+        record(
+            "incident",
+            incident.id,
+            "report",
+            user,
+            to_state=incident.state,
+            note=body["description"],
+            device_time=body.get("device_time"),
+            point=(body["lat"], body["lng"]),
+            scope=(incident.grid_id, incident.community_id),
+            data={
+                "grid": place["grid"]["code"],
+                "handled_on_spot": body["handled_on_spot"],
+                "source": incident.source,
+            },
+        )
+        outcomes[i] = Reported(incident, True, place, attached.get(i))
+    transaction.commit()
+    return outcomes
+
+
+def _checked(user, body):
+    """The ApiError refusing a report before it is placed, or None."""
+    try:
+        require(user.role != DEPARTMENT, "Departments do not report incidents here.")
+        try:
+            catalogue.catalogue().subcategory(body["category"])
+        except KeyError:
+            raise Invalid("Unknown category.", fields={"category": [body["category"]]}) from None
+        kinds = {p["kind"] for p in body["photos"]}
+        if body["handled_on_spot"] and not {"before", "after"} <= kinds:
+            raise Invalid(
+                "Handling on the spot needs a before and an after photo.",
+                code="evidence_required",
+                fields={"photos": ["needs kinds before and after"]},
+            )
+    except ApiError as refused:
+        return refused
+    return None
+
+
+def _placed(body, place):
+    """The placement of a report's point (the server places it; the phone's opinion of its
+    grid is not asked), or the refusal of a point outside every grid."""
+    if place is None:  # for a report it is bad input, not a missing resource
+        outside = units.outside_district(body["lng"], body["lat"])
+        raise Invalid(outside.message, code=outside.code, fields=outside.fields)
+    return place
+
+
+def _row(user, body, place, source, now):
+    """The incident's row to insert, and where it was placed."""
     if user.role == people.LIAISON:  # a 联户长 reports in its own grid, as itself
         require(
             place["grid"]["id"] in {unit.id for unit in user.units},
             "A 联户长 reports in their own grid.",
         )
         source = LIAISON
-    now = clock.now()
     row = {
         "id": body.get("id") or str(uuid.uuid4()),
         "category_code": body["category"],
@@ -214,40 +330,8 @@ def report(user, body, *, shown=False, source=None):
         "updated_at": now,
         "device_time": body.get("device_time"),
     }
-    incident = Incident(**row)
-    _start_stage(incident, now)
-    for name in ("stage_started_at", "deadline", "escalation"):
-        row[name] = getattr(incident, name)
-    # A Core insert, then the object taken as loaded: the ORM's unit of work would only
-    # repeat what is known here. The session's connection: no autoflush.
-    connection = db.session.connection()
-    if connection.execute(_INSERT[connection.dialect.name], row).first() is None:
-        # The id was taken: sent before, or twice at once (PostgreSQL waits for the other).
-        original = db.session.get(Incident, row["id"])
-        if original.reporter_id != user.id:
-            raise Conflict("That id is taken.", code="id_taken", fields={"id": [row["id"]]})
-        return Reported(original, False)
-    make_transient_to_detached(incident)
-    db.session.add(incident)
-    attached = photos.attach("incident", incident.id, body["photos"], user, shown=shown)
-    record(
-        "incident",
-        incident.id,
-        "report",
-        user,
-        to_state=incident.state,
-        note=body["description"],
-        device_time=body.get("device_time"),
-        point=(body["lat"], body["lng"]),
-        scope=(incident.grid_id, incident.community_id),
-        data={
-            "grid": place["grid"]["code"],
-            "handled_on_spot": body["handled_on_spot"],
-            "source": row["source"],
-        },
-    )
-    transaction.commit()
-    return Reported(incident, True, place, attached)
+    row.update(_stage(row["category_code"], row["urgent"], row["state"], now))
+    return row, place
 
 
 def similar(user, category, lat, lng, now=None):

@@ -138,29 +138,14 @@ def attach(entity, entity_id, photos, user, shown=False):
     at once (a Core insert: nothing reads the rows back in the request that writes them).
     With `shown`, returns the attachment dicts as `attachments` shows them: whether each
     photo has arrived is asked by the same INSERT (its RETURNING), not a query of its own."""
+    if not shown:
+        return attach_many(entity, [(entity_id, photos)], user)
     if not photos:
-        return [] if shown else None
-    now = clock.now()
+        return []
     # On the session's connection: no autoflush (see app.history.services.record).
     result = db.session.connection().execute(
-        _ATTACH_SHOWN if shown else _ATTACH,
-        [
-            {
-                "sha256": ref["sha256"],
-                "entity": entity,
-                "entity_id": entity_id,
-                "kind": ref["kind"],
-                "taken_at": ref.get("taken_at"),
-                "lat": ref.get("lat"),
-                "lng": ref.get("lng"),
-                "added_by_id": user.id,
-                "added_at": now,
-            }
-            for ref in photos
-        ],
+        _ATTACH_SHOWN, _attachment_rows(entity, [(entity_id, photos)], user)
     )
-    if not shown:
-        return None
     arrived = {sha for sha, available in result if available}
     return [
         {
@@ -172,6 +157,34 @@ def attach(entity, entity_id, photos, user, shown=False):
             "lng": ref.get("lng"),
             "available": ref["sha256"] in arrived,
         }
+        for ref in photos
+    ]
+
+
+def attach_many(entity, attached, user):
+    """`attach` (without `shown`) for many things at once: `attached` is (entity_id, photo
+    references) of each; one INSERT for them all."""
+    rows = _attachment_rows(entity, attached, user)
+    if rows:
+        # On the session's connection: no autoflush (see app.history.services.record).
+        db.session.connection().execute(_ATTACH, rows)
+
+
+def _attachment_rows(entity, attached, user):
+    now = clock.now()
+    return [
+        {
+            "sha256": ref["sha256"],
+            "entity": entity,
+            "entity_id": entity_id,
+            "kind": ref["kind"],
+            "taken_at": ref.get("taken_at"),
+            "lat": ref.get("lat"),
+            "lng": ref.get("lng"),
+            "added_by_id": user.id,
+            "added_at": now,
+        }
+        for entity_id, photos in attached
         for ref in photos
     ]
 

@@ -13,6 +13,7 @@ it, and the phone sends the commands again.
 
 import json
 from datetime import datetime
+from types import SimpleNamespace
 
 from marshmallow import ValidationError
 from sqlalchemy import and_, bindparam, insert, inspect, or_, select, update
@@ -22,6 +23,7 @@ from app import clock, transaction
 from app.errors import ApiError, Conflict
 from app.extensions import db
 from app.history import services as history
+from app.incidents import services as incidents
 from app.notify import services as inbox
 from app.people import services as people
 from app.people.models import DISTRICT_ADMIN, user_scope
@@ -77,11 +79,15 @@ def push(user, device_id, commands):
 
 def _batch(user, device_id, commands, receipts):
     """One transaction's commands, their receipts appended to `receipts`: (the device's
-    last_seq, whether a gap stopped them)."""
+    last_seq, whether a gap stopped them). Consecutive reports are applied together (see
+    `_Run`), each still its own receipt."""
     last_seq = _hold(device_id)
     known = _known(device_id, commands)  # read with the device held: nobody adds to them now
     new, gap = [], False
+    run = _Run(user, device_id, commands, receipts, known, new)
     for command in commands:
+        if not run.takes(command):
+            run.apply()
         stored = _stored(device_id, command, known)
         if stored is not None:
             receipts.append(stored)
@@ -89,13 +95,13 @@ def _batch(user, device_id, commands, receipts):
             receipts.append(_gap(command, last_seq))
             gap = True
             break
-        else:
-            row = _apply(user, device_id, command)
-            # A command sent twice in one push: the second is its duplicate.
-            known[row["id"]] = known[("seq", row["seq"])] = Command(**row)
-            receipts.append(_answer(row["id"], row["seq"], row["status"], row["result"], row))
-            new.append(row)
+        elif command["type"] in _RUNS:
+            run.add(command)
             last_seq = command["seq"]
+        else:
+            _done(_apply(user, device_id, command), receipts, known, new)
+            last_seq = command["seq"]
+    run.apply()
     history.write_held()  # the history of the batch's commands, in one statement
     if new:
         connection = db.session.connection()
@@ -105,6 +111,128 @@ def _batch(user, device_id, commands, receipts):
         # answered id_taken.
         connection.execute(_RECEIPT, new)
     return last_seq, gap
+
+
+def _done(row, receipts, known, new, at=None):
+    """A command applied or rejected: its receipt, at its place among `receipts`."""
+    # A command sent twice in one push: the second is its duplicate.
+    known[row["id"]] = known[("seq", row["seq"])] = SimpleNamespace(**row)  # as a Command
+    receipt = _answer(row["id"], row["seq"], row["status"], row["result"], row)
+    if at is None:
+        receipts.append(receipt)
+    else:
+        receipts[at] = receipt
+    new.append(row)
+
+
+def _report_many(user, args, places):
+    return [
+        reported if isinstance(reported, ApiError) else reported.incident
+        for reported in incidents.report_many(user, args, places=places)
+    ]
+
+
+def _places(commands):
+    """The placements of the points of a batch's reports, asked in one query: {(lng, lat):
+    placement or None}. Points that are not numbers are left to the report's checks."""
+    points = []
+    for command in commands:
+        args = command.get("args")
+        if command.get("type") == "incident.report" and isinstance(args, dict):
+            point = args.get("lng"), args.get("lat")
+            if all(type(value) in (int, float) for value in point):
+                points.append(tuple(float(value) for value in point))
+    if len(points) < 2:
+        return {}
+    return dict(zip(points, incidents.placements(points), strict=True))
+
+
+# Command types applied together when they come one after another: type -> function(user,
+# [args]) -> for each, what it changed or the ApiError refusing it (and refusing changes
+# nothing). A value the database refuses fails them all, and they are replayed one by one.
+_RUNS = {"incident.report": _report_many}
+
+
+class _Run:
+    """Consecutive commands of one type in `_RUNS` (a phone's queue after a day offline is
+    mostly reports), applied together: each command's args checked first, then the rest in
+    one savepoint, where a report costs three statements for the whole run rather than four
+    round trips each. If the database refuses a value of the run, the savepoint is rolled
+    back and the commands replayed one by one, each in its savepoint, so that the one at
+    fault becomes its rejected receipt and the others apply."""
+
+    def __init__(self, user, device_id, commands, receipts, known, new):
+        self.user, self.device_id = user, device_id
+        self.receipts, self.known, self.new = receipts, known, new
+        self.commands, self.keys = [], set()
+        # What the runs changed, held until the batch ends: the session keeps an unchanged
+        # object only while something refers to it, and the next command (a comment on a
+        # report) finds it there rather than reading it again.
+        self.changed = []
+        self.places = _places(commands)
+
+    def takes(self, command):
+        """Whether `command` may join the run (else the run is applied before it): one of
+        the same type, neither a copy of one in the run nor acting on the same id."""
+        if not self.commands:
+            return True
+        args = command.get("args")
+        key = args.get("id") if isinstance(args, dict) else None
+        return command["type"] == self.commands[0][1]["type"] and not (
+            {command["command_id"], ("seq", command["seq"]), ("id", key)} & self.keys
+        )
+
+    def add(self, command):
+        args = command.get("args")
+        key = args.get("id") if isinstance(args, dict) else None
+        self.keys |= {command["command_id"], ("seq", command["seq"])}
+        if key is not None:
+            self.keys.add(("id", key))
+        self.commands.append((len(self.receipts), command))
+        self.receipts.append(None)  # its receipt, when the run is applied
+
+    def apply(self):
+        if not self.commands:
+            return
+        commands, self.commands, self.keys = self.commands, [], set()
+        outcomes = {}  # receipt index -> (status, result, error)
+        loaded = []
+        schema = HANDLERS[commands[0][1]["type"]][0]
+        for at, command in commands:
+            try:
+                loaded.append((at, command, schema.load(command["args"])))
+            except ValidationError as invalid:
+                outcomes[at] = _invalid(invalid)
+        if loaded:
+            push_transaction = db.session().get_transaction()
+            try:
+                with db.session.begin_nested():
+                    changed = _RUNS[commands[0][1]["type"]](
+                        self.user, [args for _, _, args in loaded], self.places
+                    )
+                    self.changed += changed
+            except Exception as failed:
+                if not _refused_value(failed):
+                    raise
+                changed = None  # one of them is at fault: each on its own, in order
+            if db.session().get_transaction() is not push_transaction:
+                raise RuntimeError("A run of commands ended its caller's transaction")
+            things = changed or [None] * len(loaded)
+            for (at, _, _), thing in zip(loaded, things, strict=True):
+                outcomes[at] = None if changed is None else _outcome(thing)
+        for at, command in commands:
+            if outcomes[at] is None:
+                row = _apply(self.user, self.device_id, command)
+            else:
+                row = _row(self.user, self.device_id, command, *outcomes[at])
+            _done(row, self.receipts, self.known, self.new, at)
+
+
+def _outcome(changed):
+    """(status, result, error) of a command in a run, from what it changed or its refusal."""
+    if isinstance(changed, ApiError):
+        return _refusal(changed)
+    return APPLIED, {"entity": ENTITY_OF[type(changed)], "id": _id(changed)}, None
 
 
 def _known(device_id, commands):
@@ -223,6 +351,11 @@ def _apply(user, device_id, command):
     if db.session().get_transaction() is not push_transaction:
         # The push's commands before this one, about to be acknowledged, would be gone.
         raise RuntimeError(f"{command['type']} ended its caller's transaction: use a savepoint")
+    return _row(user, device_id, command, status, result, error)
+
+
+def _row(user, device_id, command, status, result, error):
+    """The receipt row of a command run."""
     if status == REJECTED:  # told in the inbox too: nothing a member did is dropped silently
         inbox.deliver(
             [user.id], "rejection", error["message"], None, "command", command["command_id"]
@@ -255,12 +388,9 @@ def _run(user, command):
         with db.session.begin_nested():
             changed = handler(user, args)
     except ValidationError as invalid:
-        messages = invalid.messages
-        fields = messages if isinstance(messages, dict) else {"_": messages}
-        return REJECTED, None, _error("validation_error", "Some fields are invalid.", fields)
+        return _invalid(invalid)
     except ApiError as refused:
-        extra = {"_extra": refused.extra} if refused.extra else {}
-        return REJECTED, None, _error(refused.code, refused.message, {**refused.fields, **extra})
+        return _refusal(refused)
     except Exception as failed:
         if not _refused_value(failed):
             raise
@@ -268,6 +398,17 @@ def _run(user, command):
         reason = str(cause).partition("\n")[0] or type(cause).__name__
         return REJECTED, None, _error("validation_error", f"A value was refused: {reason}", {})
     return APPLIED, {"entity": ENTITY_OF[type(changed)], "id": _id(changed)}, None
+
+
+def _invalid(invalid):
+    messages = invalid.messages
+    fields = messages if isinstance(messages, dict) else {"_": messages}
+    return REJECTED, None, _error("validation_error", "Some fields are invalid.", fields)
+
+
+def _refusal(refused):
+    extra = {"_extra": refused.extra} if refused.extra else {}
+    return REJECTED, None, _error(refused.code, refused.message, {**refused.fields, **extra})
 
 
 def _id(changed):

@@ -417,5 +417,132 @@ def test_a_push_sends_one_history_insert_a_batch_and_releases_no_savepoint(
     assert [r["status"] for r in answer["results"]] == ["applied"] * 15
     assert sum(s.startswith("INSERT INTO history") for s in sent) == 2  # commands 1-10, 11-15
     releases = sum(s.startswith("RELEASE SAVEPOINT") for s in sent)
-    assert releases == (0 if db.engine.dialect.name == "postgresql" else 16)
+    savepoints = sum(s.startswith("SAVEPOINT") for s in sent)
+    assert releases == (0 if db.engine.dialect.name == "postgresql" else savepoints)
+    # The device's, the report's, and those of the second batch's comments, which read the
+    # incident again: the first batch's find it in the session and send nothing at all (a
+    # savepoint is begun with the first statement in it).
+    assert savepoints == 7
     assert len(notes(db)) == 14
+
+
+def _sent(db, run):
+    sent = []
+    listener = lambda conn, cursor, statement, *rest: sent.append(statement)  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        answer = run()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    return answer, sent
+
+
+def test_consecutive_reports_are_inserted_together_and_a_batchs_points_placed_at_once(
+    cast, device, db
+):
+    """A run of reports is one incident INSERT and one attachment INSERT; the batch's points
+    are placed by one query; a comment on a report just made reads nothing again."""
+    reports = [report_body(cast.grid) for _ in range(5)]
+    batch = [command(seq, "incident.report", r) for seq, r in enumerate(reports[:3], 1)]
+    batch.append(comment_on(reports[0]["id"], 4))
+    batch += [command(seq, "incident.report", r) for seq, r in enumerate(reports[3:], 5)]
+    answer, sent = _sent(
+        db, lambda: services.push(cast.member, device, CommandIn(many=True).load(batch))
+    )
+    assert [r["status"] for r in answer["results"]] == ["applied"] * 6
+    assert [r["result"]["id"] for r in answer["results"] if r["seq"] != 4] == [
+        r["id"] for r in reports
+    ]
+    assert sum(s.startswith("INSERT INTO incident") for s in sent) == 2
+    assert sum(s.startswith("INSERT INTO attachment") for s in sent) == 2
+    assert not any(s.startswith("SELECT incident.") for s in sent)
+    if db.engine.dialect.name == "postgresql":
+        assert sum("ST_Covers" in s for s in sent) == 1
+    assert count(db, "incident") == 5 and count(db, "attachment") == 5
+    assert db.session.execute(text("SELECT count(*) FROM history")).scalar() == 6
+
+
+def test_a_report_refused_in_a_run_is_rejected_alone_and_the_rest_apply(cast, as_user, device, db):
+    outside = report_body(cast.grid, lat=10.0, lng=10.0)
+    unknown = report_body(cast.grid, category="no-such-category")
+    invalid = report_body(cast.grid, urgent="very")
+    fine = [report_body(cast.grid) for _ in range(3)]
+    bodies = [fine[0], outside, unknown, fine[1], invalid, fine[2]]
+    batch = [command(seq, "incident.report", body) for seq, body in enumerate(bodies, 1)]
+    answer = push(as_user(cast.member), device, batch)
+    codes = [
+        r["error"]["code"] if r["status"] == "rejected" else r["status"] for r in answer["results"]
+    ]
+    assert codes == [
+        "applied",
+        "outside_district",
+        "validation_error",
+        "applied",
+        "validation_error",
+        "applied",
+    ]
+    assert count(db, "incident") == 3 and count(db, "attachment") == 3
+    again = push(as_user(cast.member), device, batch)
+    assert [r["status"] for r in again["results"]] == ["duplicate"] * 6
+    assert [r["outcome"] for r in again["results"]] == [r["status"] for r in answer["results"]]
+
+
+HOSTILE_SHA = "f" * 64
+_REFUSE = {  # a trigger refusing one photo's attachment as a constraint would
+    "postgresql": [
+        "CREATE FUNCTION refuse_attachment() RETURNS trigger AS $$ BEGIN"
+        f" IF NEW.sha256 = '{HOSTILE_SHA}' THEN"
+        " RAISE EXCEPTION 'refused' USING ERRCODE = 'check_violation'; END IF;"
+        " RETURN NEW; END $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER refuse_attachment BEFORE INSERT ON attachment"
+        " FOR EACH ROW EXECUTE FUNCTION refuse_attachment()",
+    ],
+    "sqlite": [
+        "CREATE TRIGGER refuse_attachment BEFORE INSERT ON attachment"
+        f" WHEN NEW.sha256 = '{HOSTILE_SHA}' BEGIN SELECT RAISE(ABORT, 'refused'); END",
+    ],
+}
+_ALLOW = {
+    "postgresql": [
+        "DROP TRIGGER refuse_attachment ON attachment",
+        "DROP FUNCTION refuse_attachment()",
+    ],
+    "sqlite": ["DROP TRIGGER refuse_attachment"],
+}
+
+
+def test_a_value_the_database_refuses_in_a_run_of_reports_rejects_that_report_alone(
+    cast, as_user, device, db
+):
+    """The run's statements fail as a whole (here its photos' INSERT, after its incidents');
+    replayed one by one, the report at fault is its rejection and the others apply, each
+    once, with its photo and its history."""
+    bodies = [report_body(cast.grid) for _ in range(3)]
+    bodies[1]["photos"] = [{"sha256": HOSTILE_SHA, "kind": "close_up"}]
+    batch = [command(seq, "incident.report", body) for seq, body in enumerate(bodies, 1)]
+    batch.append(comment_on(bodies[2]["id"], 4))
+    dialect = db.engine.dialect.name
+    for statement in _REFUSE[dialect]:
+        db.session.execute(text(statement))
+    db.session.commit()
+    try:
+        answer, sent = _sent(
+            db, lambda: services.push(cast.member, device, CommandIn(many=True).load(batch))
+        )
+    finally:
+        db.session.rollback()
+        for statement in _ALLOW[dialect]:
+            db.session.execute(text(statement))
+        db.session.commit()
+    statuses = [r["status"] for r in answer["results"]]
+    assert statuses == ["applied", "rejected", "applied", "applied"]
+    assert answer["results"][1]["error"]["code"] == "validation_error"
+    assert "refused" in answer["results"][1]["error"]["message"]
+    assert sum(s.startswith("INSERT INTO incident") for s in sent) == 1 + 3  # the run, replayed
+    assert count(db, "incident") == 2 and count(db, "attachment") == 2
+    reports = "SELECT count(*) FROM history WHERE action = 'report'"
+    assert db.session.execute(text(reports)).scalar() == 2
+    assert notes(db) == ["补充：有异味"]
+    again = push(as_user(cast.member), device, batch)
+    assert [r["status"] for r in again["results"]] == ["duplicate"] * 4
+    assert count(db, "sync_command") == 4 and count(db, "incident") == 2
