@@ -47,8 +47,9 @@ def _point(body):
 @blp.alt_response(200, schema=IncidentOut, description="the same id again: the original")
 def report(body):
     """Report an incident. The server places it in its grid from the point."""
-    reported = services.report(current_user, body, shown=True)
-    return services.present_reported(current_user, reported), 201 if reported.created else 200
+    user = current_user._get_current_object()  # not the proxy, read at every turn
+    reported = services.report(user, body, shown=True)
+    return services.present_reported(user, reported), 201 if reported.created else 200
 
 
 @blp.get("/incidents")

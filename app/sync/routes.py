@@ -152,7 +152,9 @@ class RejectedOut(Schema):
 @blp.response(200, PushOut)
 def push(body):
     """Apply queued commands, each once and in the device's order (see docs/sync.md)."""
-    return services.push(current_user, body["device_id"], body["commands"])
+    # The user itself, not Flask-Login's proxy: a push reads the user thousands of times.
+    user = current_user._get_current_object()
+    return services.push(user, body["device_id"], body["commands"])
 
 
 @blp.get("/pull")
