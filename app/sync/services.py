@@ -133,8 +133,9 @@ def _report_many(user, args, places):
 
 
 def _places(commands):
-    """The placements of the points of a batch's reports, asked in one query: {(lng, lat):
-    placement or None}. Points that are not numbers are left to the report's checks."""
+    """The placements of the points of a batch's new reports (a resent batch places
+    nothing), asked in one query: {(lng, lat): placement or None}. Points that are not
+    numbers are left to the report's checks."""
     points = []
     for command in commands:
         args = command.get("args")
@@ -169,7 +170,7 @@ class _Run:
         # object only while something refers to it, and the next command (a comment on a
         # report) finds it there rather than reading it again.
         self.changed = []
-        self.places = _places(commands)
+        self.places = _places([c for c in commands if c["command_id"] not in known])
 
     def takes(self, command):
         """Whether `command` may join the run (else the run is applied before it): one of

@@ -460,6 +460,11 @@ def test_consecutive_reports_are_inserted_together_and_a_batchs_points_placed_at
         assert sum("ST_Covers" in s for s in sent) == 1
     assert count(db, "incident") == 5 and count(db, "attachment") == 5
     assert db.session.execute(text("SELECT count(*) FROM history")).scalar() == 6
+    again, sent = _sent(
+        db, lambda: services.push(cast.member, device, CommandIn(many=True).load(batch))
+    )
+    assert [r["status"] for r in again["results"]] == ["duplicate"] * 6
+    assert not any("ST_Covers" in s or s.startswith("INSERT INTO incident") for s in sent)
 
 
 def test_a_report_refused_in_a_run_is_rejected_alone_and_the_rest_apply(cast, as_user, device, db):
