@@ -151,3 +151,14 @@ class Api:
 
     def close(self):
         self.request.dispose()
+
+
+def map_settled(page):
+    """The desk's map shows its grids and has finished fitting them: clicks made before (on
+    the map's first, wider view, or during the zoom's animation) land elsewhere, e.g. a
+    street admin's drawn area reaching into the next street (403)."""
+    expect(page.locator(".desk-map .leaflet-gl-grids-pane path").first).to_be_attached()
+    page.wait_for_function(
+        "() => !document.querySelector('.desk-map .leaflet-zoom-anim')"
+        " && !document.querySelector('.desk-map .leaflet-pan-anim')"
+    )

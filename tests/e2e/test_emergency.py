@@ -187,6 +187,7 @@ def test_street_admin_draws_the_area_on_the_map_and_sends_a_member_to_reinforce(
     desk.get_by_role("button", name="在地图上圈定范围").click()
     toolbar = desk.get_by_role("toolbar", name="画范围工具")
     expect(toolbar).to_be_visible()
+    flows.map_settled(desk)
     box = desk.locator(".desk-map").bounding_box()
     cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     for dx, dy in ((-60, -40), (60, -40), (0, 200)):
