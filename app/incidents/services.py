@@ -98,10 +98,6 @@ def get_visible(user, incident_id, *, lock=False):
 # -- deadlines -----------------------------------------------------------------------------------
 
 
-def _limit(incident, stage):
-    return catalogue.catalogue().limit(incident.category_code, stage, incident.urgent)
-
-
 def _start_stage(incident, now):
     """Set the deadline of the stage the incident's state is in, from the catalogue."""
     for name, value in _stage(incident.category_code, incident.urgent, incident.state, now):

@@ -244,10 +244,6 @@ def emergency_figures(switch_id):
 # -- claims -------------------------------------------------------------------------------------
 
 
-def _holders(task_id):
-    return _holders_of([task_id]).get(task_id, [])
-
-
 def _holders_of(task_ids):
     """{task id: [holder]} for many tasks in one query, earliest claim first."""
     rows = db.session.execute(
