@@ -3,11 +3,15 @@ helper per role, and a small demo district imported through the real importer.
 
 Every database test runs on SQLite and, with TEST_DATABASE_URL set, on PostGIS. With
 GRIDLINK_REQUIRE_POSTGIS=1 (as in CI) a missing PostGIS is a failure, not a skip.
+
+GRIDLINK_TEST_CLOCK=2026-12-02T00:05+08:00 starts the server's clock at that moment (it runs on
+from there): a run at the district's midnight finds what takes the server's day for the
+district's.
 """
 
 import functools
 import os
-from datetime import timedelta
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 import flask_migrate
@@ -33,6 +37,11 @@ from app.units.importer import import_units
 from app.units.models import Unit
 from geo import demo as geo_demo
 from tests.s3 import s3, s3_bucket, s3_server  # noqa: F401  (fixtures)
+
+if os.environ.get("GRIDLINK_TEST_CLOCK"):
+    _shift = datetime.fromisoformat(os.environ["GRIDLINK_TEST_CLOCK"]) - clock.now()
+    _real_now = clock.now
+    clock.now = lambda: _real_now() + _shift
 
 PASSWORD = "correct horse battery staple"
 MAP_LEVELS = ("district", "street", "community", "grid")

@@ -4,10 +4,8 @@ year 2026. Days are the district's (DISTRICT_TIMEZONE)."""
 import re
 from datetime import date, datetime
 from typing import NamedTuple
-from zoneinfo import ZoneInfo
 
-from flask import current_app
-
+from app import clock
 from app.errors import Invalid
 
 _KEY = re.compile(r"^(\d{4})(?:-(?:(\d{2})|Q([1-4])|H([12])))?$")
@@ -55,8 +53,7 @@ def parse(key):
     return Period(key, kind, date(year, first, 1), date(after // 12, after % 12 + 1, 1))
 
 
-def zone():
-    return ZoneInfo(current_app.config["DISTRICT_TIMEZONE"])
+zone = clock.zone
 
 
 def day_of(moment: datetime, tz=None):

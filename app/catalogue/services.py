@@ -4,11 +4,11 @@ files on first use) and edited by district admins."""
 import json
 import time
 from threading import Lock
-from zoneinfo import ZoneInfo
 
 from flask import current_app, g
 from sqlalchemy import func, select
 
+from app import clock
 from app.catalogue.calendar import DATA_DIR, WorkCalendar, holiday_dates, validate_holidays
 from app.catalogue.catalogue import Catalogue, validate_catalogue
 from app.catalogue.models import ReferenceDocument
@@ -117,8 +117,7 @@ def calendar():
             h, w = holiday_dates(year)
             holidays |= h
             workdays |= w
-        zone = ZoneInfo(current_app.config["DISTRICT_TIMEZONE"])
-        return WorkCalendar(holidays=holidays, workdays=workdays, zone=zone)
+        return WorkCalendar(holidays=holidays, workdays=workdays, zone=clock.zone())
 
     return _built("holidays", build)
 

@@ -3,9 +3,7 @@ a phone may change, how two phones' changes merge field by field, and 十联户 
 
 import json
 import uuid
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import false, or_, select, true
 from sqlalchemy.orm import selectinload
 
@@ -392,11 +390,6 @@ def add_member(user, household_id, body):
 # -- moved out (迁出) and back in ---------------------------------------------------------------
 
 
-def _district_today():
-    zone = ZoneInfo(current_app.config["DISTRICT_TIMEZONE"])
-    return clock.now().astimezone(zone).date()
-
-
 def move_out(user, household_id, body):
     """迁出: the household (or one member) moved out on a day, to somewhere, for a reason; off
     the visit plans and the lists from then on, kept in the register and its history. Sent
@@ -404,7 +397,7 @@ def move_out(user, household_id, body):
     household = get_visible(user, household_id)
     require(may_edit(user, household), "Moves are recorded by the grid's members.")
     row = _member(household, body["member"]) if body.get("member") else household
-    if body["on"] > _district_today():
+    if body["on"] > clock.today():
         raise Invalid("A move is recorded when it has happened.", fields={"on": ["in the future"]})
     moved = (body["on"], body.get("to"), body["reason"])
     if (row.moved_out_on, row.moved_to, row.moved_reason) == moved:

@@ -4,6 +4,7 @@ through sync, `journal.write`)."""
 from flask_login import current_user
 from flask_smorest import Blueprint
 
+from app import clock
 from app.journal import services
 from app.journal.schemas import (
     JournalCommentIn,
@@ -38,7 +39,7 @@ def listing(filters):
 @blp.response(200, JournalDraftOut)
 def draft(query):
     """A draft of your entry from the day's patrols, incidents and comments."""
-    return services.draft(current_user, query["day"] or services.today())
+    return services.draft(current_user, query["day"] or clock.today())
 
 
 @blp.get("/<entry_id>")

@@ -2,10 +2,6 @@
 drafted from the day's work if they like; the secretary comments (点评). Every version
 and comment is one history entry."""
 
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
-
-from flask import current_app
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -37,20 +33,6 @@ def register_source(source):
     _sources.append(source)
 
 
-def _zone():
-    return ZoneInfo(current_app.config["DISTRICT_TIMEZONE"])
-
-
-def today():
-    return clock.now().astimezone(_zone()).date()
-
-
-def day_bounds(day):
-    """[start, end) of a day of the district's calendar, as aware moments."""
-    start = datetime.combine(day, time(), _zone())
-    return start, start + timedelta(days=1)
-
-
 def _unit(entry):
     return db.session.get(Unit, entry.grid_id or entry.community_id) if entry else None
 
@@ -79,7 +61,7 @@ def write(user, args):
     """The member's entry for the day: made, or written over if the day has one (from this
     phone or another); the id of an entry already made for another day or person is refused."""
     require(user.role in people.FIELD, "The 民情日志 is kept by grid members and team members.")
-    if args["day"] > today():
+    if args["day"] > clock.today():
         raise Invalid("Not a day that has come.", fields={"day": [args["day"].isoformat()]})
     entry = db.session.get(JournalEntry, args["id"])
     if entry is not None and (entry.member_id != user.id or entry.day != args["day"]):
@@ -163,7 +145,7 @@ def draft(user, day):
     """A draft of the member's entry for `day` from what the server knows of it: its
     patrols, the incidents they reported, their secretary's comments, and what other
     sources register (visits). The member edits it before it is written."""
-    start, end = day_bounds(day)
+    start, end = clock.day_bounds(day)
     lines = {"problems": [], "measures": [], "results": []}
     for source in (_from_patrols, _from_visits, _from_incidents, *_sources):
         for key, found in source(user, start, end).items():

@@ -3,13 +3,13 @@
 under /api/open311/clients by a district admin."""
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, request, url_for
 from flask_login import current_user
 from flask_smorest import Blueprint as ApiBlueprint
 from werkzeug.exceptions import HTTPException
 
+from app import clock
 from app.errors import ApiError
 from app.extensions import csrf
 from app.open311 import services
@@ -221,7 +221,7 @@ def _moment(text):
     """A time as W3C/ISO 8601 gives it; without a zone, on the district's clock."""
     at = datetime.fromisoformat(text.strip())
     if at.tzinfo is None:
-        at = at.replace(tzinfo=ZoneInfo(current_app.config["DISTRICT_TIMEZONE"]))
+        at = at.replace(tzinfo=clock.zone())
     return at
 
 

@@ -3,12 +3,10 @@ checkpoints; the windows a plan missed (a reminder to the grid's members, a line
 secretary's desk); and the plans an emergency switch adds until it ends."""
 
 import json
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import shapely
-from flask import current_app
 from sqlalchemy import or_, select, true, update
 from sqlalchemy.orm import joinedload
 
@@ -40,8 +38,7 @@ def checkpoint_shape(checkpoint):
 
 
 def _local_midnight(moment):
-    zone = ZoneInfo(current_app.config["DISTRICT_TIMEZONE"])
-    return datetime.combine(moment.astimezone(zone).date(), time(), zone)
+    return clock.day_bounds(moment.astimezone(clock.zone()).date())[0]
 
 
 def _grid(user, code):
@@ -219,7 +216,7 @@ def check_missed(now=None):
                 if _running(plan, start, end):
                     break  # judged when it ends
                 working = not plan.working_days_only or calendar.is_working_day(
-                    start.astimezone(ZoneInfo(current_app.config["DISTRICT_TIMEZONE"])).date()
+                    start.astimezone(clock.zone()).date()
                 )
                 if working and not _met(plan, start, end):
                     missed += _miss(plan, start, end)

@@ -8,11 +8,11 @@ import base64
 import hashlib
 import hmac
 import re
-from zoneinfo import ZoneInfo
 
 from flask import current_app, url_for
 from sqlalchemy import String, cast, func, select
 
+from app import clock
 from app.catalogue import services as catalogue
 from app.extensions import db
 from app.history.models import HistoryEntry
@@ -85,8 +85,7 @@ def masked(text):
     return _DIGITS.sub(lambda m: m.group()[:3] + "*" * (len(m.group()) - 3), text or "")
 
 
-def district_zone():
-    return ZoneInfo(current_app.config["DISTRICT_TIMEZONE"])
+district_zone = clock.zone
 
 
 def local_time(at, zone=None):

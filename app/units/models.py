@@ -1,10 +1,11 @@
 """The map's units: district → street → community → grid, in one table."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import Float, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
+from app import clock
 from app.extensions import db
 from app.types import UTCDateTime
 from app.units.spatial import MultiPolygonType
@@ -13,7 +14,7 @@ LEVELS = ("district", "street", "community", "grid")
 
 
 def utcnow():
-    return datetime.now(UTC)
+    return clock.now()
 
 
 class Unit(db.Model):

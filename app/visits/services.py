@@ -3,10 +3,8 @@ household and person is next due, a department's sign-off, and a member's day of
 民情日志 drafts from `of_member_on`)."""
 
 import uuid
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
-from flask import current_app
 from sqlalchemy import or_, select, true
 
 from app import clock, transaction
@@ -324,11 +322,8 @@ def due(user, filters):
 
 def of_member_on(user, day):
     """The visits `user` made on `day` (a date on the district's clock), in time order."""
-    zone = ZoneInfo(current_app.config["DISTRICT_TIMEZONE"])
-    start = datetime.combine(day, time(), zone)
-    query = select(Visit).where(
-        Visit.visitor_id == user.id, Visit.at >= start, Visit.at < start + timedelta(days=1)
-    )
+    start, end = clock.day_bounds(day)
+    query = select(Visit).where(Visit.visitor_id == user.id, Visit.at >= start, Visit.at < end)
     return db.session.execute(query.order_by(Visit.at)).scalars().all()
 
 

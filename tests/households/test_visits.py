@@ -115,7 +115,7 @@ def test_a_visit_raises_an_incident_and_a_resent_visit_counts_once(db, cast, hom
     [visit] = db.session.query(Visit).all()
     incident = member.get(f"/api/incidents/{visit.incident_id}").get_json()
     assert incident["category"]["code"] == "elderly_living_alone"
-    assert [v.id for v in visits.of_member_on(cast.member, clock.now().date())] == [visit.id]
+    assert [v.id for v in visits.of_member_on(cast.member, clock.today())] == [visit.id]
     pulled = {
         who: pull_all(as_user(user))[0]
         for who, user in (

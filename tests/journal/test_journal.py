@@ -2,12 +2,11 @@
 day's patrols, visits and incidents; seen by the member and their secretary only; commented."""
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 
 from app import clock
-from app.journal import services
 from tests.builders import report_body
 from tests.households.conftest import household_body
 from tests.patrols.conftest import batch, walk
@@ -29,7 +28,7 @@ def entry(day, **extra):
 @pytest.fixture
 def today(app):
     with app.app_context():
-        return services.today()
+        return clock.today()
 
 
 def push(client, device, commands):
@@ -89,7 +88,8 @@ def test_a_colleagues_pull_has_no_entry_the_secretarys_has(cast, as_user, today)
     assert [c["id"] for c in secretary if c["entity"] == "journal"] == [written["id"]]
 
 
-def test_the_draft_tells_the_days_patrols_visits_and_incidents(cast, as_user, today):
+def test_the_draft_tells_the_days_patrols_visits_and_incidents(cast, as_user, today, frozen):
+    frozen.at = datetime.combine(today, time(10), clock.zone())  # the patrol began today too
     member, secretary = as_user(cast.member), as_user(cast.secretary)
     assert member.get("/api/journal/draft").get_json()["measures"] == ""
     started = clock.now() - timedelta(minutes=45)
