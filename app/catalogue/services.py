@@ -12,6 +12,7 @@ from app import clock
 from app.catalogue.calendar import DATA_DIR, WorkCalendar, holiday_dates, validate_holidays
 from app.catalogue.catalogue import Catalogue, validate_catalogue
 from app.catalogue.models import ReferenceDocument
+from app.catalogue.problems import Problem
 from app.errors import Invalid
 from app.extensions import db
 from app.people.models import Department
@@ -154,9 +155,16 @@ def replace_catalogue(data, user):
 
 
 def replace_holidays(data, user):
-    problems = [p for year in data.get("years", []) for p in validate_holidays(year)]
-    if not isinstance(data.get("years"), list) or not data["years"]:
+    years = data.get("years")
+    if not isinstance(years, list) or not years:
         raise Invalid('Send {"years": [holiday lists]}.', fields={"years": ["required"]})
+    problems = [p for i, year in enumerate(years) for p in validate_holidays(year, f"years[{i}]")]
+    seen = {}
+    for i, year in enumerate(years):
+        number = year.get("year") if isinstance(year, dict) else None
+        if number is not None and number in seen:
+            problems.append(Problem(f"years[{i}].year", f"{number} is also years[{seen[number]}]"))
+        seen.setdefault(number, i)
     if problems:
         raise Invalid("The holiday list has problems.", fields=_problems_as_fields(problems))
     return save_document("holidays", data, user)

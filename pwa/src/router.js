@@ -54,6 +54,7 @@ const routes = [
   { path: '/households', name: 'households', component: () => import('./views/households/HouseholdsView.vue'), meta: { tab: true } },
   { path: '/households/:id', name: 'household', component: () => import('./views/households/HouseholdView.vue'), props: true },
   { path: '/devices', name: 'devices', component: () => import('./views/me/DevicesView.vue') },
+  { path: '/calendar', name: 'calendar', component: () => import('./views/me/CalendarView.vue'), meta: { leaders: true } },
   { path: '/assessment', name: 'assessment', component: () => import('./views/assessment/AssessmentView.vue') },
   // 巡查 and the 民情日志 (views/patrols, views/journal).
   { path: '/patrols', name: 'patrols', component: () => import('./views/patrols/PatrolsView.vue') },

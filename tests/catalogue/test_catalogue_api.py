@@ -3,6 +3,8 @@
 import copy
 from datetime import UTC, datetime
 
+import pytest
+
 from app import clock
 from app.catalogue.catalogue import load_catalogue
 from tests.builders import report_body
@@ -83,6 +85,36 @@ def test_holidays_shift_working_time_deadlines(cast, as_user, monkeypatch):
 
     bad = admin.put("/api/calendar/holidays", json={"data": {"years": [{"year": "x"}]}})
     assert bad.status_code == 422 and bad.get_json()["error"]["fields"]
+
+
+@pytest.mark.parametrize(
+    "years, field",
+    [
+        (7, "years"),
+        ([], "years"),
+        (
+            [
+                {
+                    "year": 2027,
+                    "holidays": [{"name": "元旦", "start": "2027-01-03", "end": "2027-01-01"}],
+                }
+            ],
+            "years[0].holidays[0].end",
+        ),
+        (
+            [{"year": 2027}, {"year": 2027, "workdays": [{"name": "调休", "date": "2027-01-05"}]}],
+            "years[1].workdays[0].date",
+        ),
+        ([{"year": 2026}, {"year": 2027}, {"year": 2026}], "years[2].year"),
+    ],
+)
+def test_a_refused_holiday_list_names_the_year_and_field(cast, as_user, years, field):
+    admin = as_user(cast.district_admin)
+    before = admin.get("/api/calendar/holidays").get_json()
+    bad = admin.put("/api/calendar/holidays", json={"data": {"years": years}})
+    assert bad.status_code == 422, bad.get_json()
+    assert field in bad.get_json()["error"]["fields"]
+    assert admin.get("/api/calendar/holidays").get_json() == before
 
 
 def test_a_worker_asks_for_new_versions_every_few_seconds_and_sees_its_own_at_once(
