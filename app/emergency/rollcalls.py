@@ -112,7 +112,7 @@ def _asked(item, *where):
 def call_on_demand(user, body):
     """A roll-call without a switch: a street over its street, a secretary over their
     community, the district anywhere."""
-    grids = scope.grids_of(body["scope"])
+    grids = scope.grids_of(body["scope"], user)
     require(
         scope.may_act_over(user, grids),
         "Roll-calls are called by the district, a street over its street and a secretary "

@@ -14,10 +14,12 @@ from app.units.models import Unit
 from geo.geojson import polygon_problems
 
 
-def grids_of(scope):
+def grids_of(scope, user):
     """[(grid id, code, community id, street id)] of the grids a scope names, in code order:
     {"level": "district"}, {"level": street|community|grid, "codes": [...]}, or
-    {"level": "polygon", "geometry": GeoJSON} (the grids it touches)."""
+    {"level": "polygon", "geometry": GeoJSON}: the grids it touches that `user` may act over,
+    as the screen previews them (it draws on the user's own grids: an area drawn along a
+    street's edge also touches the next street's, which is not the user's to switch)."""
     grid, community = aliased(Unit), aliased(Unit)
     query = (
         select(grid.id, grid.code, grid.parent_id, community.parent_id)
@@ -54,6 +56,14 @@ def grids_of(scope):
     rows = db.session.execute(query.order_by(grid.code)).all()
     if not rows:
         raise Invalid("That area holds no grid.", fields={"scope": ["no grid"]})
+    if level == "polygon" and user.role in (STREET_ADMIN, SECRETARY):  # others: 403 below
+        rows = [row for row in rows if may_act_over(user, [row])]
+        if not rows:
+            raise Invalid(
+                "The drawn area touches none of the grids you answer for.",
+                code="outside_your_area",
+                fields={"scope.geometry": ["none of your grids"]},
+            )
     return rows
 
 

@@ -145,7 +145,7 @@ def switch(user, body):
             if existing.requested_by_id != user.id:
                 raise Conflict("That id is taken.", code="id_taken", fields={"id": [body["id"]]})
             return existing, False
-    grids = scope.grids_of(body["scope"])
+    grids = scope.grids_of(body["scope"], user)
     direct = user.role != SECRETARY and scope.may_act_over(user, grids)
     request = (
         user.role == SECRETARY

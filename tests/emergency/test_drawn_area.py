@@ -99,3 +99,35 @@ def test_a_polygon_past_the_vertex_cap_is_refused_before_shapely_sees_it(
     assert response.get_json()["error"]["fields"] == {
         "scope.geometry.coordinates": [f"more than {cap} positions"]
     }
+
+
+def test_an_area_drawn_past_the_street_takes_only_the_street_s_grids(cast, as_user, switch_body):
+    """The console previews the grids of the admin's own area; the switch takes those, not the
+    next street's that the drawn area also touches."""
+    ours, theirs = point_in(cast.grid), point_in(cast.other_grid)
+    across = box(
+        min(ours["lng"], theirs["lng"]),
+        min(ours["lat"], theirs["lat"]),
+        max(ours["lng"], theirs["lng"]),
+        max(ours["lat"], theirs["lat"]),
+    ).buffer(0.0001)
+    admin = as_user(cast.street_admin)
+    made = _post(admin, switch_body, mapping(across))
+    assert made.status_code == 201, made.get_json()
+    assert cast.grid.code in made.get_json()["grids"]
+    assert all(code.startswith(cast.street.code) for code in made.get_json()["grids"])
+    # The district's admin draws the same area over both streets.
+    district = _post(as_user(cast.district_admin), switch_body, mapping(across)).get_json()
+    assert {cast.grid.code, cast.other_grid.code} <= set(district["grids"])
+
+    only_theirs = _post(
+        admin, switch_body, {"type": "Polygon", "coordinates": [_ring(cast.other_grid)]}
+    )
+    assert only_theirs.status_code == 422
+    assert only_theirs.get_json()["error"]["code"] == "outside_your_area"
+    assert only_theirs.get_json()["error"]["fields"] == {"scope.geometry": ["none of your grids"]}
+    # Who may not switch at all is told so, whatever the area.
+    member = _post(
+        as_user(cast.member), switch_body, {"type": "Polygon", "coordinates": [_ring(cast.grid)]}
+    )
+    assert member.status_code == 403
