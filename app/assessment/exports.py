@@ -24,7 +24,6 @@ from app.assessment.models import (
     FAILED,
     QUEUED,
     RUNNING,
-    UNIT,
     EntityFact,
     Export,
 )
@@ -229,7 +228,7 @@ def _cases_sheet(book, key, progress):
         .select_from(EntityFact)
         .where(
             EntityFact.entity == "incident",
-            EntityFact.subject == UNIT,
+            EntityFact.unit_id.is_not(None),
             EntityFact.measure == "due",
             EntityFact.day >= period.start,
             EntityFact.day < period.end,
@@ -238,14 +237,14 @@ def _cases_sheet(book, key, progress):
     rows = db.session.execute(
         select(
             EntityFact.entity_id,
-            EntityFact.subject_id,
+            EntityFact.unit_id,
             EntityFact.day,
             EntityFact.measure,
             EntityFact.value,
         )
         .where(
             EntityFact.entity == "incident",
-            EntityFact.subject == UNIT,
+            EntityFact.unit_id.is_not(None),
             EntityFact.day >= period.start,
             EntityFact.day < period.end,
         )

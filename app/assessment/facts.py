@@ -1,5 +1,5 @@
 """Facts from the history: each case, call, task and acknowledgement read into measures
-(counts, sums) for the subjects it counts for, on the day it counts in, and summed per day.
+(counts, sums) for the subjects it counts for, on the day it counts in, and summed per month.
 
 The counting rule: a case counts on the day its handling deadline falls (the deadline its
 dispatch set, or the last extension's), whatever day it was reported; a case handled on the
@@ -37,7 +37,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from app import clock
 from app.assessment.models import DEPARTMENT as DEPARTMENT_SUBJECT
-from app.assessment.models import PERSON, UNIT, Cursor, EntityFact, MonthFact
+from app.assessment.models import PERSON, SUBJECT_COLUMNS, UNIT, Cursor, EntityFact, MonthFact
 from app.assessment.models import Period as PeriodRow
 from app.assessment.periods import day_of, parse, zone
 from app.catalogue import services as catalogue
@@ -481,10 +481,20 @@ def loader(entity, touched_by, prefix=None):
 # -- writing --------------------------------------------------------------------------------------
 
 
+def _subjects(record):
+    """(unit id, person id, department id) of a record: whom its facts count for."""
+    ids = dict.fromkeys(_SUBJECTS)
+    for subject, subject_id in record.subjects:
+        if ids[subject] not in (None, subject_id):
+            raise ValueError(f"{record.entity} {record.id}: two subjects of kind {subject}")
+        ids[subject] = subject_id
+    return tuple(ids.values())
+
+
 def _rows(records):
-    """The records' facts, [(entity, entity id, subject, subject id, measure, day, value,
-    counted for)]: each record's measures (summed over its functions, zeros left out) for
-    each of its subjects."""
+    """The records' facts, [(entity, entity id, unit id, person id, department id, measure,
+    day, value, counted for)]: each record's measures (summed over its functions, zeros left
+    out), once for all its subjects."""
     rows, seen, again = [], set(), False
     append = rows.append
     for record in records:
@@ -496,15 +506,15 @@ def _rows(records):
                     values[measure] = values.get(measure, 0.0) + float(value)
         again = again or (entity, entity_id) in seen
         seen.add((entity, entity_id))
-        for subject, subject_id in dict.fromkeys(record.subjects):
-            for measure, value in values.items():
-                append((entity, entity_id, subject, subject_id, measure, day, value, None))
+        unit, person, department = _subjects(record)
+        for measure, value in values.items():
+            append((entity, entity_id, unit, person, department, measure, day, value, None))
     if not again:
         return rows
     summed = {}  # an entity read twice (no loader here does): its facts summed, on its first day
     for row in rows:
-        was = summed.get(row[:5])
-        summed[row[:5]] = row if was is None else (*was[:6], was[6] + row[6], None)
+        was = summed.get(row[:6])
+        summed[row[:6]] = row if was is None else (*was[:7], was[7] + row[7], None)
     return list(summed.values())
 
 
@@ -541,20 +551,21 @@ def _in_spans(column, spans):
 def _late(rows, kept, spans, arrival):
     """The late rule: an entity's facts on frozen days stay; what has changed since (its
     facts now, less those kept) counts on the day it arrives, the first open day; so does
-    a new entity whose day a frozen period holds (a report synced a month late). Every
-    late row keeps the day the counting rule gives it (counted_for)."""
+    a new entity whose day a frozen period holds (a report synced a month late). A fact
+    whose subjects changed (a new handler) is another fact: the kept one is taken back, the
+    new one counts. Every late row keeps the day the counting rule gives it (counted_for)."""
     touched = {key[:2] for key in kept}
     frozen = {start + timedelta(n) for start, end in spans for n in range((end - start).days)}
-    if not touched and frozen.isdisjoint({row[5] for row in rows}):
+    if not touched and frozen.isdisjoint({row[6] for row in rows}):
         return rows  # nothing frozen here (the usual rebuild): every row as it is
     out = []
     for row in rows:
-        if row[5] not in frozen and row[:2] not in touched:
+        if row[6] not in frozen and row[:2] not in touched:
             out.append(row)
             continue
-        was, counted_for = kept.pop(row[:5], (0.0, row[5]))
-        if abs(row[6] - was) > 1e-9:
-            out.append((*row[:5], arrival, row[6] - was, counted_for))
+        was, counted_for = kept.pop(row[:6], (0.0, row[6]))
+        if abs(row[7] - was) > 1e-9:
+            out.append((*row[:6], arrival, row[7] - was, counted_for))
     for key, (was, counted_for) in kept.items():  # a measure no longer true: taken back
         out.append((*key, arrival, -was, counted_for))
     return out
@@ -585,31 +596,44 @@ def rebuild(entity, ids, now=None):
             ):
                 kept[tuple(key)] = (value, counted_for)
             where = (*where, ~frozen)
-        for day, subject, subject_id, measure, value in db.session.execute(
+        taken = db.session.execute(
             delete(EntityFact)
             .where(*where)
             .returning(*(getattr(EntityFact, c) for c in _SUM_KEY), EntityFact.value)
-        ):
-            changes[(_month(day), subject, subject_id, measure)] -= value
+        )
+        _move(changes, taken, -1.0)
     rows = _rows(LOADERS[entity](ids, now))
     if spans:
         rows = _late(rows, kept, spans, _open_from(day_of(now), spans))
     _insert(rows)
-    months = {}
-    for _, _, subject, subject_id, measure, day, value, _ in rows:
-        month = months.get(day) or months.setdefault(day, _month(day))
-        changes[(month, subject, subject_id, measure)] += value
+    _move(changes, (row[2:8] for row in rows), 1.0)
     _upsert(MonthFact, MonthFact.month, {k: v for k, v in changes.items() if abs(v) > 1e-9})
     return len(rows)
+
+
+def _move(changes, facts, sign):
+    """changes[(month, subject, subject id, measure)] moved by each fact (unit id, person id,
+    department id, measure, day, value) for each of its subjects."""
+    months = {}
+    for unit, person, department, measure, day, value in facts:
+        month = months.get(day) or months.setdefault(day, _month(day))
+        value *= sign
+        if unit is not None:
+            changes[(month, UNIT, unit, measure)] += value
+        if person is not None:
+            changes[(month, PERSON, person, measure)] += value
+        if department is not None:
+            changes[(month, DEPARTMENT_SUBJECT, department, measure)] += value
 
 
 def _month(day):
     return day.replace(day=1)
 
 
-_KEY = ("entity", "entity_id", "subject", "subject_id", "measure")
+_SUBJECTS = tuple(SUBJECT_COLUMNS)  # the kinds of subject, in the order of their columns
+_KEY = ("entity", "entity_id", *SUBJECT_COLUMNS.values(), "measure")
 _COLUMNS = (*_KEY, "day", "value", "counted_for")
-_SUM_KEY = ("day", "subject", "subject_id", "measure")  # what a sum is of, by the day
+_SUM_KEY = (*SUBJECT_COLUMNS.values(), "measure", "day")  # what a sum is of
 
 
 def _insert(rows):
@@ -641,7 +665,15 @@ class _Escaped(dict):
     """Each name, id and day as COPY's text has it, made once: a look-up in C after that."""
 
     def __missing__(self, value):
-        text = self[value] = value.isoformat() if isinstance(value, date) else _text(value)
+        if value is None:
+            text = _NULL
+        elif isinstance(value, date):
+            text = value.isoformat()
+        elif isinstance(value, int):
+            text = str(int(value))  # a bool or an int subclass as its number
+        else:
+            text = _text(value)
+        self[value] = text
         return text
 
 
@@ -650,11 +682,11 @@ def _copy_text(rows):
     row, was a fifth of a month's rebuild."""
     name = _Escaped()  # the rows of an entity come together; names and days repeat
     lines = []
-    for entity, entity_id, subject, subject_id, measure, day, value, counted_for in rows:
+    for entity, entity_id, unit, person, department, measure, day, value, counted_for in rows:
         lines.append(
-            f"{name[entity]}\t{name[entity_id]}\t{name[subject]}\t{int(subject_id)}\t"
-            f"{name[measure]}\t{name[day]}\t{float(value)!r}\t"
-            f"{name[counted_for] if counted_for else _NULL}\n"
+            f"{name[entity]}\t{name[entity_id]}\t{name[unit]}\t{name[person]}\t"
+            f"{name[department]}\t{name[measure]}\t{name[day]}\t{float(value)!r}\t"
+            f"{name[counted_for]}\n"
         )
     return "".join(lines).encode()
 
@@ -718,21 +750,32 @@ def _resum(days):
     (a repair; rebuild moves them by its changes)."""
     for month in sorted({_month(day) for day in days}):
         db.session.execute(delete(MonthFact).where(MonthFact.month == month))
-        db.session.execute(
-            insert(MonthFact).from_select(
-                ["month", "subject", "subject_id", "measure", "value"],
-                select(
-                    literal(month, Date),
-                    EntityFact.subject,
-                    EntityFact.subject_id,
-                    EntityFact.measure,
-                    func.sum(EntityFact.value),
+        for subject in SUBJECT_COLUMNS:
+            subject_id = _column(subject)
+            db.session.execute(
+                insert(MonthFact).from_select(
+                    ["month", "subject", "subject_id", "measure", "value"],
+                    select(
+                        literal(month, Date),
+                        literal(subject, String),
+                        subject_id,
+                        EntityFact.measure,
+                        func.sum(EntityFact.value),
+                    )
+                    .where(
+                        subject_id.is_not(None),
+                        EntityFact.day >= month,
+                        EntityFact.day < _next_month(month),
+                    )
+                    .group_by(subject_id, EntityFact.measure)
+                    .having(func.abs(func.sum(EntityFact.value)) >= 1e-9),
                 )
-                .where(EntityFact.day >= month, EntityFact.day < _next_month(month))
-                .group_by(EntityFact.subject, EntityFact.subject_id, EntityFact.measure)
-                .having(func.abs(func.sum(EntityFact.value)) >= 1e-9),
             )
-        )
+
+
+def _column(subject):
+    """The facts' column of a kind of subject's ids."""
+    return getattr(EntityFact, SUBJECT_COLUMNS[subject])
 
 
 def refresh(batch=20_000, now=None):
@@ -777,7 +820,7 @@ def _waiting(now):
         select(EntityFact.entity_id).where(
             EntityFact.entity == "incident",
             EntityFact.measure == "due",
-            EntityFact.subject == UNIT,
+            EntityFact.unit_id.is_not(None),
             EntityFact.day <= day_of(now),
             EntityFact.entity_id.not_in(handled),
         )
@@ -796,17 +839,20 @@ def sums(start, end, subjects=(UNIT, PERSON, DEPARTMENT_SUBJECT), skip_days=()):
         for subject, subject_id, measure, value in db.session.execute(query):
             found[(subject, subject_id)][measure] += sign * value
 
-    def by_entities(*where):
-        return (
-            select(
-                EntityFact.subject,
-                EntityFact.subject_id,
-                EntityFact.measure,
-                func.sum(EntityFact.value),
+    def by_entities(*where, sign=1.0):
+        for subject in subjects:
+            subject_id = _column(subject)
+            add(
+                select(
+                    literal(subject, String),
+                    subject_id,
+                    EntityFact.measure,
+                    func.sum(EntityFact.value),
+                )
+                .where(subject_id.is_not(None), *where)
+                .group_by(subject_id, EntityFact.measure),
+                sign,
             )
-            .where(EntityFact.subject.in_(subjects), *where)
-            .group_by(EntityFact.subject, EntityFact.subject_id, EntityFact.measure)
-        )
 
     if start.day == 1 and end.day == 1:
         add(
@@ -820,7 +866,7 @@ def sums(start, end, subjects=(UNIT, PERSON, DEPARTMENT_SUBJECT), skip_days=()):
             .group_by(MonthFact.subject, MonthFact.subject_id, MonthFact.measure)
         )
         if skip:
-            add(by_entities(EntityFact.day.in_(skip)), -1.0)
+            by_entities(EntityFact.day.in_(skip), sign=-1.0)
             return {  # a sum the days skipped took to nothing, as if never made
                 key: {m: v for m, v in measures.items() if abs(v) > 1e-9}
                 for key, measures in found.items()
@@ -828,7 +874,9 @@ def sums(start, end, subjects=(UNIT, PERSON, DEPARTMENT_SUBJECT), skip_days=()):
             }
     else:
         where = [EntityFact.day >= start, EntityFact.day < end]
-        add(by_entities(*where, EntityFact.day.not_in(skip)) if skip else by_entities(*where))
+        if skip:
+            where.append(EntityFact.day.not_in(skip))
+        by_entities(*where)
     return {key: dict(measures) for key, measures in found.items()}
 
 
@@ -843,8 +891,7 @@ def entities(subject, subject_ids, measure, start, end):
             func.min(EntityFact.counted_for),
         )
         .where(
-            EntityFact.subject == subject,
-            EntityFact.subject_id.in_(list(subject_ids)),
+            _column(subject).in_(list(subject_ids)),
             EntityFact.measure == measure,
             EntityFact.day >= start,
             EntityFact.day < end,

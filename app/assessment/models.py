@@ -1,10 +1,10 @@
 """What the assessment keeps: facts derived from the history (per entity, and summed per
-day and subject), the periods with their frozen results, appeals, adjustments and exports.
+month and subject), the periods with their frozen results, appeals, adjustments and exports.
 A new indicator is new measure names in the facts, never a new column."""
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, Date, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Date, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -16,24 +16,30 @@ UNIT, PERSON, DEPARTMENT = "unit", "person", "department"
 
 
 class EntityFact(db.Model):
-    """One measure of one entity (a case, a task, a call, a roll-call) for one subject, on
-    the day it counts in (a case: the day its handling deadline falls). Rebuilt whole for an
-    entity whenever its history grows, except on the days of frozen periods: what changes
-    after its period was frozen counts on the day it arrives, with the day it was counted
-    for (counted_for). The drill-down (穿透) reads the entities from here.
+    """One measure of one entity (a case, a task, a call, a roll-call) on the day it counts
+    in (a case: the day its handling deadline falls), with the subjects it counts for beside
+    it: its unit, person and department (each at most one; a case's grid and handler). Rebuilt
+    whole for an entity whenever its history grows, except on the days of frozen periods:
+    what changes after its period was frozen counts on the day it arrives, with the day it
+    was counted for (counted_for); a subject changed since (a new handler) takes the frozen
+    fact back under the old subjects and counts it anew under the new. The drill-down (穿透)
+    reads the entities from here.
 
-    Facts are only ever summed, so the table keeps no primary key (the six columns' index was
-    the costliest part of a month's rebuild): a rebuild finds an entity's facts by
-    (entity, entity id), a drill-down a subject's by (subject, subject id, measure), and the
-    repairs and exports a month's by day."""
+    One row for all of a fact's subjects, not one per subject: a month's rebuild wrote every
+    case's measures twice (its grid's copy and its handler's), and their COPY was most of it.
+    Facts are only ever summed, so the table keeps no primary key: a rebuild finds an
+    entity's facts by (entity, entity id), a drill-down a subject's by (its column, day),
+    integers and dates (the strings' collation made the string indexes the costly ones),
+    and the repairs and exports a month's by day."""
 
     __tablename__ = "assessment_entity_fact"
 
     entity: Mapped[str] = mapped_column(String(16))
     # An acknowledgement's id is "<roll-call id>:<person id>".
     entity_id: Mapped[str] = mapped_column(String(48))
-    subject: Mapped[str] = mapped_column(String(12))
-    subject_id: Mapped[int] = mapped_column(Integer)
+    unit_id: Mapped[int | None] = mapped_column(Integer)
+    person_id: Mapped[int | None] = mapped_column(Integer)
+    department_id: Mapped[int | None] = mapped_column(Integer)
     measure: Mapped[str] = mapped_column(String(40))
     day: Mapped[date] = mapped_column(Date)
     value: Mapped[float] = mapped_column(Float)
@@ -42,13 +48,26 @@ class EntityFact(db.Model):
 
     __table_args__ = (
         Index("ix_assessment_entity_fact_entity", "entity", "entity_id"),
-        Index("ix_assessment_entity_fact_subject", "subject", "subject_id", "measure"),
         Index("ix_assessment_entity_fact_day", "day"),
+        *(
+            Index(
+                f"ix_assessment_entity_fact_{name}",
+                name,
+                "day",
+                postgresql_where=text(f"{name} IS NOT NULL"),
+                sqlite_where=text(f"{name} IS NOT NULL"),
+            )
+            for name in ("unit_id", "person_id", "department_id")
+        ),
     )
     # The ORM needs a key to map rows by; the database keeps none (see above).
     __mapper_args__ = {
-        "primary_key": [entity, entity_id, subject, subject_id, measure, day]  # noqa: RUF012
+        "primary_key": [entity, entity_id, unit_id, person_id, department_id, measure, day]  # noqa: RUF012
     }
+
+
+# The column of each kind of subject.
+SUBJECT_COLUMNS = {UNIT: "unit_id", PERSON: "person_id", DEPARTMENT: "department_id"}
 
 
 class MonthFact(db.Model):

@@ -47,8 +47,7 @@ def put(grid, day, due, on_time):
                 {
                     "entity": "incident",
                     "entity_id": case,
-                    "subject": "unit",
-                    "subject_id": grid.id,
+                    "unit_id": grid.id,
                     "measure": measure,
                     "day": day,
                     "value": 1.0,
