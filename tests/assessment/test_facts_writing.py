@@ -3,8 +3,10 @@ formatted by the assessment itself): ids with characters COPY escapes, late days
 one row for all of a fact's subjects, each of which it counts for, also when they change
 after its period froze."""
 
+import gc
 from datetime import UTC, date, datetime
 
+import pytest
 from sqlalchemy import select
 
 from app.assessment import facts
@@ -89,3 +91,18 @@ def test_a_subject_changed_after_its_period_froze_moves_in_the_period_of_arrival
     assert facts.entities(UNIT, [cast.grid.id], "due", *parse("2026-04")[2:]) == []
     facts.rebuild("probe", ["p1"], now=datetime(2026, 4, 9, 2, tzinfo=UTC))  # nothing new
     assert _person_sums("2026-04") == april
+
+
+def test_a_rebuild_gives_the_garbage_collector_back_even_when_it_fails(db, monkeypatch):
+    """The collector is paused while a rebuild makes its facts; a worker whose rebuild
+    failed would otherwise keep every reference cycle it made from then on."""
+
+    def broken(ids, now):
+        assert not gc.isenabled()  # paused while the facts are made
+        raise RuntimeError("a loader's bug")
+        yield
+
+    monkeypatch.setitem(facts.LOADERS, "probe", broken)
+    with pytest.raises(RuntimeError):
+        facts.rebuild("probe", ["p1"])
+    assert gc.isenabled()
