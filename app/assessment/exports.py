@@ -217,22 +217,25 @@ def _cells(sheet, values, formats):
 
 
 def _cases_sheet(book, key, progress):
-    """Every case counted in the period with its figures: what each number is made of."""
+    """Every case counted in the period with its figures: what each number is made of. A
+    case whose change arrived after its period was frozen (补计) counts here by that change
+    (a figure taken back is -1), marked with the day its counting rule gives it, as the
+    drill-down marks it."""
     period = parse(key)
     codes = {row.id: row.code for row in db.session.execute(select(Unit.id, Unit.code))}
     sheet = book.create_sheet("案件明细")
     sheet.freeze_panes = "A2"
-    sheet.append(["案件编号", "网格代码", "计入日期", *(name for _, name in CASE_COLUMNS)])
+    sheet.append(
+        ["案件编号", "网格代码", "计入日期", *(name for _, name in CASE_COLUMNS), "补计：原计入"]
+    )
+    in_period = (
+        EntityFact.entity == "incident",
+        EntityFact.unit_id.is_not(None),
+        EntityFact.day >= period.start,
+        EntityFact.day < period.end,
+    )
     total = db.session.execute(
-        select(db.func.count())
-        .select_from(EntityFact)
-        .where(
-            EntityFact.entity == "incident",
-            EntityFact.unit_id.is_not(None),
-            EntityFact.measure == "due",
-            EntityFact.day >= period.start,
-            EntityFact.day < period.end,
-        )
+        select(db.func.count(db.distinct(EntityFact.entity_id))).where(*in_period)
     ).scalar()
     rows = db.session.execute(
         select(
@@ -241,33 +244,34 @@ def _cases_sheet(book, key, progress):
             EntityFact.day,
             EntityFact.measure,
             EntityFact.value,
+            EntityFact.counted_for,
         )
-        .where(
-            EntityFact.entity == "incident",
-            EntityFact.unit_id.is_not(None),
-            EntityFact.day >= period.start,
-            EntityFact.day < period.end,
-        )
-        .order_by(EntityFact.entity_id)
+        .where(*in_period)
+        .order_by(EntityFact.entity_id, EntityFact.day)
         .execution_options(yield_per=20_000)
     )
     current, measures, written = None, {}, 0
-    for entity_id, grid_id, day, measure, value in rows:
+    for entity_id, grid_id, day, measure, value, counted_for in rows:
         if entity_id != current:
             if current is not None:
                 sheet.append(_case_line(current, measures))
                 written += 1
                 if total and written % 20_000 == 0:
                     progress(20 + int(75 * written / total))
-            current, measures = entity_id, {"grid": codes.get(grid_id), "day": day}
-        measures[measure] = value
+            current = entity_id
+            measures = {"grid": codes.get(grid_id), "day": day, "counted_for": counted_for}
+        measures[measure] = measures.get(measure, 0.0) + value  # late changes add up
     if current is not None:
         sheet.append(_case_line(current, measures))
 
 
 def _case_line(case_id, measures):
-    return [case_id, measures["grid"], measures["day"]] + [
-        int(measures.get(name, 0)) for name, _ in CASE_COLUMNS
+    return [
+        case_id,
+        measures["grid"],
+        measures["day"],
+        *(round(measures.get(name, 0)) for name, _ in CASE_COLUMNS),
+        measures["counted_for"],
     ]
 
 
@@ -350,9 +354,49 @@ def bulletin_docx(key, progress=lambda percent: None):
                 for cell, text in zip(cells, values, strict=True):
                     cell.text = text
         progress(int(100 * n / len(levels)))
+    _late_section(document, bulletin["late"])
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
+
+
+# As the PWA's drill-down names them (pwa/src/locales/zh-CN.json, assessment.entity).
+ENTITY_NAMES = {
+    "incident": "案件",
+    "task": "任务",
+    "whistle": "吹哨",
+    "ack": "叫应",
+    "patrol": "巡查",
+    "plan_miss": "漏巡",
+    "visit": "走访",
+    "journal": "民情日志",
+    "wish": "微心愿",
+    "signup": "志愿服务",
+}
+
+
+def _late_section(document, late):
+    """补计: what the period counts that arrived after its own period froze, named as the
+    drill-down names it (补计：原计入 <day>)."""
+    document.add_heading("补计", level=1)
+    if not late:
+        document.add_paragraph("本期无补计。")
+        return
+    document.add_paragraph(f"本期补计 {len(late)} 项：所属期间冻结后到达的变化，计入本期。")
+    table = document.add_table(rows=1, cols=4)
+    table.style = "Table Grid"
+    for cell, text in zip(table.rows[0].cells, ("类型", "编号", "单位代码", "补计"), strict=True):
+        cell.text = text
+    for entry in late:
+        cells = table.add_row().cells
+        values = (
+            ENTITY_NAMES.get(entry["entity"], entry["entity"]),
+            entry["id"],
+            entry["code"] or "",
+            f"补计：原计入 {entry['counted_for'].isoformat()}",
+        )
+        for cell, text in zip(cells, values, strict=True):
+            cell.text = text
 
 
 BUILDERS = {"ranking_xlsx": ranking_xlsx, "bulletin_docx": bulletin_docx}

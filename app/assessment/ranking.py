@@ -488,7 +488,8 @@ def adjustments(key):
 
 def bulletin(key):
     """季通报 (or any period's): per level the top and bottom N of the ranked (红黑榜) across
-    the level, with their indicators and the change against the previous period."""
+    the level, with their indicators and the change against the previous period; and what
+    it counts late (补计)."""
     size = plans.plan().get("bulletin_size", 3)
     current = ranking(key)
     before = ranking(parse(key).previous().key)
@@ -524,7 +525,27 @@ def bulletin(key):
         "previous": before["period"],
         "state": current["state"],
         "levels": out,
+        "late": _late_entities(parse(key)),
     }
+
+
+def _late_entities(period):
+    """What the period counts late (补计), each with its unit's or department's code and
+    the day its counting rule gives it, as the drill-down names it."""
+    codes = {(UNIT, row.id): row.code for row in _units()}
+    for row in db.session.execute(select(Department.id, Department.code)):
+        codes[(DEPARTMENT_SUBJECT, row.id)] = row.code
+    return [
+        {
+            "entity": entity,
+            "id": entity_id,
+            "code": codes.get((UNIT, unit_id)) or codes.get((DEPARTMENT_SUBJECT, department_id)),
+            "counted_for": counted_for,
+        }
+        for entity, entity_id, unit_id, department_id, counted_for in facts.late(
+            period.start, period.end
+        )
+    ]
 
 
 def sheet(key, person):

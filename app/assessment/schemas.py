@@ -71,11 +71,22 @@ class BulletinLevel(Out):
     insufficient = fields.Integer()
 
 
+class BulletinLate(Out):
+    entity = fields.String(metadata={"description": "incident, task, whistle or ack"})
+    id = fields.String()
+    code = fields.String(allow_none=True, metadata={"description": "its unit's or department's"})
+    counted_for = fields.Date(metadata={"description": "the day the counting rule gives it"})
+
+
 class BulletinOut(Out):
     period = fields.String()
     previous = fields.String()
     state = fields.String()
     levels = fields.Dict(keys=fields.String(), values=fields.Nested(BulletinLevel))
+    late = fields.List(
+        fields.Nested(BulletinLate),
+        metadata={"description": "补计: counted here, arrived after their own period froze"},
+    )
 
 
 class DrillQuery(Schema):

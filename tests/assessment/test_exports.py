@@ -1,13 +1,17 @@
 """Exports: the worker claims each job once, reports progress, and the files hold the
-ranking's numbers (read back with openpyxl and python-docx)."""
+ranking's numbers, what counts late marked (补计) as the drill-down marks it (read back
+with openpyxl and python-docx)."""
 
 import io
+from datetime import datetime
 
 import pytest
 from docx import Document
 from openpyxl import load_workbook
 
-from app.assessment import exports
+from app.assessment import exports, facts, ranking
+from app.return_visits import services as visits
+from tests.assessment.test_indicators import at, march, month  # noqa: F401  (fixtures)
 from tests.assessment.test_ranking import grids  # noqa: F401  (the fixture)
 
 
@@ -77,3 +81,54 @@ def test_a_job_is_claimed_once_and_only_by_its_asker(grids, cast, as_user, expor
         .status_code
         == 403
     )
+
+
+def test_the_exports_mark_what_counts_late(march, month, cast, as_user, export_root):  # noqa: F811
+    """March published; in April B (due 3-12) is closed and A (due 3-10) reopened by a
+    return visit: April's Excel lists both cases with their changes, marked 补计 with the
+    day they were counted for, C (due in April) unmarked; the second quarter's bulletin
+    names both as the drill-down does."""
+    month.when(at(4, 1, 9))
+    ranking.open_appeals(cast.district_admin, "2026-03")
+    month.when(at(4, 7, 9))
+    ranking.publish(cast.district_admin, "2026-03")
+    month.handle(march["b"], at(4, 8, 10))
+    month.check(march["b"], at(4, 8, 15))
+    month.when(at(4, 9, 10))
+    visits.record(cast.secretary, march["a"], "dissatisfied", "没修好")
+    facts.refresh()
+    month.when(at(4, 10, 10))
+    admin = as_user(cast.district_admin)
+    sheet = load_workbook(made(admin, "ranking_xlsx", "2026-04"))["案件明细"]
+    header = [c.value for c in sheet[1]]
+    assert header[-1] == "补计：原计入"
+    cases = {
+        line[0]: dict(zip(header, line, strict=True))
+        for line in sheet.iter_rows(min_row=2, values_only=True)
+    }
+    assert set(cases) == {march["a"], march["b"], march["c"]}
+    late_for = {case: line["补计：原计入"] for case, line in cases.items()}
+    assert late_for == {
+        march["a"]: datetime(2026, 3, 10),
+        march["b"]: datetime(2026, 3, 12),
+        march["c"]: None,
+    }
+    assert (cases[march["b"]]["计入"], cases[march["b"]]["结案"]) == (0, 1)  # closed, once
+    assert (cases[march["a"]]["计入"], cases[march["a"]]["结案"]) == (0, -1)  # taken back
+    assert (cases[march["c"]]["计入"], cases[march["c"]]["结案"]) == (1, 0)
+    document = Document(made(admin, "bulletin_docx", "2026-Q2"))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "本期补计 2 项" in text
+    late = document.tables[-1]
+    assert [[c.text for c in row.cells] for row in late.rows] == [
+        ["类型", "编号", "单位代码", "补计"],
+        *sorted(
+            [
+                ["案件", march["a"], cast.grid.code, "补计：原计入 2026-03-10"],
+                ["案件", march["b"], cast.grid.code, "补计：原计入 2026-03-12"],
+            ],
+            key=lambda line: line[1],
+        ),
+    ]
+    quiet = Document(made(admin, "bulletin_docx", "2026-Q1"))
+    assert "本期无补计。" in [p.text for p in quiet.paragraphs]
