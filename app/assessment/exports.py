@@ -234,8 +234,8 @@ def _cases_sheet(book, key, progress):
         EntityFact.day >= period.start,
         EntityFact.day < period.end,
     )
-    total = db.session.execute(
-        select(db.func.count(db.distinct(EntityFact.entity_id))).where(*in_period)
+    total = db.session.execute(  # for the progress: the cases due (a late one may not be)
+        select(db.func.count()).where(*in_period, EntityFact.measure == "due")
     ).scalar()
     rows = db.session.execute(
         select(
