@@ -30,9 +30,17 @@ WARM = 200
 COUNTED = 200
 
 
-def _requests(url):
-    app, *_, (lng, lat) = roundtrips._app(url)
+def _requests(url, count):
+    app, _, community, (lng, lat) = roundtrips._app(url)
     member = roundtrips._client(app, "13800000001")
+    secretary = roundtrips._client(app, "13800000002")
+    # An acknowledgement per roll-call: each request acknowledges, none is a resend.
+    call = {"scope": {"level": "community", "codes": [community]}, "message": "叫应"}
+    with app.app_context():
+        calls = [
+            roundtrips._json(secretary, "POST", "/api/rollcalls", call).get_json()["id"]
+            for _ in range(count)
+        ]
     cookie = "; ".join(f"{c.key}={c.value}" for c in member._cookies.values())
     headers = {
         "Cookie": cookie,
@@ -64,6 +72,7 @@ def _requests(url):
         "locate": lambda n: environ("GET", f"/api/locate?lat={lat}&lng={lng}"),
         "GET /api/me": lambda n: environ("GET", "/api/me"),
         "report": lambda n: environ("POST", "/api/incidents", reports(n)[2]),
+        "acknowledgement": lambda n: environ("POST", f"/api/rollcalls/{calls[n]}/ack", "{}"),
     }
 
 
@@ -77,10 +86,11 @@ def _send(app, environ):
 
 
 def run(url, rounds, per_round, profile=None):
-    app, requests = _requests(url)
+    count = WARM + COUNTED + rounds * per_round
+    app, requests = _requests(url, count)
     out = {}
     for name, make in requests.items():
-        environs = [make(n) for n in range(WARM + COUNTED + rounds * per_round)]
+        environs = [make(n) for n in range(count)]
         for environ in environs[:WARM]:
             _send(app, environ)
         counter = cProfile.Profile(time.process_time)

@@ -1,6 +1,7 @@
 """Server-side sessions: one record per login, so that logging out, a lost phone or a new
 password ends a session for real, whoever holds a copy of its cookies."""
 
+import collections
 import copy
 import functools
 import hashlib
@@ -15,7 +16,8 @@ from flask_login.config import COOKIE_NAME
 from flask_login.utils import decode_cookie
 from itsdangerous import BadSignature
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import make_transient_to_detached
 
 from app import clock, transaction
 from app.errors import NotFound
@@ -57,44 +59,114 @@ def start(user, remember, ip):
     )
     db.session.add(record)
     user.login_token = token
-    g.user_session = record
+    g.user_session, g.user_session_id = record, record.id
     return record
 
 
-# Built once: this runs on every request, and building the statement cost as much as
-# running it (bench/session_lookup.py).
+# What a request's lookup reads: the session's lifetimes, then every column of its user.
+_SEEN = ("remember", "expires_at", "last_seen_at", "revoked_at")
 _LOAD = (
-    select(UserSession, User)
-    .join(User, User.id == UserSession.user_id)
+    select(*(UserSession.__table__.c[name] for name in _SEEN), *User.__table__.c)
+    .join(User.__table__, User.id == UserSession.user_id)
     .where(UserSession.id == bindparam("id"))
 )
+_Seen = collections.namedtuple("_Seen", _SEEN)
+_USER_KEYS = [User.__mapper__.get_property_by_column(column).key for column in User.__table__.c]
+_ID, _ACTIVE = _USER_KEYS.index("id"), _USER_KEYS.index("active")
+
+
+@functools.lru_cache(maxsize=8)
+def _compiled(dialect):
+    """_LOAD's SQL for `dialect`, whether it takes its parameter by position, and each
+    column's result processor (what SQLAlchemy would apply: UTC times, SQLite's booleans)."""
+    compiled = _LOAD.compile(dialect=dialect)
+    processors = [
+        column.type.dialect_impl(dialect).result_processor(dialect, None)
+        for column in _LOAD.selected_columns
+    ]
+    return compiled.string, compiled.positional, processors
+
+
+def _lookup(digest):
+    """(_Seen, the user's column values) of the session `digest`, or None.
+
+    On every logged-in request, so it skips SQLAlchemy's execution (400 Python calls, a
+    quarter of a locate's CPU, through the ORM): the DBAPI runs the statement on the
+    request's own connection (its transaction, or autocommit in a reads_only view; psycopg
+    prepares it after five runs) and each value goes through its column type's processor,
+    as SQLAlchemy's result would. A connection the database dropped is invalidated and the
+    error raised as SQLAlchemy raises it (a 503 to retry, app/errors.py)."""
+    connection = db.session.connection()
+    sql, positional, processors = _compiled(connection.dialect)
+    dbapi = connection.connection.dbapi_connection
+    try:
+        cursor = dbapi.execute(sql, (digest,) if positional else {"id": digest})
+        try:
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+    except connection.dialect.loaded_dbapi.Error as error:
+        dropped = connection.dialect.is_disconnect(error, dbapi, None)
+        if dropped:
+            # As SQLAlchemy does: this connection and every pooled one older are replaced.
+            connection.engine.pool._invalidate(connection.connection, error)
+            connection.invalidate(error)
+        raise DBAPIError.instance(
+            sql,
+            None,
+            error,
+            connection.dialect.loaded_dbapi.Error,
+            connection_invalidated=dropped,
+            dialect=connection.dialect,
+        ) from error
+    if row is None:
+        return None
+    values = [
+        v if process is None else process(v) for process, v in zip(processors, row, strict=True)
+    ]
+    return _Seen._make(values[: len(_SEEN)]), values[len(_SEEN) :]
+
+
+def _persistent_user(values):
+    """The User of these column values, in the request's database session, as a query would
+    have loaded it (its relationships load when first read), without the ORM's query."""
+    session = db.session()
+    mapper = User.__mapper__
+    key = mapper.identity_key_from_primary_key((values[_ID],))
+    user = session.identity_map.get(key)
+    if user is None:
+        user = mapper.class_manager.new_instance()
+        # Loaded, not changed: the ORM's loading fills the instance's dict the same way.
+        user.__dict__.update(zip(_USER_KEYS, values, strict=True))
+        make_transient_to_detached(user)
+        session.add(user)
+    return user
 
 
 def load(token):
     """Flask-Login's user loader: the user of a live session, in one primary-key lookup."""
     if not token or len(token) > 64:
         return None
-    found = db.session.execute(_LOAD, {"id": _digest(token)}).first()
+    digest = _digest(token)
+    found = _lookup(digest)
     if found is None:
         return None
-    record, user = found
+    seen, values = found
     now = clock.now()
-    if record.revoked_at is not None or not user.active or now >= ends_at(record):
+    if seen.revoked_at is not None or not values[_ACTIVE] or now >= ends_at(seen):
         return None
     # Seen is written at most every few minutes: a write per request would cost every
     # request a commit, and the list only needs to tell today from last week.
-    if now - record.last_seen_at >= current_app.config["SESSION_TOUCH"]:
+    if now - seen.last_seen_at >= current_app.config["SESSION_TOUCH"]:
         db.session.execute(
             update(UserSession)
-            .where(UserSession.id == record.id)
+            .where(UserSession.id == digest)
             .values(last_seen_at=now, ip=request.remote_addr)
         )
         db.session.commit()
-        # As loaded, not as changed: the UPDATE above wrote them, a flush must not again.
-        set_committed_value(record, "last_seen_at", now)
-        set_committed_value(record, "ip", request.remote_addr)
+    user = _persistent_user(values)
     user.login_token = token
-    g.user_session = record
+    g.user_session_id = digest
     return user
 
 
@@ -187,6 +259,9 @@ def current():
     """The current request's session record, or None when nobody is logged in."""
     if not current_user.is_authenticated:
         return None
+    if g.get("user_session") is None and g.get("user_session_id"):
+        # Read only when asked (the session list, a logout): not every request needs it.
+        g.user_session = db.session.get(UserSession, g.user_session_id)
     return g.get("user_session")
 
 

@@ -10,7 +10,7 @@ from app.config import Base
 from app.people import sessions
 from app.people.models import GRID_MEMBER, User, UserSession
 from tests.builders import report_body
-from tests.conftest import Auth, make_user
+from tests.conftest import PASSWORD, Auth, make_user
 from tests.sync.conftest import command
 
 PHONE_UA = (
@@ -191,6 +191,50 @@ def test_a_deactivated_persons_sessions_stop_working(app, db):
     db.session.get(User, user.id).active = False
     db.session.commit()
     assert phone.get("/api/me").status_code == 401
+
+
+def test_a_request_sees_the_person_as_the_database_has_them_now(app, db):
+    """The lookup reads the user afresh on every request: a new name, role or scope set
+    since the phone's last request shows on its next one, and what the request changes of
+    its user is written."""
+    user = make_user(GRID_MEMBER, name="王五")
+    phone = logged_in(app, user, remember=True)
+    assert phone.get("/api/me").get_json()["name"] == "王五"
+    db.session.get(User, user.id).name = "王六"
+    db.session.commit()
+    assert phone.get("/api/me").get_json()["name"] == "王六"
+    before = user.password_hash
+    changed = phone.post(
+        "/api/me/password",
+        json={"old_password": PASSWORD, "new_password": "a longer passphrase, 2026"},
+    )
+    assert changed.status_code == 204, changed.data
+    db.session.expire_all()
+    written = db.session.get(User, user.id)
+    assert written.password_hash != before and written.name == "王六"
+
+
+def test_the_lookup_gives_the_user_the_orm_would_load(app, db):
+    """Every column of the user, typed as the ORM types it (aware UTC times, booleans,
+    JSON), on each backend."""
+    user = make_user(GRID_MEMBER)
+    user.muted = ["rollcall"]
+    with app.test_request_context():
+        sessions.start(db.session.get(User, user.id), remember=True, ip="127.0.0.1")
+        token = db.session.get(User, user.id).login_token
+        db.session.commit()
+    db.session.remove()
+    with app.test_request_context():
+        loaded = sessions.load(token)
+        assert loaded in db.session and not db.session.dirty
+        fresh = User.__table__.c
+        row = db.session.execute(User.__table__.select().where(fresh.id == user.id)).one()
+        for column in fresh:
+            value = getattr(loaded, column.key)
+            assert value == row._mapping[column] and type(value) is type(row._mapping[column])
+        assert loaded.created_at.utcoffset() == timedelta(0)
+        assert [unit.id for unit in loaded.units] == [unit.id for unit in user.units]
+    db.session.remove()
 
 
 # Who may see and end whose sessions: (actor, target, status). Out of the actor's scope the
