@@ -14,6 +14,7 @@ from app.extensions import db
 from app.people.models import GRID_MEMBER, User
 from app.transaction import reads_only
 from tests.builders import point_in, report_body
+from tests.conftest import Auth
 
 
 @pytest.fixture
@@ -189,3 +190,31 @@ def test_a_claim_writes_in_one_transaction_and_reads_its_answer_without_one(
     assert after and all(in_transaction != postgresql for _, in_transaction in after)
     again = client.post(f"/api/tasks/{task['id']}/claim", json={})
     assert again.status_code == 200 and again.get_json()["claimed"] == 1
+
+
+def test_a_csrf_token_checked_once_is_still_refused_elsewhere_rekeyed_or_expired(
+    app, client, auth, cast, monkeypatch
+):
+    """The token's signature is remembered per worker once it checked out; every write still
+    matches it to its own session, checks the keys, and its age when a limit is set."""
+    auth.login(cast.member)
+
+    def write(token, who=client):  # past CSRF, an acknowledgement of no roll-call is a 404
+        answer = who.post("/api/rollcalls/none/ack", json={}, headers={"X-CSRFToken": token})
+        return answer.status_code, answer.get_json()["error"]["code"]
+
+    token = client.token
+    assert write(token) == (404, "not_found")  # checked, and now remembered
+    tampered = token[:-2] + ("BB" if token.endswith("AA") else "AA")
+    assert write(tampered) == (400, "csrf_failed")
+    other = app.test_client()  # another browser, with a session of its own
+    Auth(other).login(cast.secretary)
+    assert write(token, other) == (400, "csrf_failed")  # a token that checked out, not theirs
+    monkeypatch.setitem(app.config, "WTF_CSRF_TIME_LIMIT", 60)
+    monkeypatch.setattr(time, "time", lambda now=time.time(): now + 61)
+    assert write(token) == (400, "csrf_failed")
+    monkeypatch.undo()
+    monkeypatch.setitem(app.config, "WTF_CSRF_SECRET_KEY", ["a-new-key-without-the-old"])
+    assert write(token) == (400, "csrf_failed")
+    monkeypatch.undo()
+    assert write(token) == (404, "not_found")
