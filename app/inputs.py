@@ -10,6 +10,7 @@ Checked once, at the edge, for every /api request:
   can have that id), and schema fields use ``Int``, bounded like the column.
 """
 
+import functools
 import json
 import math
 from datetime import date
@@ -17,7 +18,7 @@ from datetime import date
 from flask import current_app, request
 from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Blueprint
-from marshmallow import fields, validate
+from marshmallow import Schema, fields, validate
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.routing import IntegerConverter
@@ -128,9 +129,23 @@ class JSONProvider(DefaultJSONProvider):
         return value
 
 
+@functools.cache
+def _instance(schema_class):
+    return schema_class()
+
+
 class Parser(FlaskParser):
     """webargs' parser reading JSON bodies with the app's JSONProvider and refusing strings
     that cannot be stored."""
+
+    def _get_schema(self, argmap, req):
+        # flask-smorest hands webargs each route's schema class, and webargs made an instance
+        # of it per request (marshmallow deep-copies the declared fields: some 80 Python
+        # calls). One instance per class serves every request, as each response's schema
+        # does: a load keeps no state in the schema.
+        if isinstance(argmap, type) and issubclass(argmap, Schema):
+            return _instance(argmap)
+        return super()._get_schema(argmap, req)
 
     def _raw_load_json(self, req):
         if not is_json_request(req):

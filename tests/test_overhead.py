@@ -218,3 +218,35 @@ def test_a_csrf_token_checked_once_is_still_refused_elsewhere_rekeyed_or_expired
     assert write(token) == (400, "csrf_failed")
     monkeypatch.undo()
     assert write(token) == (404, "not_found")
+
+
+def test_one_schema_instance_per_class_serves_concurrent_requests_each_its_own(app):
+    """Each route's argument schema is made once, not per request: requests parsed at once
+    in threads each get their own body's values, and a refusal stays its own."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from marshmallow import Schema, fields, validate
+
+    from app.inputs import Parser
+
+    class Body(Schema):
+        n = fields.Integer(required=True, validate=validate.Range(0, 999))
+        note = fields.String(load_default="")
+
+    parser = Parser()
+
+    def parse(n):
+        body = {"n": n, "note": f"#{n}"} if n % 7 else {"n": -n - 1}
+        with app.test_request_context("/api/x", method="POST", json=body):
+            try:
+                return parser.parse(Body, location="json")
+            except Exception as error:  # webargs aborts with the field's messages
+                return getattr(error, "data", {}).get("messages", error)
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(parse, range(400)))
+    for n, result in enumerate(results):
+        if n % 7:
+            assert result == {"n": n, "note": f"#{n}"}
+        else:
+            assert "n" in result["json"] and result["json"].keys() == {"n"}
