@@ -10,9 +10,10 @@ def require(allowed, message):
 
 
 def require_state(thing, states, action):
-    """409 unless `thing` (an incident, a task) is in one of `states`."""
+    """409 unless `thing` (an incident, a task, or what stands for one and says its `noun`)
+    is in one of `states`."""
     if thing.state not in states:
-        noun = type(thing).__name__.lower()
+        noun = getattr(thing, "noun", None) or type(thing).__name__.lower()
         article = "an" if noun[0] in "aeiou" else "a"
         raise Conflict(
             f"Cannot {action} {article} {noun} that is {thing.state}.",

@@ -1,6 +1,8 @@
 """The commands a phone may send, each checked by the same schema as its HTTP route and run by
 the same service: a command is the route's request, queued."""
 
+from typing import NamedTuple
+
 from marshmallow import Schema, ValidationError, fields, pre_load, validate
 
 from app import inputs, transaction
@@ -61,6 +63,14 @@ def _of_household(schema):
     )
 
 
+class Changed(NamedTuple):
+    """What a command changed, named by its handler where the service answers with an id (a
+    claim decides on a row of its task's scope and never loads the task)."""
+
+    entity: str
+    id: str
+
+
 def _point(args):
     if args.get("lat") is None or args.get("lng") is None:
         return None
@@ -97,7 +107,8 @@ def acknowledge(user, args):
     return db.session.get(RollCall, args["id"])
 
 
-# type -> (schema of args, function(user, args) -> the incident or task it changed)
+# type -> (schema of args, function(user, args) -> the incident or task it changed, or what
+# names it: Changed)
 _HANDLERS = {
     "incident.report": (ReportIn, lambda u, a: incidents.report(u, a)[0]),
     "incident.me_too": (_with_id(Schema), lambda u, a: incidents.me_too(u, a["id"])),
@@ -119,8 +130,11 @@ _HANDLERS = {
         _with_id(CheckIn),
         lambda u, a: incidents.check(u, a["id"], a["passed"], a["reason"], a["photos"], _point(a)),
     ),
-    "task.claim": (_with_id(ClaimIn), lambda u, a: tasks.claim(u, a["id"], a["device_time"])),
-    "task.release": (_with_id(Schema), lambda u, a: tasks.release(u, a["id"])),
+    "task.claim": (
+        _with_id(ClaimIn),
+        lambda u, a: Changed("task", tasks.claim(u, a["id"], a["device_time"])),
+    ),
+    "task.release": (_with_id(Schema), lambda u, a: Changed("task", tasks.release(u, a["id"]))),
     "task.progress": (
         _with_id(ProgressIn),
         lambda u, a: tasks.progress(

@@ -27,7 +27,7 @@ from app.incidents import services as incidents
 from app.notify import services as inbox
 from app.people import services as people
 from app.people.models import DISTRICT_ADMIN, user_scope
-from app.sync.commands import ENTITY_OF, HANDLERS
+from app.sync.commands import ENTITY_OF, HANDLERS, Changed
 from app.sync.models import APPLIED, REJECTED, Command, Device
 from app.units.models import Unit
 
@@ -233,7 +233,14 @@ def _outcome(changed):
     """(status, result, error) of a command in a run, from what it changed or its refusal."""
     if isinstance(changed, ApiError):
         return _refusal(changed)
-    return APPLIED, {"entity": ENTITY_OF[type(changed)], "id": _id(changed)}, None
+    return APPLIED, _result(changed), None
+
+
+def _result(changed):
+    """A receipt's result: the entity and id of what a command changed."""
+    if isinstance(changed, Changed):
+        return changed._asdict()
+    return {"entity": ENTITY_OF[type(changed)], "id": _id(changed)}
 
 
 def _known(device_id, commands):
@@ -398,7 +405,7 @@ def _run(user, command):
         cause = getattr(failed, "orig", None) or failed
         reason = str(cause).partition("\n")[0] or type(cause).__name__
         return REJECTED, None, _error("validation_error", f"A value was refused: {reason}", {})
-    return APPLIED, {"entity": ENTITY_OF[type(changed)], "id": _id(changed)}, None
+    return APPLIED, _result(changed), None
 
 
 def _invalid(invalid):

@@ -59,9 +59,9 @@ def detail(task_id):
 @blp.alt_response(409, description="full: the error names who holds it")
 def claim(body, task_id):
     """Claim a place; claiming again is harmless."""
-    task = services.claim(current_user, task_id, body["device_time"])
+    services.claim(current_user, task_id, body["device_time"])
     transaction.answer_reads_only()
-    return services.present(current_user, [task], detail=True)[0]
+    return services.present(current_user, [services.shown(task_id)], detail=True)[0]
 
 
 @blp.post("/<task_id>/release")
@@ -69,9 +69,9 @@ def claim(body, task_id):
 def release(task_id):
     # The task as released, without asking again who may see it: a member who no longer
     # serves its grid saw it only through the place just given back.
-    task = services.release(current_user, task_id)
+    services.release(current_user, task_id)
     transaction.answer_reads_only()
-    return services.present(current_user, [task], detail=True)[0]
+    return services.present(current_user, [services.shown(task_id)], detail=True)[0]
 
 
 @blp.post("/<task_id>/assign")

@@ -3,6 +3,7 @@ progress, completion with evidence, verification. Every change is one history en
 
 import uuid
 from datetime import timedelta
+from typing import NamedTuple
 
 from sqlalchemy import and_, bindparam, case, exists, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -35,15 +36,26 @@ VERIFIED_HOOKS = []
 
 
 def visible(user, task):
+    """Whether `user` may see `task` (a Task, or the _Scope a claim reads)."""
     if user.role == DISTRICT_ADMIN:
         return True
     if task.responsible_id == user.id:  # 定责任: who answers for it follows it
         return True
-    unit = task.grid or task.community
+    unit = _area(user, task)
     return people.can_view(user, unit) or people.serves(user, unit) or _holds(user, task)
 
 
+def _area(user, task):
+    """The task's grid, or its community for a pool task. Most often it is one of the user's
+    own units (a member claiming in their grid), found among them rather than read again."""
+    unit_id = task.grid_id or task.community_id
+    own = () if user.role in people.NO_AREA else user.units
+    return next((unit for unit in own if unit.id == unit_id), None) or db.session.get(Unit, unit_id)
+
+
 def _holds(user, task):
+    if isinstance(task, _Scope):
+        return task.held_by(user.id)
     return _live_claim(task.id, user.id) is not None
 
 
@@ -54,10 +66,16 @@ def _live_claim(task_id, user_id):
 
 
 def get_visible(user, task_id):
-    task = db.session.get(Task, task_id, options=SHOWN_WITH)  # shown with them, one query
+    task = shown(task_id)
     if task is None or not visible(user, task):
         raise NotFound("No such task.", fields={"id": [task_id]})
     return task
+
+
+def shown(task_id):
+    """The task with what it is shown with (one query), or None; who may see it is the
+    caller's question."""
+    return db.session.get(Task, task_id, options=SHOWN_WITH)
 
 
 def _unit(code, field):
@@ -260,7 +278,73 @@ def _holders_of(task_ids):
 
 # A claim's statements, built once (Core, on the session's connection: a rush of claims on a
 # task is the hottest write there is, and the ORM's paths cost more than the statements).
-_TASKS, _CLAIMS = Task.__table__, Claim.__table__
+_TASKS, _CLAIMS, _USERS = Task.__table__, Claim.__table__, User.__table__
+# What deciding a claim or a release needs, in one read: who may see the task (its units and
+# who answers for it), its state and places, and who holds them (earliest first).
+_SCOPE = (
+    select(
+        _TASKS.c.id,
+        _TASKS.c.state,
+        _TASKS.c.capacity,
+        _TASKS.c.claimed,
+        _TASKS.c.responsible_id,
+        _TASKS.c.grid_id,
+        _TASKS.c.community_id,
+        _CLAIMS.c.user_id,
+        _USERS.c.name,
+        _CLAIMS.c.claimed_at,
+    )
+    .select_from(_TASKS)
+    .outerjoin(_CLAIMS, and_(_CLAIMS.c.task_id == _TASKS.c.id, _CLAIMS.c.live))
+    .outerjoin(_USERS, _USERS.c.id == _CLAIMS.c.user_id)
+    .where(_TASKS.c.id == bindparam("b_task"))
+    .order_by(_CLAIMS.c.claimed_at)
+)
+
+
+class _Scope(NamedTuple):
+    """A task as a claim or a release decides on it: one Core row per holder (`_SCOPE`),
+    not the task with its units and responsible person loaded as objects, which cost a
+    claim three times its statements."""
+
+    id: str
+    state: str
+    capacity: int
+    claimed: int
+    responsible_id: int
+    grid_id: int | None
+    community_id: int
+    holders: list  # [{user_id, name, claimed_at}], earliest first
+    noun = "task"  # what app.rules calls it in a refusal
+
+    @classmethod
+    def read(cls, task_id):
+        """The task's scope, or None if there is no such task."""
+        rows = db.session.connection().execute(_SCOPE, {"b_task": task_id}).all()
+        if not rows:
+            return None
+        holders = [
+            {"user_id": row.user_id, "name": row.name, "claimed_at": row.claimed_at}
+            for row in rows
+            if row.user_id is not None
+        ]
+        return cls(*rows[0][:7], holders)
+
+    def held_by(self, user_id):
+        return any(holder["user_id"] == user_id for holder in self.holders)
+
+    def full(self):
+        return self.state != OPEN or self.claimed >= self.capacity
+
+
+def _visible_scope(user, task_id):
+    """The scope of a task the user may see; else 404, as for a task that does not exist."""
+    scope = _Scope.read(task_id)
+    if scope is None or not visible(user, scope):
+        raise NotFound("No such task.", fields={"id": [task_id]})
+    return scope
+
+
 # One place more while one is free and the member holds none; the answer is the new count.
 _TAKE = (
     update(_TASKS)
@@ -285,15 +369,6 @@ _GIVE_BACK = (
     .values(claimed=_TASKS.c.claimed - 1)
     .returning(_TASKS.c.claimed)
 )
-# Why no place was taken: the task's state and capacity, and who holds its places.
-_WHY_NOT = (
-    select(_TASKS.c.state, _TASKS.c.capacity, _CLAIMS.c.user_id, User.name, _CLAIMS.c.claimed_at)
-    .select_from(_TASKS)
-    .outerjoin(_CLAIMS, and_(_CLAIMS.c.task_id == _TASKS.c.id, _CLAIMS.c.live))
-    .outerjoin(User, User.id == _CLAIMS.c.user_id)
-    .where(_TASKS.c.id == bindparam("b_task"))
-    .order_by(_CLAIMS.c.claimed_at)
-)
 _claim_inserts = {}
 
 
@@ -313,7 +388,8 @@ def _claim_insert(dialect):
 
 
 def _take_place(task, member, assigned_by=None):
-    """Take one place on the task for `member`: True, or False if they already held one.
+    """Take one place on the task (a Task, or its _Scope) for `member`: True, or False if
+    they already held one.
 
     Capacity rests on the database: one conditional UPDATE raises `claimed` only while it is
     below `capacity` and the member holds no live claim (PostgreSQL re-checks the count on
@@ -321,8 +397,12 @@ def _take_place(task, member, assigned_by=None):
     partial unique index allows one live claim per member. Two requests of the same member
     at once both pass the UPDATE (the second after the first commits): the second's INSERT
     meets the first's claim and does nothing, and it gives its place back. No savepoint: a
-    claim that takes no place has written nothing.
+    claim that takes no place has written nothing. A scope read a moment ago that shows the
+    task full, or the member holding a place, answers without the UPDATE: as if the claim
+    had come at that moment (most claims of a rush find the task full).
     """
+    if isinstance(task, _Scope) and (task.held_by(member.id) or task.full()):
+        return _no_place(task, member)
     connection = db.session.connection()
     now = clock.now()
     taken = connection.execute(_TAKE, {"b_task": task.id, "b_user": member.id, "b_at": now}).first()
@@ -338,44 +418,60 @@ def _take_place(task, member, assigned_by=None):
             },
         ).scalar()
         if claim_id is not None:
-            set_committed_value(task, "claimed", taken.claimed)
-            set_committed_value(task, "updated_at", taken.updated_at)
+            _counted(task.id, taken.claimed, taken.updated_at)
             return True
         # The member's other request, a moment earlier, took a place: give this one back.
-        left = connection.execute(_GIVE_BACK, {"b_task": task.id}).scalar()
-        set_committed_value(task, "claimed", left)
+        _counted(task.id, connection.execute(_GIVE_BACK, {"b_task": task.id}).scalar())
         return False
-    rows = connection.execute(_WHY_NOT, {"b_task": task.id}).all()
-    if not rows:
+    scope = _Scope.read(task.id)
+    if scope is None:
         raise NotFound("No such task.", fields={"id": [task.id]})
-    holders = [
-        {"user_id": row.user_id, "name": row.name, "claimed_at": row.claimed_at}
-        for row in rows
-        if row.user_id is not None
-    ]
-    # A place the member holds already (sent again): harmless, not a refusal naming the
-    # member to itself.
-    if any(holder["user_id"] == member.id for holder in holders):
+    return _no_place(scope, member)
+
+
+def _no_place(scope, member):
+    """False if the member holds a place already (sent again: harmless, not a refusal
+    naming the member to itself); else why the task has none for them (409)."""
+    if scope.held_by(member.id):
         return False
-    set_committed_value(task, "state", rows[0].state)
-    set_committed_value(task, "capacity", rows[0].capacity)
-    require_state(task, (OPEN,), "claim")
-    names = ", ".join(f"{h['name']} at {clock.told(h['claimed_at'])}" for h in holders)
+    require_state(scope, (OPEN,), "claim")
+    names = ", ".join(f"{h['name']} at {clock.told(h['claimed_at'])}" for h in scope.holders)
     raise Conflict(
         f"Task full: claimed by {names}.",
         code="task_full",
-        extra={"holders": Holder(many=True).dump(holders), "capacity": rows[0].capacity},
+        extra={"holders": Holder(many=True).dump(scope.holders), "capacity": scope.capacity},
     )
 
 
+def _counted(task_id, claimed, updated_at=None):
+    """The task's count as the database just changed it, in the session's copy of the task
+    if it holds one (an earlier command of a push may have loaded it)."""
+    task = db.session.identity_map.get(db.session.identity_key(Task, task_id))
+    if task is not None:
+        set_committed_value(task, "claimed", claimed)
+        if updated_at is not None:
+            set_committed_value(task, "updated_at", updated_at)
+
+
 def claim(user, task_id, device_time=None):
-    task = get_visible(user, task_id)
-    unit = task.grid or task.community
-    require(people.serves(user, unit), "Only members serving the task's grid may claim it.")
-    if _take_place(task, user):
-        record("task", task.id, "claim", user, device_time=device_time)
+    """A member serving the task's grid takes a place; claiming again is harmless. The
+    task's id (the answer reads the task as claimed: `shown`)."""
+    scope = _visible_scope(user, task_id)
+    require(
+        people.serves(user, _area(user, scope)),
+        "Only members serving the task's grid may claim it.",
+    )
+    if _take_place(scope, user):
+        record(
+            "task",
+            scope.id,
+            "claim",
+            user,
+            device_time=device_time,
+            scope=(scope.grid_id, scope.community_id),
+        )
         transaction.commit()
-    return task
+    return scope.id
 
 
 def _free_place(task, member, actor, action, note=None, data=None):
@@ -384,40 +480,55 @@ def _free_place(task, member, actor, action, note=None, data=None):
     One conditional UPDATE ends the claim, so of two releases at once (a member and the
     secretary, or a retried request) only one frees the place and `claimed` never drifts.
     """
-    ended = db.session.execute(
-        update(Claim)
-        .where(Claim.task_id == task.id, Claim.user_id == member.id, Claim.live)
-        .values(live=False, released_at=clock.now())
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    connection = db.session.connection()
+    now = clock.now()
+    ended = connection.execute(_END, {"b_task": task.id, "b_user": member.id, "b_at": now}).rowcount
     if not ended:
         return False
-    db.session.execute(
-        update(Task)
-        .where(Task.id == task.id)
-        .values(claimed=Task.claimed - 1, updated_at=clock.now())
-        .execution_options(synchronize_session=False)
-    )
-    task_id, scope = task.id, (task.grid_id, task.community_id)  # not loaded again once expired
-    db.session.expire(task)  # its count changed in the database, not in the object
+    left = connection.execute(_FREE, {"b_task": task.id, "b_at": now}).first()
+    _counted(task.id, left.claimed, left.updated_at)
     if action is not None:
         data = data or {"member": member.id}
-        record("task", task_id, action, actor, note=note, data=data, scope=scope)
+        scope = (task.grid_id, task.community_id)
+        record("task", task.id, action, actor, note=note, data=data, scope=scope)
     return True
+
+
+# A release's statements, built once as a claim's are: the member's live claim ended, then
+# the place given back (the new count and time returned for the session's copy).
+_END = (
+    update(_CLAIMS)
+    .where(
+        _CLAIMS.c.task_id == bindparam("b_task"),
+        _CLAIMS.c.user_id == bindparam("b_user"),
+        _CLAIMS.c.live,
+    )
+    .values(live=False, released_at=bindparam("b_at", type_=_CLAIMS.c.released_at.type))
+)
+_FREE = (
+    update(_TASKS)
+    .where(_TASKS.c.id == bindparam("b_task"))
+    .values(
+        claimed=_TASKS.c.claimed - 1,
+        updated_at=bindparam("b_at", type_=_TASKS.c.updated_at.type),
+    )
+    .returning(_TASKS.c.claimed, _TASKS.c.updated_at)
+)
 
 
 def release(user, task_id, note=None):
     """A claimant gives the place back; releasing what one does not hold is harmless.
-    Secretaries take places away with unassign, not release."""
-    task = get_visible(user, task_id)
+    Secretaries take places away with unassign, not release. The task's id (the answer
+    reads the task as released: `shown`)."""
+    scope = _visible_scope(user, task_id)
     require(
-        people.serves(user, task.grid or task.community) or _holds(user, task),
+        people.serves(user, _area(user, scope)) or scope.held_by(user.id),
         "Only a member who may claim the task may release it; secretaries unassign.",
     )
-    require_state(task, (OPEN,), "release")
-    _free_place(task, user, user, "release", note)
+    require_state(scope, (OPEN,), "release")
+    _free_place(scope, user, user, "release", note)
     transaction.commit()
-    return task
+    return scope.id
 
 
 def withdraw(member, actor, note, keep):

@@ -6,13 +6,14 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import undefer
 
 from app import clock
 from app.extensions import db as _db
 from app.people.models import GRID_MEMBER, SECRETARY, TEAM_MEMBER
+from app.tasks import services
 from app.tasks.services import OFF_SITE_TOLERANCE_M
 from app.units.models import Unit
 from tests.tasks.conftest import (
@@ -241,6 +242,57 @@ def test_claim_claim_again_full_release(client, auth, place, crew):
     auth.login(zhao)
     taken = ok(client.post(f"/api/tasks/{task.id}/claim", json={}))
     assert [h["user_id"] for h in taken["holders"]] == [zhao.id]
+
+
+def test_a_claim_of_a_full_task_is_refused_from_one_read_and_writes_nothing(
+    app, client, auth, place, crew
+):
+    """Most claims of a rush find the task full: the read that decides who may see it also
+    says so, and nothing is written or locked (no UPDATE of the task)."""
+    task = make_task(crew["secretary"], place.grid, capacity=1)
+    auth.login(crew["wang"])
+    ok(client.post(f"/api/tasks/{task.id}/claim", json={}))
+    auth.login(crew["zhao"])
+    seen = []
+
+    def note(conn, cursor, statement, *args):
+        seen.append(statement.split()[0].upper())
+
+    with app.app_context():
+        engine = _db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        full = error(client.post(f"/api/tasks/{task.id}/claim", json={}), 409, "task_full")
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert [h["user_id"] for h in full["holders"]] == [crew["wang"].id]
+    assert "UPDATE" not in seen and "INSERT" not in seen
+    assert seen.count("SELECT") == 3  # the session, the task with its holders, the member's grid
+
+
+def test_a_claim_that_finds_the_place_taken_meanwhile_names_who_took_it(
+    client, auth, place, crew, monkeypatch
+):
+    """The read that decides a claim comes a moment before its UPDATE: if another member took
+    the last place in between, the UPDATE takes none and the refusal names them."""
+    task = make_task(crew["secretary"], place.grid, capacity=1)
+    read, reads = services._Scope.read, []
+
+    def before_wang_claimed(task_id):  # first, the scope as it was before wang's claim
+        reads.append(task_id)
+        scope = read(task_id)
+        return scope._replace(claimed=0, holders=[]) if len(reads) == 1 else scope
+
+    auth.login(crew["wang"])
+    ok(client.post(f"/api/tasks/{task.id}/claim", json={}))
+    auth.login(crew["zhao"])
+    monkeypatch.setattr(services._Scope, "read", staticmethod(before_wang_claimed))
+    full = error(client.post(f"/api/tasks/{task.id}/claim", json={}), 409, "task_full")
+    assert [h["user_id"] for h in full["holders"]] == [crew["wang"].id]
+    assert len(reads) == 2  # the refusal was read again after the UPDATE took no place
+    monkeypatch.undo()
+    shown = ok(client.get(f"/api/tasks/{task.id}"))
+    assert (shown["claimed"], [h["user_id"] for h in shown["holders"]]) == (1, [crew["wang"].id])
 
 
 def test_a_full_task_says_since_when_on_the_district_clock(
