@@ -61,7 +61,7 @@ def claim(body, task_id):
     """Claim a place; claiming again is harmless."""
     services.claim(current_user, task_id, body["device_time"])
     transaction.answer_reads_only()
-    return services.present(current_user, [services.shown(task_id)], detail=True)[0]
+    return services.claimed_detail(current_user, task_id)
 
 
 @blp.post("/<task_id>/release")
@@ -71,7 +71,7 @@ def release(task_id):
     # serves its grid saw it only through the place just given back.
     services.release(current_user, task_id)
     transaction.answer_reads_only()
-    return services.present(current_user, [services.shown(task_id)], detail=True)[0]
+    return services.claimed_detail(current_user, task_id)
 
 
 @blp.post("/<task_id>/assign")

@@ -66,16 +66,10 @@ def _live_claim(task_id, user_id):
 
 
 def get_visible(user, task_id):
-    task = shown(task_id)
+    task = db.session.get(Task, task_id, options=SHOWN_WITH)  # shown with them, one query
     if task is None or not visible(user, task):
         raise NotFound("No such task.", fields={"id": [task_id]})
     return task
-
-
-def shown(task_id):
-    """The task with what it is shown with (one query), or None; who may see it is the
-    caller's question."""
-    return db.session.get(Task, task_id, options=SHOWN_WITH)
 
 
 def _unit(code, field):
@@ -271,9 +265,14 @@ def _holders_of(task_ids):
         .order_by(Claim.claimed_at)
     ).all()
     found = {}
-    for task_id, user_id, name, at in rows:
-        found.setdefault(task_id, []).append({"user_id": user_id, "name": name, "claimed_at": at})
+    for row in rows:
+        found.setdefault(row.task_id, []).append(_holder(row))
     return found
+
+
+def _holder(row):
+    """A holder as Holder shows it, from a row of a claim joined with its member."""
+    return {"user_id": row.user_id, "name": row.name, "claimed_at": row.claimed_at}
 
 
 # A claim's statements, built once (Core, on the session's connection: a rush of claims on a
@@ -323,12 +322,7 @@ class _Scope(NamedTuple):
         rows = db.session.connection().execute(_SCOPE, {"b_task": task_id}).all()
         if not rows:
             return None
-        holders = [
-            {"user_id": row.user_id, "name": row.name, "claimed_at": row.claimed_at}
-            for row in rows
-            if row.user_id is not None
-        ]
-        return cls(*rows[0][:7], holders)
+        return cls(*rows[0][:7], [_holder(row) for row in rows if row.user_id is not None])
 
     def held_by(self, user_id):
         return any(holder["user_id"] == user_id for holder in self.holders)
@@ -776,19 +770,20 @@ def _within(area):
     return Task.grid_id == area.id
 
 
-def present(user, tasks, *, detail=False):
-    """Tasks as this user sees them, for TaskOut (or TaskDetail) to dump: their holders and
-    photos gathered for all of them at once."""
+def present(user, tasks, *, detail=False, holders=None):
+    """Tasks as this user sees them, for TaskOut (or TaskDetail) to dump: their holders
+    (unless given, {task id: [holder]}) and photos gathered for all of them at once."""
     now = clock.now()
     photo_map = photos.attachments("task", [t.id for t in tasks])
-    holder_map = _holders_of([t.id for t in tasks]) if tasks else {}
+    if holders is None:
+        holders = _holders_of([t.id for t in tasks]) if tasks else {}
     out = []
     for task in tasks:
-        holders = holder_map.get(task.id, [])
+        held = holders.get(task.id, [])
         shown = Shown(
             task,
-            holders=holders,
-            mine=any(h["user_id"] == user.id for h in holders),
+            holders=held,
+            mine=any(h["user_id"] == user.id for h in held),
             overdue=task.state == OPEN and task.deadline < now,
             photos=photo_map.get(task.id, []),
         )
@@ -796,6 +791,26 @@ def present(user, tasks, *, detail=False):
             shown.history = timeline("task", task.id)
         out.append(shown)
     return out
+
+
+# A task as a claim or a release leaves it: with what it is shown with and its live holders,
+# one row per holder (earliest first), in one query.
+_SHOWN_WITH_HOLDERS = (
+    select(Task, _CLAIMS.c.user_id, _USERS.c.name, _CLAIMS.c.claimed_at)
+    .options(*SHOWN_WITH)
+    .outerjoin(_CLAIMS, and_(_CLAIMS.c.task_id == Task.id, _CLAIMS.c.live))
+    .outerjoin(_USERS, _USERS.c.id == _CLAIMS.c.user_id)
+    .where(Task.id == bindparam("b_task"))
+    .order_by(_CLAIMS.c.claimed_at)
+)
+
+
+def claimed_detail(user, task_id):
+    """The task as the user's claim or release left it, for TaskDetail: read in one query
+    with its holders (who may see it the service has just decided)."""
+    rows = db.session.execute(_SHOWN_WITH_HOLDERS, {"b_task": task_id}).all()
+    holders = [_holder(row) for row in rows if row.user_id is not None]
+    return present(user, [rows[0][0]], detail=True, holders={task_id: holders})[0]
 
 
 def _photo_visible(user, task_id):
