@@ -32,7 +32,7 @@ def scoped():
     return _scopes.keys()
 
 
-def _entry(
+def entry(
     entity,
     entity_id,
     action,
@@ -46,6 +46,7 @@ def _entry(
     point=None,
     scope=None,
 ):
+    """The row `record()` appends (its arguments are record's), for `write()`."""
     grid_id, community_id = scope or _scopes[entity](entity_id)
     return {
         "grid_id": grid_id,
@@ -72,21 +73,29 @@ def record(entity, entity_id, action, actor, **details):
     system); `details` are from_state, to_state, note, data, device_time, point (lat, lng)
     and scope (grid id, community id: else the entity's registered scope). The entry carries
     the grid and community of the entity, so phones pull only their area."""
-    _write([_entry(entity, entity_id, action, actor, **details)])
+    write([entry(entity, entity_id, action, actor, **details)])
 
 
 def record_many(entity, action, actor, entries):
     """One action on many entities in one statement: `entries` are {"entity_id", and the
     details of record()} (the template of a whole district is 1,542 tasks)."""
-    _write(
+    write(
         [
-            _entry(entity, details.pop("entity_id"), action, actor, **details)
+            entry(entity, details.pop("entity_id"), action, actor, **details)
             for details in map(dict, entries)
         ]
     )
 
 
-def _write(rows):
+def holding():
+    """Whether entries recorded now are held (within `held()`) rather than written at once."""
+    return _held.get() is not None and db.session().in_transaction()
+
+
+def write(rows):
+    """Append entries made by `entry()`: as `record()` does. A caller that inserts the
+    entity in the same statement as its entry (a report, on PostgreSQL) writes them there
+    instead, unless `holding()`."""
     held = _held.get()
     session = db.session()
     if held is not None and session.in_transaction():

@@ -1,20 +1,24 @@
 """Rules of incidents: reporting, the case flow with its deadlines, duplicates, whistles,
 escalation of overdue cases. Every change of state is one history entry."""
 
+import json
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import or_, select
+from sqlalchemy import JSON, Text, bindparam, cast, func, insert, literal_column, null, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, make_transient_to_detached
+from sqlalchemy.types import TypeDecorator
 
 from app import clock, privacy, transaction
 from app.catalogue import services as catalogue
 from app.catalogue.calendar import due_state
 from app.errors import ApiError, Conflict, Invalid, NotFound
 from app.extensions import db
+from app.history import services as history
+from app.history.models import HistoryEntry
 from app.history.services import record, register_scope
 from app.incidents.models import (
     ACCEPTED,
@@ -45,6 +49,7 @@ from app.people.models import (
     User,
 )
 from app.photos import services as photos
+from app.photos.models import Attachment
 from app.privacy import mask_name, mask_phone
 from app.rules import require, require_state
 from app.schemas import Shown
@@ -147,12 +152,92 @@ class Reported(NamedTuple):
 
 # Built once: a report is the hottest write there is (and a push carries hundreds). A resent
 # id inserts nothing (rather than failing, which would need a savepoint for each report).
-_INSERT = {
-    name: dialect.insert(Incident.__table__)
+_INSERT = (
+    sqlite.insert(Incident.__table__)
     .on_conflict_do_nothing(index_elements=["id"])
-    .returning(Incident.__table__.c.id)  # psycopg tells no rowcount of an INSERT
-    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+    .returning(Incident.__table__.c.id)
+)
+
+
+class _Given:
+    """Rows of a table given to a statement as one JSON parameter (`json_populate_recordset`
+    over the table's row type, in order): a short statement of one parameter however many
+    rows, so that psycopg caches its conversion and prepares it (an array a column, 52 of
+    them, cost more to convert than the statements they merged), and each value still as
+    its column type binds it (encrypted, in UTC)."""
+
+    def __init__(self, table, name):
+        self.table, self.name = table, name
+        self.names = [c.name for c in table.c if c is not table.autoincrement_column]
+        self.rows = (
+            func.json_populate_recordset(
+                literal_column(f"NULL::{table.name}"), cast(bindparam(name, type_=Text), JSON)
+            )
+            # by name: the row type's columns are the table's, in the database's order
+            .table_valued(*self.names, with_ordinality="ordinality")
+            .alias("given")  # within its own statement, under the CTE's
+        )
+        self._binds = {}
+
+    def select(self):
+        return select(*(self.rows.c[n] for n in self.names))
+
+    def parameter(self, rows, dialect):
+        """The statement's parameter for these rows (dicts by column name)."""
+        if dialect.name not in self._binds:
+            self._binds[dialect.name] = [
+                (n, self.table.c[n].type.bind_processor(dialect))
+                if isinstance(self.table.c[n].type, TypeDecorator)
+                else (n, None)
+                for n in self.names
+            ]
+        binds = self._binds[dialect.name]
+        return json.dumps(
+            [{n: row[n] if bind is None else bind(row[n]) for n, bind in binds} for row in rows],
+            default=datetime.isoformat,
+        )
+
+
+def _one_statement(with_history):
+    """On PostgreSQL, a run of reports written by one statement: the incidents (a taken id
+    inserts nothing), and for each new one its attachments, which say whether their photos
+    have arrived, and (`with_history`) its history entry. Its rows: (id, None, None) for an
+    incident inserted, (incident id, sha256, available) for an attachment."""
+    incident, attachment = _GIVEN["incident"], _GIVEN["attachment"]
+    new = (
+        postgresql.insert(incident.table)
+        .from_select(incident.names, incident.select().order_by(incident.rows.c.ordinality))
+        .on_conflict_do_nothing(index_elements=["id"])
+        .returning(incident.table.c.id)
+        .cte("new")
+    )
+
+    def of_new(given):  # the rows given for the incidents inserted, in order
+        rows = given.select().join(new, new.c.id == given.rows.c.entity_id)
+        return insert(given.table).from_select(given.names, rows.order_by(given.rows.c.ordinality))
+
+    attached = (
+        of_new(attachment)
+        .returning(attachment.table.c.entity_id, attachment.table.c.sha256, photos.AVAILABLE)
+        .cte("attached")
+    )
+    statement = select(new.c.id, null(), null()).union_all(
+        select(attached.c.entity_id, attached.c.sha256, attached.c.available)
+    )
+    if with_history:  # PostgreSQL runs a CTE that writes whether or not it is read
+        statement = statement.add_cte(of_new(_GIVEN["history"]).cte("recorded"))
+    return statement
+
+
+_GIVEN = {
+    given.name: given
+    for given in (
+        _Given(Incident.__table__, "incident"),
+        _Given(Attachment.__table__, "attachment"),
+        _Given(HistoryEntry.__table__, "history"),
+    )
 }
+_ONE_STATEMENT = {held: _one_statement(not held) for held in (False, True)}
 
 
 def report(user, body, *, shown=False, source=None):
@@ -197,13 +282,12 @@ def report_many(user, bodies, *, shown=False, source=None, places=None):
             outcomes[i] = refused
     if not rows:
         return outcomes
-    # A Core insert, then the objects taken as loaded: the ORM's unit of work would only
-    # repeat what is known here. The session's connection: no autoflush.
-    connection = db.session.connection()
-    inserted = set(
-        connection.execute(
-            _INSERT[connection.dialect.name], [row for row, _ in rows.values()]
-        ).scalars()
+    inserted, arrived = _insert(
+        [row for row, _ in rows.values()],
+        photos.attachment_rows(
+            "incident", [(row["id"], bodies[i]["photos"]) for i, (row, _) in rows.items()], user
+        ),
+        [_entry(user, bodies[i], row, place) for i, (row, place) in rows.items()],
     )
     taken = [row["id"] for row, _ in rows.values() if row["id"] not in inserted]
     originals = {}
@@ -214,7 +298,6 @@ def report_many(user, bodies, *, shown=False, source=None, places=None):
                 select(Incident).where(Incident.id.in_(taken))
             ).scalars()
         }
-    new = []
     for i, (row, place) in rows.items():
         if row["id"] not in inserted:
             original = originals[row["id"]]
@@ -225,41 +308,67 @@ def report_many(user, bodies, *, shown=False, source=None, places=None):
             else:
                 outcomes[i] = Reported(original, False)
             continue
-        new.append((i, Incident(**row), place))
-    if shown:
-        attached = {
-            i: photos.attach("incident", incident.id, bodies[i]["photos"], user, shown=True)
-            for i, incident, _ in new
-        }
-    else:
-        photos.attach_many(
-            "incident", [(incident.id, bodies[i]["photos"]) for i, incident, _ in new], user
-        )
-        attached = {}
-    for _, incident, _ in new:  # after the statements: a failed one leaves none in the session
+        # The objects taken as loaded: the ORM's unit of work would only repeat what is
+        # known here. Made after the statement: a failed one leaves none in the session.
+        incident = Incident(**row)
         make_transient_to_detached(incident)
         db.session.add(incident)
-    for i, incident, place in new:
-        body = bodies[i]
-        record(
-            "incident",
-            incident.id,
-            "report",
-            user,
-            to_state=incident.state,
-            note=body["description"],
-            device_time=body.get("device_time"),
-            point=(body["lat"], body["lng"]),
-            scope=(incident.grid_id, incident.community_id),
-            data={
-                "grid": place["grid"]["code"],
-                "handled_on_spot": body["handled_on_spot"],
-                "source": incident.source,
-            },
-        )
-        outcomes[i] = Reported(incident, True, place, attached.get(i))
+        shown_photos = None
+        if shown:
+            here = {sha for incident_id, sha in arrived if incident_id == incident.id}
+            shown_photos = photos.shown(bodies[i]["photos"], here)
+        outcomes[i] = Reported(incident, True, place, shown_photos)
     transaction.commit()
     return outcomes
+
+
+def _entry(user, body, row, place):
+    """The history entry of a report's row."""
+    return history.entry(
+        "incident",
+        row["id"],
+        "report",
+        user,
+        to_state=row["state"],
+        note=body["description"],
+        device_time=body.get("device_time"),
+        point=(body["lat"], body["lng"]),
+        scope=(row["grid_id"], row["community_id"]),
+        data={
+            "grid": place["grid"]["code"],
+            "handled_on_spot": body["handled_on_spot"],
+            "source": row["source"],
+        },
+    )
+
+
+def _insert(rows, attachments, entries):
+    """Insert the incidents' rows and, for each that is new (a taken id inserts nothing),
+    its attachments and history entry, in the caller's transaction: the ids inserted, and
+    the (incident id, sha256) of the photos that have arrived. On PostgreSQL one statement
+    (the history of a push is held for the push to write); on SQLite one each. Core
+    statements on the session's connection: no autoflush."""
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        held = history.holding()
+        given = {"incident": rows, "attachment": attachments, "history": entries}
+        parameters = {
+            name: _GIVEN[name].parameter(given[name], connection.dialect)
+            for name in ("incident", "attachment") + (() if held else ("history",))
+        }
+        inserted, arrived = set(), set()
+        for incident_id, sha, available in connection.execute(_ONE_STATEMENT[held], parameters):
+            if sha is None:
+                inserted.add(incident_id)
+            elif available:
+                arrived.add((incident_id, sha))
+        if held:
+            history.write([entry for entry in entries if entry["entity_id"] in inserted])
+        return inserted, arrived
+    inserted = set(connection.execute(_INSERT, rows).scalars())
+    arrived = photos.attach_rows([row for row in attachments if row["entity_id"] in inserted])
+    history.write([entry for entry in entries if entry["entity_id"] in inserted])
+    return inserted, arrived
 
 
 def _checked(user, body):

@@ -23,14 +23,15 @@ _STATUS = {"too_large": 413, "not_an_image": 415, "unsupported_type": 415}
 # Built once: building a statement costs more than running these.
 _ATTACH = insert(Attachment.__table__)
 _UPLOADER = PhotoUploader.__table__.c
-# Written out: SQLAlchemy neither correlates a subquery in RETURNING with the row inserted
+# Whether an attachment's photo has arrived, asked where it is inserted (its RETURNING):
+# written out, as SQLAlchemy neither correlates a subquery in RETURNING with the row inserted
 # nor, on SQLite, names the columns there with their table.
+AVAILABLE = literal_column(
+    "EXISTS (SELECT 1 FROM photo_uploader WHERE photo_uploader.sha256 = attachment.sha256"
+    " AND photo_uploader.user_id = attachment.added_by_id)"
+).label("available")
 _ATTACH_SHOWN = _ATTACH.returning(
-    Attachment.__table__.c.sha256,
-    literal_column(
-        "EXISTS (SELECT 1 FROM photo_uploader WHERE photo_uploader.sha256 = attachment.sha256"
-        " AND photo_uploader.user_id = attachment.added_by_id)"
-    ).label("available"),
+    Attachment.__table__.c.entity_id, Attachment.__table__.c.sha256, AVAILABLE
 )
 # An attachment shows its photo once whoever attached it has uploaded those bytes.
 _SHOWN = and_(
@@ -133,44 +134,32 @@ def held(user, sha):
     ).scalar_one_or_none()
 
 
-def attach(entity, entity_id, photos, user, shown=False):
+def attach(entity, entity_id, photos, user):
     """Attach photo references ({sha256, kind, taken_at, lat, lng}) in the caller's transaction,
-    at once (a Core insert: nothing reads the rows back in the request that writes them).
-    With `shown`, returns the attachment dicts as `attachments` shows them: whether each
-    photo has arrived is asked by the same INSERT (its RETURNING), not a query of its own."""
-    if not shown:
-        return attach_many(entity, [(entity_id, photos)], user)
-    if not photos:
-        return []
-    # On the session's connection: no autoflush (see app.history.services.record).
-    result = db.session.connection().execute(
-        _ATTACH_SHOWN, _attachment_rows(entity, [(entity_id, photos)], user)
-    )
-    arrived = {sha for sha, available in result if available}
-    return [
-        {
-            "sha256": ref["sha256"],
-            "kind": ref["kind"],
-            # in UTC, as the database hands it back to `attachments`
-            "taken_at": ref["taken_at"].astimezone(UTC) if ref.get("taken_at") else None,
-            "lat": ref.get("lat"),
-            "lng": ref.get("lng"),
-            "available": ref["sha256"] in arrived,
-        }
-        for ref in photos
-    ]
+    at once (a Core insert: nothing reads the rows back in the request that writes them)."""
+    attach_many(entity, [(entity_id, photos)], user)
 
 
 def attach_many(entity, attached, user):
-    """`attach` (without `shown`) for many things at once: `attached` is (entity_id, photo
-    references) of each; one INSERT for them all."""
-    rows = _attachment_rows(entity, attached, user)
+    """`attach` for many things at once: `attached` is (entity_id, photo references) of
+    each; one INSERT for them all."""
+    rows = attachment_rows(entity, attached, user)
     if rows:
         # On the session's connection: no autoflush (see app.history.services.record).
         db.session.connection().execute(_ATTACH, rows)
 
 
-def _attachment_rows(entity, attached, user):
+def attach_rows(rows):
+    """Insert attachment rows (made by `attachment_rows`) in the caller's transaction: the
+    (entity_id, sha256) of those whose photo has arrived, asked by the same INSERT."""
+    if not rows:
+        return set()
+    result = db.session.connection().execute(_ATTACH_SHOWN, rows)
+    return {(entity_id, sha) for entity_id, sha, available in result if available}
+
+
+def attachment_rows(entity, attached, user):
+    """The attachment rows of (entity_id, photo references) pairs, to be inserted."""
     now = clock.now()
     return [
         {
@@ -185,6 +174,23 @@ def _attachment_rows(entity, attached, user):
             "added_at": now,
         }
         for entity_id, photos in attached
+        for ref in photos
+    ]
+
+
+def shown(photos, arrived):
+    """Photo references just attached, as `attachments` shows them, given whether each has
+    arrived (`arrived`: their sha256): nothing is read back."""
+    return [
+        {
+            "sha256": ref["sha256"],
+            "kind": ref["kind"],
+            # in UTC, as the database hands it back to `attachments`
+            "taken_at": ref["taken_at"].astimezone(UTC) if ref.get("taken_at") else None,
+            "lat": ref.get("lat"),
+            "lng": ref.get("lng"),
+            "available": ref["sha256"] in arrived,
+        }
         for ref in photos
     ]
 

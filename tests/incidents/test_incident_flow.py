@@ -7,6 +7,7 @@ import shapely
 from sqlalchemy import select, text
 
 from app import clock
+from app.history.services import timeline
 from app.incidents import services
 from app.notify.models import Message
 from app.people.models import DISTRICT_ADMIN
@@ -144,6 +145,76 @@ def test_a_retried_report_is_the_same_report(cast, as_user, db):
     # Someone else cannot take over that id.
     stolen = as_user(cast.colleague).post("/api/incidents", json=body)
     assert stolen.status_code == 409 and stolen.get_json()["error"]["code"] == "id_taken"
+
+
+def test_a_report_writes_its_case_photos_in_order_and_one_history_entry(cast, as_user, db):
+    """What the report's write leaves in the database, every value as sent (the resident's
+    contact encrypted at rest), and a resent report adds nothing to any of it."""
+    member = as_user(cast.member)
+    photos = [
+        {"sha256": "c" * 64, "kind": "wide", "taken_at": "2026-03-02T09:15:00.123456+08:00"},
+        {"sha256": "a" * 64, "kind": "close_up", "lat": 27.712345678901, "lng": 109.2},
+        {"sha256": "b" * 64, "kind": "close_up"},
+    ]
+    body = report_body(
+        cast.grid,
+        photos=photos,
+        resident_name="张三丰",
+        resident_phone="13912345678",
+        device_time="2026-03-02T09:16:00.5+08:00",
+    )
+    created = member.post("/api/incidents", json=body)
+    assert created.status_code == 201
+
+    def written():
+        return (
+            db.session.execute(
+                text("SELECT sha256, kind, lat FROM attachment WHERE entity_id = :id ORDER BY id"),
+                {"id": body["id"]},
+            ).all(),
+            db.session.execute(
+                text(
+                    "SELECT action, to_state, note, grid_id, community_id, lat, lng, actor_id"
+                    " FROM history WHERE entity_id = :id"
+                ),
+                {"id": body["id"]},
+            ).all(),
+        )
+
+    attachments, entries = written()
+    assert attachments == [
+        ("c" * 64, "wide", None),
+        ("a" * 64, "close_up", 27.712345678901),
+        ("b" * 64, "close_up", None),
+    ]
+    assert entries == [
+        (
+            "report",
+            "reported",
+            body["description"],
+            cast.grid.id,
+            cast.community.id,
+            body["lat"],
+            body["lng"],
+            cast.member.id,
+        )
+    ]
+    (entry,) = timeline("incident", body["id"])
+    assert entry.data == {"grid": cast.grid.code, "handled_on_spot": False, "source": "member"}
+    assert entry.device_time == datetime(2026, 3, 2, 1, 16, 0, 500000, tzinfo=UTC)
+    row = db.session.execute(
+        text("SELECT resident_name, resident_phone, lat, lng FROM incident WHERE id = :id"),
+        {"id": body["id"]},
+    ).one()
+    assert "张三丰" not in row.resident_name and "13912345678" not in row.resident_phone
+    assert (row.lat, row.lng) == (body["lat"], body["lng"])
+    incident = services.get_visible(cast.member, body["id"])
+    assert (incident.resident_name, incident.resident_phone) == ("张三丰", "13912345678")
+    assert created.get_json()["photos"][0]["taken_at"] == "2026-03-02T01:15:00.123456+00:00"
+
+    assert member.post("/api/incidents", json=body).status_code == 200
+    assert as_user(cast.colleague).post("/api/incidents", json=body).status_code == 409
+    assert written() == (attachments, entries)
 
 
 def test_a_report_answers_what_a_fresh_read_shows(cast, as_user):
