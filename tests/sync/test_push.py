@@ -453,8 +453,8 @@ def test_consecutive_reports_are_inserted_together_and_a_batchs_points_placed_at
     assert [r["result"]["id"] for r in answer["results"] if r["seq"] != 4] == [
         r["id"] for r in reports
     ]
-    assert sum(s.startswith("INSERT INTO incident") for s in sent) == 2
-    assert sum(s.startswith("INSERT INTO attachment") for s in sent) == 2
+    assert sum("INSERT INTO incident (" in s for s in sent) == 2
+    assert sum("INSERT INTO attachment (" in s for s in sent) == 2
     assert not any(s.startswith("SELECT incident.") for s in sent)
     if db.engine.dialect.name == "postgresql":
         assert sum("ST_Covers" in s for s in sent) == 1
@@ -464,7 +464,7 @@ def test_consecutive_reports_are_inserted_together_and_a_batchs_points_placed_at
         db, lambda: services.push(cast.member, device, CommandIn(many=True).load(batch))
     )
     assert [r["status"] for r in again["results"]] == ["duplicate"] * 6
-    assert not any("ST_Covers" in s or s.startswith("INSERT INTO incident") for s in sent)
+    assert not any("ST_Covers" in s or "INSERT INTO incident (" in s for s in sent)
 
 
 def test_a_report_refused_in_a_run_is_rejected_alone_and_the_rest_apply(cast, as_user, device, db):
@@ -543,7 +543,7 @@ def test_a_value_the_database_refuses_in_a_run_of_reports_rejects_that_report_al
     assert statuses == ["applied", "rejected", "applied", "applied"]
     assert answer["results"][1]["error"]["code"] == "validation_error"
     assert "refused" in answer["results"][1]["error"]["message"]
-    assert sum(s.startswith("INSERT INTO incident") for s in sent) == 1 + 3  # the run, replayed
+    assert sum("INSERT INTO incident (" in s for s in sent) == 1 + 3  # the run, replayed
     assert count(db, "incident") == 2 and count(db, "attachment") == 2
     reports = "SELECT count(*) FROM history WHERE action = 'report'"
     assert db.session.execute(text(reports)).scalar() == 2
