@@ -9,7 +9,9 @@ secretary and the member of the bench's grid, and for each follows a first sync 
 worker CPU (`time.process_time`, which the load on the machine does not change), the round
 trips to the database, the pages, changes and bytes; with `--profile` the cProfile of the last
 round, on a CPU clock, by cumulative and by own time (saved in
-artifacts/first-sync-<who>.prof for pstats or snakeviz).
+artifacts/first-sync-<who>.prof for pstats or snakeviz). `gc` is the CPU the garbage
+collector took, a round on average, and its full passes in all the rounds; the app's start-up
+objects are frozen as wsgi.py freezes them (`--no-freeze`: as before it did).
 """
 
 import os
@@ -21,6 +23,7 @@ os.environ["PSYCOPG_IMPL"] = "python" if "--trips" in sys.argv else "binary"
 
 import argparse
 import cProfile
+import gc
 import gzip
 import io
 import json
@@ -86,6 +89,24 @@ def _client(app, phone):
     return client
 
 
+class Collector:
+    """The garbage collector's CPU and full passes while counting (gc.callbacks)."""
+
+    def __init__(self):
+        self.cpu, self.full, self._started = 0.0, 0, 0.0
+        gc.callbacks.append(self._tick)
+
+    def _tick(self, phase, info):
+        if phase == "start":
+            self._started = time.process_time()
+            return
+        self.cpu += time.process_time() - self._started
+        self.full += info["generation"] == 2
+
+    def reset(self):
+        self.cpu, self.full = 0.0, 0
+
+
 def follow(app, client, limit=500):
     """A first sync to its end: (pages, changes, wire bytes, raw bytes, round trips)."""
     cursor, pages, changes, wire, raw = None, 0, 0, 0, 0
@@ -120,16 +141,22 @@ def main():
     parser.add_argument("--rounds", type=int, default=ROUNDS)
     parser.add_argument("--limit", type=int, default=500)
     parser.add_argument("--who", default="secretary,member,neighbour")
+    parser.add_argument("--no-freeze", action="store_true", help="leave the gc as it starts")
     args = parser.parse_args()
     if args.trips and args.url.startswith("postgresql"):
         roundtrips._count_postgresql()
     app = create_app("dev", {"SQLALCHEMY_DATABASE_URI": args.url, "SECRET_KEY": "bench"})
     people = _people(args.url)
+    if not args.no_freeze:  # as wsgi.py does once the app is made
+        gc.collect()
+        gc.freeze()
+    collector = Collector()
     for who in args.who.split(","):
         client = _client(app, people[who])
-        cpu = []
+        cpu, collected = [], []
         for n in range(args.rounds + 1):
             profiler = cProfile.Profile(time.process_time) if args.profile else None
+            collector.reset()
             started = time.process_time()
             if profiler and n == args.rounds:
                 profiler.enable()
@@ -138,9 +165,12 @@ def main():
                 profiler.disable()
             if n:
                 cpu.append((time.process_time() - started) * 1000)
+                collected.append((collector.cpu * 1000, collector.full))
+        gc_ms = statistics.mean(ms for ms, _ in collected)
+        full = sum(passes for _, passes in collected)
         print(
             f"{who:10} {statistics.median(cpu):7.1f} ms CPU (median of {args.rounds}; "
-            f"least {min(cpu):.1f}), "
+            f"least {min(cpu):.1f}; gc {gc_ms:.1f} ms, {full} full), "
             f"{pages} pages, {changes} changes, {wire / 1000:.0f} kB sent, "
             f"{raw / 1000:.0f} kB raw" + (f", {trips} round trips" if args.trips else "")
         )
