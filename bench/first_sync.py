@@ -175,6 +175,8 @@ def main():
             f"{raw / 1000:.0f} kB raw" + (f", {trips} round trips" if args.trips else "")
         )
         if profiler:
+            # What load does not change: the Python calls of the profiled round.
+            print(f"{who:10} {pstats.Stats(profiler).total_calls} Python calls")
             profiler.dump_stats(f"artifacts/first-sync-{who}.prof")
             for order in ("cumulative", "tottime"):
                 out = io.StringIO()
