@@ -32,6 +32,19 @@ db = SQLAlchemy(
     ),
 )
 migrate = Migrate()
+
+
+def replaced_if_dropped(engine, pooled, error):
+    """Whether `error`, raised on the pooled connection `pooled` outside SQLAlchemy's own
+    execution (a DBAPI call of the hot paths), says the database dropped it; if so, as
+    SQLAlchemy does on a disconnect in a query of its own, that connection and every pooled
+    one older than it are replaced (a restart dropped them all)."""
+    if not engine.dialect.is_disconnect(error, pooled.dbapi_connection, None):
+        return False
+    engine.pool._invalidate(pooled, error)
+    return True
+
+
 login_manager = LoginManager()
 
 

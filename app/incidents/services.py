@@ -3,6 +3,7 @@ escalation of overdue cases. Every change of state is one history entry."""
 
 import json
 import uuid
+from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
@@ -298,6 +299,9 @@ def report_many(user, bodies, *, shown=False, source=None, places=None):
                 select(Incident).where(Incident.id.in_(taken))
             ).scalars()
         }
+    here = defaultdict(set)  # the photos that have arrived, by incident
+    for incident_id, sha in arrived:
+        here[incident_id].add(sha)
     for i, (row, place) in rows.items():
         if row["id"] not in inserted:
             original = originals[row["id"]]
@@ -313,10 +317,7 @@ def report_many(user, bodies, *, shown=False, source=None, places=None):
         incident = Incident(**row)
         make_transient_to_detached(incident)
         db.session.add(incident)
-        shown_photos = None
-        if shown:
-            here = {sha for incident_id, sha in arrived if incident_id == incident.id}
-            shown_photos = photos.shown(bodies[i]["photos"], here)
+        shown_photos = photos.shown(bodies[i]["photos"], here[incident.id]) if shown else None
         outcomes[i] = Reported(incident, True, place, shown_photos)
     transaction.commit()
     return outcomes

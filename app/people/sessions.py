@@ -21,7 +21,7 @@ from sqlalchemy.orm import make_transient_to_detached
 
 from app import clock, transaction
 from app.errors import NotFound
-from app.extensions import db, login_manager
+from app.extensions import db, login_manager, replaced_if_dropped
 from app.people.models import User, UserSession
 
 
@@ -106,10 +106,8 @@ def _lookup(digest):
         finally:
             cursor.close()
     except connection.dialect.loaded_dbapi.Error as error:
-        dropped = connection.dialect.is_disconnect(error, dbapi, None)
+        dropped = replaced_if_dropped(connection.engine, connection.connection, error)
         if dropped:
-            # As SQLAlchemy does: this connection and every pooled one older are replaced.
-            connection.engine.pool._invalidate(connection.connection, error)
             connection.invalidate(error)
         raise DBAPIError.instance(
             sql,

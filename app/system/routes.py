@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from swagger_ui_bundle import swagger_ui_path
 
-from app.extensions import db
+from app.extensions import db, replaced_if_dropped
 
 blp = Blueprint("system", __name__, url_prefix="/api", description="Health and docs")
 
@@ -50,10 +50,7 @@ def _revision(engine):
             finally:
                 cursor.close()
     except Exception as error:
-        if engine.dialect.is_disconnect(error, dbapi, None):
-            # As SQLAlchemy does on a disconnect in a query of its own: this connection and
-            # every pooled one older than it are replaced (a restart dropped them all).
-            engine.pool._invalidate(connection, error)
+        replaced_if_dropped(engine, connection, error)
         raise
     finally:
         connection.close()
