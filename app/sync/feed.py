@@ -372,6 +372,7 @@ def _changes(user, touched, loaded=None):
     changes = []
     for entity, (module, model, shown_with, key, schema) in ENTITIES.items():
         rows = (loaded or {}).get(entity)
+        snapshot = bool(rows)  # read through the domain's query of what the user may see
         ids = [row.id for row in rows] if rows else [key(i) for i in touched.get(entity, ())]
         if not ids:
             continue
@@ -380,9 +381,7 @@ def _changes(user, touched, loaded=None):
             rows = db.session.execute(query).unique().scalars().all()
         found = {row.id: row for row in rows}
         shown = [
-            found[i]
-            for i in ids
-            if i in found and (loaded is not None or module.visible(user, found[i]))
+            found[i] for i in ids if i in found and (snapshot or module.visible(user, found[i]))
         ]
         for data in schema.dump(module.present(user, shown), many=True):
             changes.append({"entity": entity, "id": data["id"], "op": "put", "data": data})
